@@ -1,0 +1,120 @@
+# connrate - build, test, demo.  `make help` lists the targets.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
+
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wno-format-nonliteral -Werror
+CFLAGS   ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -DCR_VERSION='"$(VERSION)"' -MMD -MP
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -pthread
+LDLIBS_CORE := -pthread -lm
+
+# Quiet rules unless V=1.
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
+BUILD ?= build
+CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/src/%.o)
+MAIN_OBJ := $(BUILD)/src/main.o
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+.PHONY: all check check-unit check-netns demo asan check-asan install deps help clean bench fuzz
+
+all: connrate
+
+connrate: $(CORE_OBJ) $(MAIN_OBJ)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE)
+
+$(BUILD)/src/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS) -Isrc $(CMOCKA_CFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(CORE_OBJ)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS_CORE)
+
+# --- tests -------------------------------------------------------------
+# Every runner prints its own lines; tests/summary.sh adds them up into the
+# closing "N passed, M failed" line and the exit status.
+RESULTS := $(BUILD)/results
+
+check: all $(UNIT_BIN)
+	$(Q)rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	$(Q)status=0; \
+	  tests/run-unit.sh $(RESULTS) $(UNIT_BIN) || status=1; \
+	  tests/run-netns.sh $(RESULTS) || status=1; \
+	  tests/summary.sh $(RESULTS) || status=1; \
+	  exit $$status
+
+check-unit: $(UNIT_BIN)
+	$(Q)rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	$(Q)status=0; tests/run-unit.sh $(RESULTS) $(UNIT_BIN) || status=1; \
+	  tests/summary.sh $(RESULTS) || status=1; exit $$status
+
+check-netns: all
+	$(Q)rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	$(Q)status=0; tests/run-netns.sh $(RESULTS) || status=1; \
+	  tests/summary.sh $(RESULTS) || status=1; exit $$status
+
+# --- sanitizers ----------------------------------------------------------
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g $(SAN)" \
+	  LDFLAGS="$(SAN)" all-asan
+
+all-asan: $(CORE_OBJ) $(MAIN_OBJ) $(UNIT_BIN)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o connrate-asan $(CORE_OBJ) $(MAIN_OBJ) $(LDLIBS_CORE)
+
+check-asan: asan
+	$(Q)rm -rf build-asan/results && mkdir -p build-asan/results
+	$(Q)status=0; \
+	  tests/run-unit.sh build-asan/results $(UNIT_BIN:$(BUILD)/%=build-asan/%) || status=1; \
+	  CONNRATE=./connrate-asan tests/run-netns.sh build-asan/results test_core.sh || status=1; \
+	  tests/summary.sh build-asan/results || status=1; exit $$status
+
+# --- the rest ------------------------------------------------------------
+demo: deps all
+	$(Q)scripts/demo.sh
+
+deps:
+	$(Q)scripts/deps.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 connrate $(DESTDIR)$(PREFIX)/bin/connrate
+	install -m 0644 connrate.1 $(DESTDIR)$(PREFIX)/share/man/man1/connrate.1
+
+help:
+	@echo "make            build ./connrate"
+	@echo "make check      unit tests, then end-to-end tests in namespaces (root)"
+	@echo "make check-unit / check-netns / check-asan"
+	@echo "make demo       install missing packages, build, run a short demonstration (root)"
+	@echo "make asan       build with AddressSanitizer and UBSan"
+	@echo "make deps       install the Debian packages the build and tests need"
+	@echo "make install    install connrate and its man page (PREFIX, DESTDIR)"
+
+clean:
+	rm -rf build build-asan connrate connrate-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

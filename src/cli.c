@@ -1,0 +1,585 @@
+/*
+ * cli.c - the option table and what is done with it (see cli.h).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "units.h"
+
+#define M_S MODE_SERVER
+#define M_C MODE_CLIENT
+#define M_T MODE_SATURATE
+#define M_CT (MODE_CLIENT | MODE_SATURATE)
+#define M_ALL (MODE_SERVER | MODE_CLIENT | MODE_SATURATE)
+
+#define MAX_THREADS 1024
+#define MAX_DURATION_NS (7ULL * 24 * 3600 * NS_PER_S)
+
+/* A parser sets its fields or writes why not (after "--name VALUE: "). */
+typedef int (*opt_parse_fn)(struct config *c, const char *arg,
+			    char *why, size_t whylen);
+
+struct opt_def {
+	const char *name;
+	const char *metavar;	/* NULL: a flag without argument */
+	unsigned modes;
+	const char *def;	/* default, as a user would type it */
+	opt_parse_fn parse;
+	const char *help;
+};
+
+static int why(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int why(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int p_threads(struct config *c, const char *a, char *w, size_t n)
+{
+	uint64_t v;
+	long cpus;
+
+	if (strcmp(a, "auto") == 0) {
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		c->threads = cpus > 0 ? (unsigned)cpus : 1;
+		return 0;
+	}
+	if (units_parse_count(a, 1, MAX_THREADS, &v))
+		return why(w, n, "a thread count from 1 to %d, or auto", MAX_THREADS);
+	c->threads = (unsigned)v;
+	return 0;
+}
+
+static int p_close(struct config *c, const char *a, char *w, size_t n)
+{
+	if (strcmp(a, "fin") == 0)
+		c->close = CLOSE_FIN;
+	else if (strcmp(a, "rst") == 0)
+		c->close = CLOSE_RST;
+	else
+		return why(w, n, "fin or rst");
+	return 0;
+}
+
+static int p_json(struct config *c, const char *a, char *w, size_t n)
+{
+	if (!*a)
+		return why(w, n, "a file name, or - for standard output");
+	c->json_path = a;
+	return 0;
+}
+
+static int p_timeout(struct config *c, const char *a, char *w, size_t n)
+{
+	if (units_parse_duration_ns(a, NS_PER_US, MAX_DURATION_NS, &c->timeout_ns))
+		return why(w, n, "a duration from 1us to 7 days (e.g. 5, 500ms, 2s)");
+	return 0;
+}
+
+static int p_listen(struct config *c, const char *a, char *w, size_t n)
+{
+	struct endpoint e;
+
+	if (strlen(a) >= sizeof(c->listen) || addr_parse_address(a, 0, &e))
+		return why(w, n, "a numeric IPv4 or IPv6 address (e.g. 0.0.0.0, ::, 127.0.0.1)");
+	strcpy(c->listen, a);
+	return 0;
+}
+
+static int p_port(struct config *c, const char *a, char *w, size_t n)
+{
+	if (addr_parse_ports(a, &c->port_lo, &c->port_hi))
+		return why(w, n, "a port from 1 to 65535, or a range such as 2345-2348");
+	if (c->port_hi - c->port_lo >= 64)
+		return why(w, n, "at most 64 ports");
+	return 0;
+}
+
+static int p_backlog(struct config *c, const char *a, char *w, size_t n)
+{
+	if (units_parse_count(a, 1, 2147483647ULL, &c->backlog))
+		return why(w, n, "a queue length from 1 to 2147483647");
+	return 0;
+}
+
+static int load_payload(struct payload *p, const char *a, char *w, size_t n)
+{
+	int rc;
+
+	payload_free(p);
+	rc = payload_load(a, p);
+	if (rc)
+		return why(w, n, "cannot read '%s': %s", a, strerror(-rc));
+	return 0;
+}
+
+static int p_response(struct config *c, const char *a, char *w, size_t n)
+{
+	c->response_path = a;
+	return load_payload(&c->response, a, w, n);
+}
+
+static int p_request(struct config *c, const char *a, char *w, size_t n)
+{
+	c->request_path = a;
+	return load_payload(&c->request, a, w, n);
+}
+
+static int p_respond_after(struct config *c, const char *a, char *w, size_t n)
+{
+	if (strcmp(a, "eof") == 0) {
+		c->respond_after = RESPOND_EOF;
+	} else if (strcmp(a, "http") == 0) {
+		c->respond_after = RESPOND_HTTP;
+	} else if (strncmp(a, "bytes:", 6) == 0 &&
+		   units_parse_count(a + 6, 1, UINT64_MAX, &c->respond_bytes) == 0) {
+		c->respond_after = RESPOND_BYTES;
+	} else {
+		return why(w, n, "eof, http or bytes:N (N >= 1)");
+	}
+	return 0;
+}
+
+static int p_target(struct config *c, const char *a, char *w, size_t n)
+{
+	int rc;
+
+	if (c->ntargets == CFG_MAX_TARGETS)
+		return why(w, n, "at most %d targets", CFG_MAX_TARGETS);
+	rc = addr_parse_endpoint(a, &c->target[c->ntargets]);
+	if (rc == -ENOENT)
+		return why(w, n, "'%s' does not resolve to an address", a);
+	if (rc)
+		return why(w, n, "HOST:PORT, e.g. 192.0.2.1:7171 or [::1]:7171");
+	c->ntargets++;
+	return 0;
+}
+
+static int p_rate(struct config *c, const char *a, char *w, size_t n)
+{
+	char buf[64];
+	const char *p = a;
+
+	c->nrates = 0;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+
+		if (len == 0 || len >= sizeof(buf) || c->nrates == CFG_MAX_RATES)
+			return why(w, n, "rates > 0 per second, comma-separated (at most %d), e.g. 1000,2k,5k",
+				   CFG_MAX_RATES);
+		memcpy(buf, p, len);
+		buf[len] = '\0';
+		if (units_parse_rate_milli(buf, 1, 100000000000ULL,
+					   &c->rate_milli[c->nrates]))
+			return why(w, n, "'%s' is not a rate: a number > 0 per second (e.g. 2000, 2k, 0.5), at most 100M",
+				   buf);
+		c->nrates++;
+		p += len;
+		if (*p == ',' && *++p == '\0')
+			return why(w, n, "a trailing comma");
+	}
+	if (!c->nrates)
+		return why(w, n, "at least one rate");
+	return 0;
+}
+
+static int p_concurrency(struct config *c, const char *a, char *w, size_t n)
+{
+	if (units_parse_count(a, 1, 10000000, &c->concurrency))
+		return why(w, n, "connections in flight, from 1 to 10M");
+	return 0;
+}
+
+static int p_duration(struct config *c, const char *a, char *w, size_t n)
+{
+	if (units_parse_duration_ns(a, NS_PER_MS, MAX_DURATION_NS, &c->duration_ns))
+		return why(w, n, "a duration from 1ms to 7 days (e.g. 10, 2.5s, 500ms)");
+	return 0;
+}
+
+static int p_cooldown(struct config *c, const char *a, char *w, size_t n)
+{
+	if (units_parse_duration_ns(a, 0, MAX_DURATION_NS, &c->cooldown_ns))
+		return why(w, n, "a duration up to 7 days (e.g. 0, 2s)");
+	return 0;
+}
+
+static int p_interval(struct config *c, const char *a, char *w, size_t n)
+{
+	if (units_parse_duration_ns(a, 0, MAX_DURATION_NS, &c->interval_ns) ||
+	    (c->interval_ns && c->interval_ns < 10 * NS_PER_MS))
+		return why(w, n, "0 (off) or a duration of at least 10ms (e.g. 1, 500ms)");
+	return 0;
+}
+
+static int p_expect(struct config *c, const char *a, char *w, size_t n)
+{
+	if (units_parse_count(a, 0, UINT64_MAX, &c->expect_bytes))
+		return why(w, n, "a byte count");
+	return 0;
+}
+
+static int p_no_half_close(struct config *c, const char *a, char *w, size_t n)
+{
+	(void)a; (void)w; (void)n;
+	c->no_half_close = true;
+	return 0;
+}
+
+static int p_source(struct config *c, const char *a, char *w, size_t n)
+{
+	int rc = addr_parse_range(a, &c->source);
+
+	if (rc == -ERANGE)
+		return why(w, n, "the range's last address comes before its first");
+	if (rc)
+		return why(w, n, "ADDR or ADDR-ADDR2, numeric, one family (e.g. 10.0.0.1-10.0.0.40)");
+	c->has_source = true;
+	return 0;
+}
+
+static int p_max_inflight(struct config *c, const char *a, char *w, size_t n)
+{
+	if (strcmp(a, "auto") == 0) {
+		c->max_inflight = 0;
+		return 0;
+	}
+	if (units_parse_count(a, 1, 100000000, &c->max_inflight))
+		return why(w, n, "a connection count from 1 to 100M, or auto");
+	return 0;
+}
+
+static int p_start(struct config *c, const char *a, char *w, size_t n)
+{
+	if (units_parse_rate_milli(a, 1, 100000000000ULL, &c->start_milli))
+		return why(w, n, "a rate > 0 per second (e.g. 1000, 5k)");
+	return 0;
+}
+
+static int p_factor(struct config *c, const char *a, char *w, size_t n)
+{
+	if (units_parse_double(a, 1.01, 100.0, &c->factor))
+		return why(w, n, "a factor from 1.01 to 100 (e.g. 1.5)");
+	return 0;
+}
+
+static int p_slowdown(struct config *c, const char *a, char *w, size_t n)
+{
+	if (units_parse_double(a, 1.0, 1e6, &c->slowdown))
+		return why(w, n, "a factor >= 1 (e.g. 3: p50 three times the previous round's)");
+	return 0;
+}
+
+static int p_max_error_rate(struct config *c, const char *a, char *w, size_t n)
+{
+	if (units_parse_double(a, 0.0, 1.0, &c->max_error_rate))
+		return why(w, n, "a fraction from 0 to 1 (e.g. 0.01 for 1%%)");
+	return 0;
+}
+
+static int p_refine(struct config *c, const char *a, char *w, size_t n)
+{
+	if (units_parse_count(a, 0, 20, &c->refine))
+		return why(w, n, "a round count from 0 to 20");
+	return 0;
+}
+
+static int p_max_lag(struct config *c, const char *a, char *w, size_t n)
+{
+	if (units_parse_duration_ns(a, NS_PER_US, MAX_DURATION_NS, &c->max_lag_ns))
+		return why(w, n, "a duration of at least 1us (e.g. 1ms)");
+	return 0;
+}
+
+static int p_max_rounds(struct config *c, const char *a, char *w, size_t n)
+{
+	if (units_parse_count(a, 1, 1000, &c->max_rounds))
+		return why(w, n, "a round count from 1 to 1000");
+	return 0;
+}
+
+static const struct opt_def opts[] = {
+	/* server */
+	{ "listen", "ADDR", M_S, "::", p_listen,
+	  "address to listen on; :: also takes IPv4 where the kernel allows" },
+	{ "port", "P[-P2]", M_S, "7171", p_port,
+	  "port, or a range of up to 64 ports, one listener each per thread" },
+	{ "backlog", "N", M_S, "65535", p_backlog,
+	  "accept queue length (the kernel caps it at net.core.somaxconn)" },
+	{ "response", "FILE", M_S, NULL, p_response,
+	  "answer every connection with this file (default: nothing)" },
+	{ "respond-after", "WHEN", M_S, "eof", p_respond_after,
+	  "eof: after the client's half-close; http: after a header block "
+	  "(\\r\\n\\r\\n); bytes:N: after N bytes" },
+	{ "timeout", "DUR", M_S, "60s", p_timeout,
+	  "close a connection that has not finished after DUR" },
+	/* client and saturate */
+	{ "target", "HOST:PORT", M_CT, NULL, p_target,
+	  "server to connect to; repeat for several (round-robin)" },
+	{ "rate", "R[,R2...]", M_C, NULL, p_rate,
+	  "open loop: start R connections/s on a fixed schedule; a list "
+	  "runs one round per rate" },
+	{ "concurrency", "C", M_C, NULL, p_concurrency,
+	  "closed loop: keep C connections in flight, as fast as they finish" },
+	{ "duration", "DUR", M_C, "10s", p_duration,
+	  "length of each round" },
+	{ "duration", "DUR", M_T, "5s", p_duration,
+	  "length of each round" },
+	{ "cooldown", "DUR", M_CT, "0", p_cooldown,
+	  "pause between rounds (lets TIME_WAIT drain)" },
+	{ "request", "FILE", M_CT, NULL, p_request,
+	  "send this file on every connection (default: nothing)" },
+	{ "expect-bytes", "N", M_CT, "0", p_expect,
+	  "count an answer shorter than N bytes as 'short'" },
+	{ "no-half-close", NULL, M_CT, NULL, p_no_half_close,
+	  "do not shut down the sending side; read until the server closes "
+	  "(for real HTTP servers with Connection: close)" },
+	{ "source", "ADDR[-ADDR2]", M_CT, NULL, p_source,
+	  "bind to these source addresses in turn (the port is picked per "
+	  "4-tuple at connect time)" },
+	{ "timeout", "DUR", M_CT, "5s", p_timeout,
+	  "give up on a connection DUR after it started (counted 'timeout')" },
+	{ "max-inflight", "N", M_CT, "auto", p_max_inflight,
+	  "most connections open at once (auto: the open-file limit, raised "
+	  "to its hard limit)" },
+	{ "interval", "DUR", M_CT, "0", p_interval,
+	  "with --json, also write an 'interval' line every DUR (0: off)" },
+	/* saturate */
+	{ "start", "R", M_T, "1000", p_start,
+	  "rate of the first round" },
+	{ "factor", "F", M_T, "1.5", p_factor,
+	  "multiply the rate by F after each good round" },
+	{ "slowdown", "S", M_T, "3", p_slowdown,
+	  "a round is bad when its p50 latency exceeds S times the previous "
+	  "good round's" },
+	{ "max-error-rate", "E", M_T, "0.01", p_max_error_rate,
+	  "a round is bad when errors/started exceeds E" },
+	{ "max-lag", "DUR", M_T, "1ms", p_max_lag,
+	  "a round whose client lag p99 exceeds DUR shows the client, not the "
+	  "target, as the bottleneck" },
+	{ "refine", "N", M_T, "0", p_refine,
+	  "bisect N more rounds between the last good and first bad rate" },
+	{ "max-rounds", "N", M_T, "30", p_max_rounds,
+	  "stop stepping after N rounds" },
+	/* everyone */
+	{ "threads", "N", M_ALL, "auto", p_threads,
+	  "worker threads, each with its own epoll loop (auto: one per CPU)" },
+	{ "close", "fin|rst", M_ALL, "fin", p_close,
+	  "how this side closes: fin (orderly, TIME_WAIT on the side that "
+	  "closes first) or rst (SO_LINGER 0, no TIME_WAIT)" },
+	{ "json", "FILE|-", M_ALL, NULL, p_json,
+	  "write results as JSON Lines to FILE (- for standard output)" },
+};
+
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+const char *cli_mode_name(enum cr_mode mode)
+{
+	switch (mode) {
+	case MODE_SERVER:
+		return "server";
+	case MODE_CLIENT:
+		return "client";
+	case MODE_SATURATE:
+		return "saturate";
+	}
+	return "?";
+}
+
+static const char *const mode_synopsis[] = {
+	[MODE_SERVER] = "accept connections, read each request, answer, close",
+	[MODE_CLIENT] = "open connections on a schedule (--rate) or keep a number "
+			"in flight (--concurrency); measure each",
+	[MODE_SATURATE] = "raise the rate round by round until the target (or the "
+			  "client) gives up; report the knee",
+};
+
+void cli_usage(FILE *f, enum cr_mode mode)
+{
+	size_t i;
+
+	fprintf(f, "usage: connrate %s [options]\n  %s\n\noptions:\n",
+		cli_mode_name(mode), mode_synopsis[mode]);
+	for (i = 0; i < NOPTS; i++) {
+		char left[48];
+
+		if (!(opts[i].modes & mode))
+			continue;
+		snprintf(left, sizeof(left), "--%s%s%s", opts[i].name,
+			 opts[i].metavar ? " " : "",
+			 opts[i].metavar ? opts[i].metavar : "");
+		fprintf(f, "  %-26s %s", left, opts[i].help);
+		if (opts[i].def)
+			fprintf(f, " [%s]", opts[i].def);
+		fputc('\n', f);
+	}
+	fprintf(f, "  %-26s %s\n  %-26s %s\n", "-h, --help", "this text",
+		"--version", "print the version");
+	fprintf(f, "\nDurations take ns, us, ms, s, m, h (default s); counts and "
+		"rates take k, M.\nSee connrate(1) for the output and examples.\n");
+}
+
+static void config_init(struct config *c, enum cr_mode mode)
+{
+	memset(c, 0, sizeof(*c));
+	c->mode = mode;
+}
+
+int cli_parse(struct config *c, enum cr_mode mode, int argc, char **argv,
+	      char *err, size_t errlen)
+{
+	struct option lopts[NOPTS + 3];
+	size_t i, nl = 0;
+	char w[256];
+	int ch;
+
+	config_init(c, mode);
+	for (i = 0; i < NOPTS; i++) {
+		if (!(opts[i].modes & mode))
+			continue;
+		if (opts[i].def && opts[i].parse(c, opts[i].def, w, sizeof(w))) {
+			snprintf(err, errlen, "internal: bad default for --%s", opts[i].name);
+			return -1;
+		}
+		lopts[nl].name = opts[i].name;
+		lopts[nl].has_arg = opts[i].metavar ? required_argument : no_argument;
+		lopts[nl].flag = NULL;
+		lopts[nl].val = 256 + (int)i;
+		nl++;
+	}
+	lopts[nl++] = (struct option){ "help", no_argument, NULL, 'h' };
+	lopts[nl++] = (struct option){ "version", no_argument, NULL, 'V' };
+	lopts[nl] = (struct option){ NULL, 0, NULL, 0 };
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
+		const struct opt_def *o;
+
+		if (ch == 'h') {
+			cli_usage(stdout, mode);
+			return 1;
+		}
+		if (ch == 'V') {
+			printf("connrate %s\n", CR_VERSION);
+			return 1;
+		}
+		if (ch == ':') {
+			snprintf(err, errlen, "option '%s' needs a value",
+				 argv[optind - 1]);
+			return -1;
+		}
+		if (ch == '?' || ch < 256) {
+			snprintf(err, errlen, "unknown option '%s' for '%s' (try --help)",
+				 argv[optind - 1], cli_mode_name(mode));
+			return -1;
+		}
+		o = &opts[ch - 256];
+		if (o->parse(c, optarg, w, sizeof(w))) {
+			if (o->metavar)
+				snprintf(err, errlen, "--%s '%s': expected %s",
+					 o->name, optarg, w);
+			else
+				snprintf(err, errlen, "--%s: %s", o->name, w);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s' (options start with --)",
+			 argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static bool family_matches(const struct config *c, int family)
+{
+	unsigned i;
+
+	for (i = 0; i < c->ntargets; i++)
+		if (c->target[i].ss.ss_family != family)
+			return false;
+	return true;
+}
+
+int cli_validate(struct config *c, char *err, size_t errlen)
+{
+	if (c->mode == MODE_SERVER)
+		return 0;
+	if (!c->ntargets) {
+		snprintf(err, errlen, "--target HOST:PORT is required");
+		return -1;
+	}
+	if (c->mode == MODE_CLIENT) {
+		if (c->nrates && c->concurrency) {
+			snprintf(err, errlen, "--rate (open loop) and --concurrency (closed loop) exclude each other");
+			return -1;
+		}
+		if (!c->nrates && !c->concurrency) {
+			snprintf(err, errlen, "say how much load: --rate R (connections/s, open loop) or --concurrency C (closed loop)");
+			return -1;
+		}
+	}
+	if (c->has_source && !family_matches(c, c->source.family)) {
+		snprintf(err, errlen, "--source is %s but a --target is not",
+			 c->source.family == AF_INET ? "IPv4" : "IPv6");
+		return -1;
+	}
+	return 0;
+}
+
+void cli_dump(const struct config *c, struct json *j)
+{
+	char buf[64];
+	unsigned i;
+
+	json_obj(j, "config");
+	json_str(j, "mode", cli_mode_name(c->mode));
+	json_u64(j, "threads", c->threads);
+	json_str(j, "close", c->close == CLOSE_RST ? "rst" : "fin");
+	json_num(j, "timeout_s", (double)c->timeout_ns / 1e9, 6);
+	if (c->mode == MODE_SERVER) {
+		json_str(j, "listen", c->listen);
+		json_u64(j, "port_lo", c->port_lo);
+		json_u64(j, "port_hi", c->port_hi);
+		json_u64(j, "backlog", c->backlog);
+		json_u64(j, "response_bytes", c->response.len);
+		json_str(j, "respond_after", c->respond_after == RESPOND_EOF ? "eof" :
+			 c->respond_after == RESPOND_HTTP ? "http" : "bytes");
+		if (c->respond_after == RESPOND_BYTES)
+			json_u64(j, "respond_bytes", c->respond_bytes);
+	} else {
+		json_arr(j, "targets");
+		for (i = 0; i < c->ntargets; i++)
+			json_str(j, NULL, addr_format(&c->target[i], buf, sizeof(buf)));
+		json_arr_end(j);
+		json_u64(j, "request_bytes", c->request.len);
+		json_u64(j, "expect_bytes", c->expect_bytes);
+		json_bool(j, "half_close", !c->no_half_close);
+		json_num(j, "duration_s", (double)c->duration_ns / 1e9, 3);
+		json_u64(j, "max_inflight", c->max_inflight);
+		if (c->has_source)
+			json_u64(j, "source_addresses", c->source.count);
+	}
+	json_obj_end(j);
+}
+
+void cli_free(struct config *c)
+{
+	payload_free(&c->request);
+	payload_free(&c->response);
+}

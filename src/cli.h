@@ -1,0 +1,93 @@
+/*
+ * cli.h - the command line: one option table, parsing, validation, dump.
+ *
+ * Every option is one row of the table in cli.c: its name, the modes that
+ * take it, its default (parsed by the same function as a user's value, so
+ * a default can never be something a user could not type) and its help.
+ * cli_parse() fills a struct config that is read-only afterwards;
+ * cli_validate() checks what no single option can; cli_dump() writes the
+ * settings into a JSON object so every result says how it was made.
+ */
+#ifndef CR_CLI_H
+#define CR_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "addr.h"
+#include "json.h"
+#include "payload.h"
+
+enum cr_mode {
+	MODE_SERVER = 1,
+	MODE_CLIENT = 2,
+	MODE_SATURATE = 4,
+};
+
+enum respond_after { RESPOND_EOF, RESPOND_HTTP, RESPOND_BYTES };
+enum close_mode { CLOSE_FIN, CLOSE_RST };
+
+#define CFG_MAX_TARGETS 64
+#define CFG_MAX_RATES 64
+
+struct config {
+	enum cr_mode mode;
+	const char *prog;
+
+	/* both sides */
+	unsigned threads;
+	enum close_mode close;
+	const char *json_path;		/* NULL: none, "-": stdout */
+	uint64_t timeout_ns;		/* client: per connection; server: idle */
+
+	/* server */
+	char listen[64];
+	uint16_t port_lo, port_hi;
+	uint64_t backlog;
+	struct payload response;
+	const char *response_path;
+	enum respond_after respond_after;
+	uint64_t respond_bytes;
+
+	/* client and saturate */
+	struct endpoint target[CFG_MAX_TARGETS];
+	unsigned ntargets;
+	uint64_t rate_milli[CFG_MAX_RATES];
+	unsigned nrates;
+	uint64_t concurrency;
+	uint64_t duration_ns;
+	uint64_t cooldown_ns;
+	uint64_t interval_ns;
+	struct payload request;
+	const char *request_path;
+	uint64_t expect_bytes;
+	bool no_half_close;
+	struct addr_range source;
+	bool has_source;
+	uint64_t max_inflight;		/* 0: from RLIMIT_NOFILE */
+
+	/* saturate */
+	uint64_t start_milli;
+	double factor;
+	double slowdown;
+	double max_error_rate;
+	uint64_t refine;
+	uint64_t max_lag_ns;
+	uint64_t max_rounds;
+};
+
+/*
+ * Parse argv (after the mode word).  Returns 0, 1 when --help or --version
+ * was printed, or -1 with one line in err.
+ */
+int cli_parse(struct config *c, enum cr_mode mode, int argc, char **argv,
+	      char *err, size_t errlen);
+int cli_validate(struct config *c, char *err, size_t errlen);
+void cli_usage(FILE *f, enum cr_mode mode);
+void cli_dump(const struct config *c, struct json *j);
+void cli_free(struct config *c);
+const char *cli_mode_name(enum cr_mode mode);
+
+#endif

@@ -1,0 +1,741 @@
+/*
+ * client.c - client rounds (see client.h).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "clock.h"
+#include "list.h"
+#include "loop.h"
+#include "pacer.h"
+#include "report.h"
+#include "sock.h"
+
+#define EVENTS_MAX 256
+#define START_BUDGET 256	/* starts per loop turn before events are served */
+#define CHUNK_CONNS 256
+#define READ_BUF 65536
+#define IVL_SLOTS 16
+#define STOP_GRACE_NS NS_PER_S	/* in-flight connections after a stop */
+
+struct worker;
+struct conn;
+typedef void (*conn_fn)(struct worker *w, struct conn *c, uint32_t ev);
+
+struct conn {
+	conn_fn handler;
+	int fd;
+	bool reset_seen;
+	mono_ns due_ns;		/* intended start */
+	mono_ns start_ns;	/* socket created */
+	mono_ns deadline_ns;
+	uint64_t sent;
+	uint64_t received;
+	struct list link;	/* in-flight FIFO, or free list */
+};
+
+struct chunk {
+	struct chunk *next;
+	struct conn conn[CHUNK_CONNS];
+};
+
+/* Interval lines: workers merge their interval into a slot; the last one in prints it. */
+struct collector {
+	pthread_mutex_t mu;
+	unsigned nthreads;
+	FILE *json;
+	const struct round_spec *spec;
+	uint64_t interval_ns;
+	uint64_t next_print;
+	struct {
+		bool used;
+		uint64_t k;
+		unsigned count;
+		struct stats s;
+	} slot[IVL_SLOTS];
+};
+
+struct live {
+	uint64_t started, ok, errors, inflight;
+};
+
+struct worker {
+	const struct config *cfg;
+	const struct round_spec *spec;
+	struct collector *col;
+	unsigned id, nthreads;
+	int donefd;
+	pthread_t tid;
+	struct loop loop;
+	struct pacer pacer;
+	mono_ns base_ns;
+	mono_ns end_ns;		/* closed loop: no starts from here on */
+	mono_ns last_start_ns;
+	uint64_t want;		/* closed loop: connections to keep in flight */
+	uint64_t max_inflight;
+	uint64_t inflight;
+	uint64_t seq;		/* connections this worker started */
+	struct list fifo;	/* in flight, by deadline */
+	struct list freel;
+	struct list deferred;	/* closed this turn: reused after the batch */
+	struct chunk *chunks;
+	bool stopping;
+	mono_ns stop_deadline_ns;
+	int err;		/* fatal error of the worker, -errno */
+	struct stats st;
+	struct stats ivl;
+	uint64_t ivl_k;
+	mono_ns ivl_next_ns;
+	struct live live;	/* published with relaxed atomics */
+	char buf[READ_BUF];
+};
+
+static void on_connecting(struct worker *w, struct conn *c, uint32_t ev);
+static void on_sending(struct worker *w, struct conn *c, uint32_t ev);
+static void on_reading(struct worker *w, struct conn *c, uint32_t ev);
+
+uint64_t client_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur == RLIM_INFINITY ? 1u << 20 : (uint64_t)rl.rlim_cur;
+}
+
+/* --- counting: every path ends in exactly one of these --- */
+
+static inline void count_ok(struct worker *w, uint64_t lat)
+{
+	w->st.ok++;
+	histo_add(&w->st.latency, lat);
+	if (w->col) {
+		w->ivl.ok++;
+		histo_add(&w->ivl.latency, lat);
+	}
+}
+
+static inline void count_fail(struct worker *w, enum outcome o, int err)
+{
+	stats_fail(&w->st, o, err);
+	if (w->col)
+		stats_fail(&w->ivl, o, err);
+}
+
+static inline void count_start(struct worker *w, uint64_t lag)
+{
+	w->st.started++;
+	histo_add(&w->st.lag, lag);
+	if (w->col) {
+		w->ivl.started++;
+		histo_add(&w->ivl.lag, lag);
+	}
+}
+
+static inline void count_connect(struct worker *w, uint64_t ns)
+{
+	histo_add(&w->st.connect, ns);
+	if (w->col)
+		histo_add(&w->ivl.connect, ns);
+}
+
+/* --- slots --- */
+
+static struct conn *conn_get(struct worker *w)
+{
+	struct chunk *ch;
+	int i;
+
+	if (list_empty(&w->freel)) {
+		ch = malloc(sizeof(*ch));
+		if (!ch)
+			return NULL;
+		ch->next = w->chunks;
+		w->chunks = ch;
+		for (i = 0; i < CHUNK_CONNS; i++) {
+			list_init(&ch->conn[i].link);
+			list_append(&w->freel, &ch->conn[i].link);
+		}
+	}
+	{
+		struct list *l = w->freel.next;
+
+		list_del(l);
+		return list_entry(l, struct conn, link);
+	}
+}
+
+static void conn_end(struct worker *w, struct conn *c)
+{
+	w->st.bytes_sent += c->sent;
+	w->st.bytes_received += c->received;
+	if (w->col) {
+		w->ivl.bytes_sent += c->sent;
+		w->ivl.bytes_received += c->received;
+	}
+	list_del(&c->link);
+	close(c->fd);
+	c->fd = -1;
+	w->inflight--;
+	list_append(&w->deferred, &c->link);
+}
+
+static void conn_fail(struct worker *w, struct conn *c, enum outcome o, int err)
+{
+	count_fail(w, o, err);
+	conn_end(w, c);
+}
+
+static void conn_done(struct worker *w, struct conn *c)
+{
+	const struct config *cfg = w->cfg;
+	mono_ns now = clock_now_ns();
+
+	if (cfg->expect_bytes && c->received < cfg->expect_bytes)
+		count_fail(w, c->reset_seen ? OUT_RESET : OUT_SHORT, 0);
+	else if (c->reset_seen && !cfg->expect_bytes)
+		count_fail(w, OUT_RESET, 0);
+	else
+		count_ok(w, now - c->due_ns);
+	conn_end(w, c);
+}
+
+/* --- the states --- */
+
+static void conn_start(struct worker *w, mono_ns due)
+{
+	const struct config *cfg = w->cfg;
+	uint64_t idx = w->seq++ * w->nthreads + w->id;
+	const struct endpoint *dst = &cfg->target[idx % cfg->ntargets];
+	struct endpoint src;
+	struct conn *c;
+	mono_ns now = clock_now_ns();
+	int rc, fd;
+
+	if (!due || due > now)
+		due = now;
+	count_start(w, now - due);
+	w->last_start_ns = now;
+	if (cfg->has_source)
+		addr_range_nth(&cfg->source, idx, &src);
+	rc = sock_connect(dst, cfg->has_source ? &src : NULL,
+			  cfg->close == CLOSE_RST, &fd);
+	if (rc < 0) {
+		count_fail(w, stats_classify(-rc), -rc);
+		return;
+	}
+	c = conn_get(w);
+	if (!c) {
+		close(fd);
+		count_fail(w, OUT_OTHER, ENOMEM);
+		return;
+	}
+	c->fd = fd;
+	c->due_ns = due;
+	c->start_ns = now;
+	c->deadline_ns = now + cfg->timeout_ns;
+	c->sent = 0;
+	c->received = 0;
+	c->reset_seen = false;
+	c->handler = on_connecting;
+	list_append(&w->fifo, &c->link);
+	w->inflight++;
+	rc = loop_add(&w->loop, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, c);
+	if (rc < 0) {
+		conn_fail(w, c, OUT_OTHER, -rc);
+		return;
+	}
+}
+
+static void on_connecting(struct worker *w, struct conn *c, uint32_t ev)
+{
+	if (ev & EPOLLERR) {
+		int err = sock_error(c->fd);
+
+		/* reset after the handshake: the answer may still be queued */
+		if (err == ECONNRESET || err == EPIPE) {
+			c->reset_seen = true;
+		} else if (err) {
+			conn_fail(w, c, stats_classify(err), err);
+			return;
+		}
+	}
+	if (!(ev & (EPOLLOUT | EPOLLIN | EPOLLHUP)))
+		return;
+	count_connect(w, clock_now_ns() - c->start_ns);
+	c->handler = on_sending;
+	on_sending(w, c, ev);
+}
+
+static void on_sending(struct worker *w, struct conn *c, uint32_t ev)
+{
+	const struct config *cfg = w->cfg;
+	const struct payload *req = &cfg->request;
+
+	while (c->sent < req->len && !c->reset_seen) {
+		ssize_t n = send(c->fd, req->data + c->sent, req->len - c->sent,
+				 MSG_NOSIGNAL);
+
+		if (n > 0) {
+			c->sent += (uint64_t)n;
+			continue;
+		}
+		if (errno == EAGAIN)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno == EPIPE || errno == ECONNRESET) {
+			c->reset_seen = true;
+			break;
+		}
+		conn_fail(w, c, stats_classify(errno), errno);
+		return;
+	}
+	if (c->sent == req->len || c->reset_seen) {
+		if (!cfg->no_half_close && cfg->close == CLOSE_FIN && !c->reset_seen)
+			(void)shutdown(c->fd, SHUT_WR);
+		c->handler = on_reading;
+		if (c->reset_seen)
+			ev |= EPOLLIN;
+	}
+	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		on_reading(w, c, ev);
+}
+
+static void on_reading(struct worker *w, struct conn *c, uint32_t ev)
+{
+	const struct config *cfg = w->cfg;
+	bool early = cfg->close == CLOSE_RST && cfg->expect_bytes;
+
+	(void)ev;
+	for (;;) {
+		ssize_t n = recv(c->fd, w->buf, sizeof(w->buf), 0);
+
+		if (n > 0) {
+			c->received += (uint64_t)n;
+			if (early && c->received >= cfg->expect_bytes) {
+				conn_done(w, c);
+				return;
+			}
+			continue;
+		}
+		if (n == 0) {
+			if (c->handler == on_reading || c->reset_seen) {
+				conn_done(w, c);
+			} else {
+				/* the server closed before taking the request */
+				conn_fail(w, c, OUT_RESET, 0);
+			}
+			return;
+		}
+		if (errno == EAGAIN)
+			return;
+		if (errno == EINTR)
+			continue;
+		if (errno == ECONNRESET || errno == EPIPE) {
+			c->reset_seen = true;
+			conn_done(w, c);
+			return;
+		}
+		conn_fail(w, c, stats_classify(errno), errno);
+		return;
+	}
+}
+
+/* --- the loop --- */
+
+static void expire(struct worker *w, mono_ns now)
+{
+	while (!list_empty(&w->fifo)) {
+		struct conn *c = list_entry(w->fifo.next, struct conn, link);
+
+		if (c->deadline_ns > now &&
+		    !(w->stopping && now >= w->stop_deadline_ns))
+			break;
+		conn_fail(w, c, OUT_TIMEOUT, 0);
+	}
+}
+
+/* Start what is due; returns the time the next start is due, or LOOP_FOREVER. */
+static mono_ns start_due(struct worker *w, mono_ns now)
+{
+	int budget = START_BUDGET;
+	mono_ns due;
+
+	if (w->stopping)
+		return LOOP_FOREVER;
+	if (w->spec->closed_loop) {
+		if (now >= w->end_ns)
+			return LOOP_FOREVER;
+		while (w->inflight < w->want && budget-- > 0)
+			conn_start(w, 0);	/* due now: no lag */
+		return budget > 0 ? w->end_ns : now;
+	}
+	while (pacer_peek(&w->pacer, &due)) {
+		if (due > now || w->inflight >= w->max_inflight)
+			return due > now ? due : LOOP_FOREVER;
+		if (budget-- == 0)
+			return now;
+		pacer_advance(&w->pacer);
+		conn_start(w, due);
+	}
+	return LOOP_FOREVER;
+}
+
+static bool round_over(struct worker *w, mono_ns now)
+{
+	mono_ns due;
+
+	if (w->inflight)
+		return false;
+	if (w->stopping)
+		return true;
+	if (w->spec->closed_loop)
+		return now >= w->end_ns;
+	return !pacer_peek(&w->pacer, &due);
+}
+
+static void publish(struct collector *col, uint64_t k, struct stats *s)
+{
+	unsigned i = (unsigned)(k % IVL_SLOTS);
+
+	pthread_mutex_lock(&col->mu);
+	if (!col->slot[i].used || col->slot[i].k != k) {
+		col->slot[i].used = true;
+		col->slot[i].k = k;
+		col->slot[i].count = 0;
+		stats_init(&col->slot[i].s);
+	}
+	stats_merge(&col->slot[i].s, s);
+	col->slot[i].count++;
+	while (col->slot[col->next_print % IVL_SLOTS].used &&
+	       col->slot[col->next_print % IVL_SLOTS].k == col->next_print &&
+	       col->slot[col->next_print % IVL_SLOTS].count == col->nthreads) {
+		i = (unsigned)(col->next_print % IVL_SLOTS);
+		report_interval_json(col->json, col->spec, col->slot[i].k,
+				     col->interval_ns, &col->slot[i].s);
+		col->slot[i].used = false;
+		col->next_print++;
+	}
+	pthread_mutex_unlock(&col->mu);
+	stats_init(s);
+}
+
+static void publish_live(struct worker *w)
+{
+	__atomic_store_n(&w->live.started, w->st.started, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->live.ok, w->st.ok, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->live.errors, stats_errors(&w->st), __ATOMIC_RELAXED);
+	__atomic_store_n(&w->live.inflight, w->inflight, __ATOMIC_RELAXED);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct epoll_event ev[EVENTS_MAX];
+	uint64_t one = 1;
+	int i, n;
+
+	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	for (;;) {
+		mono_ns now = clock_now_ns(), next, wake;
+
+		next = start_due(w, now);
+		now = clock_now_ns();
+		expire(w, now);
+		if (w->col && now >= w->ivl_next_ns) {
+			publish(w->col, w->ivl_k++, &w->ivl);
+			w->ivl_next_ns += w->col->interval_ns;
+		}
+		publish_live(w);
+		if (round_over(w, now))
+			break;
+		wake = next;
+		if (!list_empty(&w->fifo)) {
+			struct conn *c = list_entry(w->fifo.next, struct conn, link);
+
+			if (c->deadline_ns < wake)
+				wake = c->deadline_ns;
+		}
+		if (w->stopping && w->stop_deadline_ns < wake)
+			wake = w->stop_deadline_ns;
+		if (w->col && w->ivl_next_ns < wake)
+			wake = w->ivl_next_ns;
+		n = loop_wait(&w->loop, ev, EVENTS_MAX,
+			      wake == LOOP_FOREVER ? LOOP_FOREVER :
+			      wake > now ? wake - now : 0);
+		if (n < 0) {
+			w->err = n;
+			w->stopping = true;
+			w->stop_deadline_ns = now;
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			struct conn *c = ev[i].data.ptr;
+
+			if (!c) {
+				if (!w->stopping) {
+					w->stopping = true;
+					w->stop_deadline_ns = clock_now_ns() +
+						(w->cfg->timeout_ns < STOP_GRACE_NS ?
+						 w->cfg->timeout_ns : STOP_GRACE_NS);
+				}
+				continue;
+			}
+			if (c->fd >= 0)
+				c->handler(w, c, ev[i].events);
+		}
+		while (!list_empty(&w->deferred)) {
+			struct list *l = w->deferred.next;
+
+			list_del(l);
+			list_append(&w->freel, l);
+		}
+	}
+	if (w->col)
+		publish(w->col, w->ivl_k, &w->ivl);
+	publish_live(w);
+	if (write(w->donefd, &one, sizeof(one)) < 0) {
+		/* the main thread also joins; nothing to do */
+	}
+	return NULL;
+}
+
+static void worker_free(struct worker *w)
+{
+	while (w->chunks) {
+		struct chunk *ch = w->chunks;
+
+		w->chunks = ch->next;
+		free(ch);
+	}
+	loop_fini(&w->loop);
+}
+
+static double tv_s(const struct timeval *tv)
+{
+	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
+}
+
+static void status_line(struct worker *ws, unsigned nw, mono_ns base,
+			const struct round_spec *spec)
+{
+	struct live t = { 0 };
+	unsigned i;
+	mono_ns now = clock_now_ns();
+	double el = now > base ? (double)(now - base) / 1e9 : 0.0;
+
+	for (i = 0; i < nw; i++) {
+		t.started += __atomic_load_n(&ws[i].live.started, __ATOMIC_RELAXED);
+		t.ok += __atomic_load_n(&ws[i].live.ok, __ATOMIC_RELAXED);
+		t.errors += __atomic_load_n(&ws[i].live.errors, __ATOMIC_RELAXED);
+		t.inflight += __atomic_load_n(&ws[i].live.inflight, __ATOMIC_RELAXED);
+	}
+	fprintf(stderr, "\r\033[K%6.1fs  %s  started %llu  ok %llu  errors %llu  in flight %llu  (%.0f ok/s)",
+		el, spec->closed_loop ? "closed loop" : "open loop",
+		(unsigned long long)t.started, (unsigned long long)t.ok,
+		(unsigned long long)t.errors, (unsigned long long)t.inflight,
+		el > 0 ? (double)t.ok / el : 0.0);
+}
+
+/* Wait for the workers; pass a stop request on.  Returns true if stopped. */
+static bool supervise(const struct client_env *env, int donefd,
+		      struct worker *ws, unsigned nw, mono_ns base,
+		      const struct round_spec *spec)
+{
+	struct pollfd pf[2] = { { donefd, POLLIN, 0 }, { env->sigfd, POLLIN, 0 } };
+	uint64_t done = 0, v, one = 1;
+	bool stopped = false;
+
+	while (done < nw) {
+		int n = poll(pf, stopped || env->sigfd < 0 ? 1 : 2,
+			     env->status ? 1000 : -1);
+
+		if (n > 0 && (pf[0].revents & POLLIN) &&
+		    read(donefd, &v, sizeof(v)) == sizeof(v))
+			done += v;
+		if (!stopped && n > 0 && (pf[1].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+
+			stopped = true;
+			if (read(env->sigfd, &si, sizeof(si)) < 0 ||
+			    write(env->stopfd, &one, sizeof(one)) < 0) {
+				/* workers see the stop or finish on time */
+			}
+		}
+		if (env->status)
+			status_line(ws, nw, base, spec);
+	}
+	if (env->status)
+		fputs("\r\033[K", stderr);
+	return stopped;
+}
+
+bool client_cooldown(const struct config *c, const struct client_env *env)
+{
+	struct pollfd pf = { env->sigfd, POLLIN, 0 };
+
+	if (!c->cooldown_ns || env->sigfd < 0)
+		return true;
+	return poll(&pf, 1, (int)(c->cooldown_ns / NS_PER_MS)) == 0;
+}
+
+int client_round(const struct config *cfg, const struct client_env *env,
+		 const struct round_spec *spec, struct round_result *res)
+{
+	unsigned nw = cfg->threads, i, started = 0;
+	struct worker *ws;
+	struct collector *col = NULL;
+	struct rusage ru0, ru1;
+	uint64_t max_inflight = cfg->max_inflight;
+	mono_ns base, last = 0;
+	int donefd, rc = 0;
+	bool stopped;
+
+	if (spec->closed_loop && spec->concurrency < nw)
+		nw = (unsigned)spec->concurrency;
+	if (!max_inflight) {
+		uint64_t lim = client_raise_nofile();
+
+		max_inflight = lim > 64 ? lim - 64 : 1;
+	}
+	ws = calloc(nw, sizeof(*ws));
+	donefd = eventfd(0, EFD_CLOEXEC);
+	if (!ws || donefd < 0) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (cfg->interval_ns && env->json) {
+		col = calloc(1, sizeof(*col));
+		if (!col) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		pthread_mutex_init(&col->mu, NULL);
+		col->nthreads = nw;
+		col->json = env->json;
+		col->spec = spec;
+		col->interval_ns = cfg->interval_ns;
+	}
+	memset(res, 0, sizeof(*res));
+	res->spec = *spec;
+	res->threads = nw;
+	stats_init(&res->s);
+	getrusage(RUSAGE_SELF, &ru0);
+	base = clock_now_ns() + 20 * NS_PER_MS;
+	for (i = 0; i < nw; i++) {
+		struct worker *w = &ws[i];
+
+		w->cfg = cfg;
+		w->spec = spec;
+		w->col = col;
+		w->id = i;
+		w->nthreads = nw;
+		w->donefd = donefd;
+		w->base_ns = base;
+		w->end_ns = base + spec->duration_ns;
+		w->max_inflight = max_inflight / nw ? max_inflight / nw : 1;
+		w->want = spec->concurrency / nw + (i < spec->concurrency % nw);
+		if (w->want > w->max_inflight)
+			w->want = w->max_inflight;
+		w->ivl_next_ns = base + cfg->interval_ns;
+		list_init(&w->fifo);
+		list_init(&w->freel);
+		list_init(&w->deferred);
+		stats_init(&w->st);
+		stats_init(&w->ivl);
+		pacer_init(&w->pacer, base, spec->closed_loop ? 1 : spec->rate_milli,
+			   spec->duration_ns, i, nw);
+		rc = loop_init(&w->loop, env->stopfd);
+		if (rc < 0)
+			break;
+		rc = -pthread_create(&w->tid, NULL, worker_main, w);
+		if (rc < 0) {
+			loop_fini(&w->loop);
+			break;
+		}
+		started++;
+	}
+	if (started < nw) {
+		/* cannot run as asked: stop those that started */
+		uint64_t one = 1;
+
+		if (write(env->stopfd, &one, sizeof(one)) < 0) {
+			/* joined below in any case */
+		}
+	}
+	stopped = supervise(env, donefd, ws, started, base, spec);
+	for (i = 0; i < started; i++) {
+		pthread_join(ws[i].tid, NULL);
+		stats_merge(&res->s, &ws[i].st);
+		if (ws[i].last_start_ns > last)
+			last = ws[i].last_start_ns;
+		if (ws[i].err && !rc)
+			rc = ws[i].err;
+		worker_free(&ws[i]);
+	}
+	getrusage(RUSAGE_SELF, &ru1);
+	if (col) {
+		/* the last, partial intervals */
+		for (i = 0; i < IVL_SLOTS; i++) {
+			unsigned s = (unsigned)(col->next_print % IVL_SLOTS);
+
+			if (col->slot[s].used && col->slot[s].k == col->next_print) {
+				report_interval_json(col->json, spec, col->slot[s].k,
+						     col->interval_ns, &col->slot[s].s);
+				col->slot[s].used = false;
+			}
+			col->next_print++;
+		}
+	}
+	res->interrupted = stopped;
+	res->cpu_user_s = tv_s(&ru1.ru_utime) - tv_s(&ru0.ru_utime);
+	res->cpu_sys_s = tv_s(&ru1.ru_stime) - tv_s(&ru0.ru_stime);
+	{
+		mono_ns now = clock_now_ns();
+		double win = (double)spec->duration_ns / 1e9;
+
+		if (spec->closed_loop || stopped) {
+			/* what actually ran */
+			double ran = (double)(now - base) / 1e9;
+
+			if (stopped || ran < win)
+				win = ran;
+		} else if (last > base) {
+			/* when the client fell behind, its starts took longer */
+			double span = (double)(last - base) / 1e9 +
+				      1e3 / (double)spec->rate_milli;
+
+			if (span > win)
+				win = span;
+		}
+		res->elapsed_s = win;
+		res->achieved_rate = win > 0 ? (double)res->s.ok / win : 0.0;
+	}
+	if (started < nw && !rc)
+		rc = -EAGAIN;
+out:
+	if (col) {
+		pthread_mutex_destroy(&col->mu);
+		free(col);
+	}
+	if (donefd >= 0)
+		close(donefd);
+	free(ws);
+	return rc;
+}

@@ -1,0 +1,66 @@
+/*
+ * client.h - the client: rounds of connections, open or closed loop.
+ *
+ * A round runs config->threads workers.  Each owns an epoll loop, a pool
+ * of connection slots (never more than its share of --max-inflight), a
+ * FIFO of in-flight connections ordered by deadline, and its own
+ * struct stats; nothing is shared on the hot path.  Open loop: worker t
+ * starts connections t, t+T, ... of the schedule (pacer.h), each at its due
+ * time or, when behind, at once, recording the lag.  Closed loop: each
+ * worker keeps its share of --concurrency in flight until the round's end.
+ * Results are merged after join.
+ *
+ * One connection, one state function each:
+ *   connecting --EPOLLOUT--> sending --all written, shutdown(WR)--> reading
+ *   reading --EOF (or --expect-bytes with --close rst)--> done
+ */
+#ifndef CR_CLIENT_H
+#define CR_CLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "stats.h"
+
+struct round_spec {
+	bool closed_loop;
+	uint64_t rate_milli;	/* open loop */
+	uint64_t concurrency;	/* closed loop */
+	uint64_t duration_ns;
+};
+
+struct round_result {
+	struct round_spec spec;
+	unsigned threads;
+	struct stats s;
+	double elapsed_s;	/* start of round to its last start (open) or end */
+	double achieved_rate;	/* ok per second of the round */
+	double cpu_user_s;
+	double cpu_sys_s;
+	bool interrupted;
+};
+
+/* What the round's caller provides: stop signal, outputs. */
+struct client_env {
+	int sigfd;		/* signalfd for SIGINT/SIGTERM, or -1 */
+	int stopfd;		/* eventfd in every worker's loop: stop */
+	FILE *json;		/* interval lines go here, or NULL */
+	bool status;		/* live status line on stderr */
+};
+
+/*
+ * Run one round.  Returns 0 (the result is filled, possibly interrupted)
+ * or -errno when the round could not run at all (e.g. no epoll).
+ */
+int client_round(const struct config *c, const struct client_env *env,
+		 const struct round_spec *spec, struct round_result *res);
+
+/* Pause for --cooldown; false when a signal came first. */
+bool client_cooldown(const struct config *c, const struct client_env *env);
+
+/* Raise RLIMIT_NOFILE's soft limit to the hard one; returns the new soft. */
+uint64_t client_raise_nofile(void);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * loop.h - a thin wrapper around one epoll instance.
+ *
+ * Each worker owns one loop.  A stop eventfd, shared by all workers, is in
+ * every loop with a NULL pointer: when it turns readable the worker winds
+ * down.  loop_wait() takes its timeout in nanoseconds (epoll_pwait2) so the
+ * schedule is not rounded to milliseconds; on kernels without epoll_pwait2
+ * it falls back to epoll_wait and rounds up.
+ */
+#ifndef CR_LOOP_H
+#define CR_LOOP_H
+
+#include <stdint.h>
+#include <sys/epoll.h>
+
+#define LOOP_FOREVER UINT64_MAX
+
+struct loop {
+	int epfd;
+	int have_pwait2;
+};
+
+/* 0 or -errno.  stopfd < 0: none. */
+int loop_init(struct loop *l, int stopfd);
+void loop_fini(struct loop *l);
+int loop_add(struct loop *l, int fd, uint32_t events, void *ptr);
+int loop_mod(struct loop *l, int fd, uint32_t events, void *ptr);
+/* Number of events, 0 on timeout or EINTR, -errno on failure. */
+int loop_wait(struct loop *l, struct epoll_event *ev, int max, uint64_t timeout_ns);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * main.c - connrate: dispatch to server, client or saturate.
+ *
+ * Exit status: 0 done; 1 could not run (socket, epoll, threads); 2 bad
+ * input (one line on stderr, nothing started); 130 client interrupted.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "client.h"
+#include "report.h"
+#include "saturate.h"
+#include "server.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: connrate server   [options]   accept, read, answer, close\n"
+		"       connrate client   --target HOST:PORT (--rate R[,R2...] | --concurrency C) [options]\n"
+		"       connrate saturate --target HOST:PORT [--start R] [--factor F] [options]\n"
+		"       connrate MODE --help              options of a mode\n"
+		"       connrate --version\n"
+		"\nconnrate measures how many new TCP connections per second a server, or a\n"
+		"device between client and server, handles, and what happens to latency and\n"
+		"errors on the way.  See connrate(1).\n");
+}
+
+/* SIGINT/SIGTERM arrive on a descriptor, in no particular thread. */
+static int signals_to_fd(void)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+static int run_client(const struct config *c, struct client_env *env, FILE *out)
+{
+	struct round_spec spec = { .duration_ns = c->duration_ns };
+	struct round_result r;
+	unsigned i, n = c->concurrency ? 1 : c->nrates;
+	int rc;
+
+	report_header(out);
+	for (i = 0; i < n; i++) {
+		if (i && !client_cooldown(c, env))
+			return 130;
+		spec.closed_loop = c->concurrency != 0;
+		spec.concurrency = c->concurrency;
+		spec.rate_milli = spec.closed_loop ? 0 : c->rate_milli[i];
+		rc = client_round(c, env, &spec, &r);
+		if (rc < 0) {
+			fprintf(stderr, "connrate client: cannot run the round: %s\n",
+				strerror(-rc));
+			return 1;
+		}
+		report_row(out, &r);
+		if (env->json)
+			report_round_json(env->json, c, &r);
+		if (r.interrupted)
+			return 130;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct config cfg;
+	struct client_env env = { .sigfd = -1, .stopfd = -1 };
+	enum cr_mode mode;
+	FILE *json = NULL, *out = stdout;
+	char err[512];
+	int rc;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("connrate %s\n", CR_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "server"))
+		mode = MODE_SERVER;
+	else if (!strcmp(argv[1], "client"))
+		mode = MODE_CLIENT;
+	else if (!strcmp(argv[1], "saturate"))
+		mode = MODE_SATURATE;
+	else {
+		fprintf(stderr, "connrate: unknown mode '%s': server, client or saturate (try --help)\n",
+			argv[1]);
+		return 2;
+	}
+	rc = cli_parse(&cfg, mode, argc - 1, argv + 1, err, sizeof(err));
+	if (rc == 0)
+		rc = cli_validate(&cfg, err, sizeof(err));
+	if (rc) {
+		if (rc < 0)
+			fprintf(stderr, "connrate %s: %s\n", cli_mode_name(mode), err);
+		cli_free(&cfg);
+		return rc < 0 ? 2 : 0;
+	}
+	if (cfg.json_path) {
+		if (!strcmp(cfg.json_path, "-")) {
+			json = stdout;
+			out = stderr;	/* the table moves out of the JSON's way */
+		} else {
+			json = fopen(cfg.json_path, "a");
+			if (!json) {
+				fprintf(stderr, "connrate %s: --json '%s': cannot open: %s\n",
+					cli_mode_name(mode), cfg.json_path, strerror(errno));
+				cli_free(&cfg);
+				return 2;
+			}
+		}
+	}
+	env.sigfd = signals_to_fd();
+	env.stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (env.sigfd < 0 || env.stopfd < 0) {
+		fprintf(stderr, "connrate: cannot set up signals: %s\n", strerror(errno));
+		return 1;
+	}
+	env.json = json;
+	env.status = isatty(STDERR_FILENO) && out != stderr;
+	switch (mode) {
+	case MODE_SERVER:
+		rc = server_run(&cfg, env.sigfd, json);
+		break;
+	case MODE_CLIENT:
+		rc = run_client(&cfg, &env, out);
+		break;
+	case MODE_SATURATE:
+		rc = saturate_run(&cfg, &env, out);
+		break;
+	}
+	if (json && json != stdout)
+		fclose(json);
+	close(env.sigfd);
+	close(env.stopfd);
+	cli_free(&cfg);
+	return rc;
+}

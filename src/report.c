@@ -1,0 +1,182 @@
+/*
+ * report.c - table rows and JSON lines (see report.h).
+ */
+#include <string.h>
+
+#include "clock.h"
+#include "report.h"
+
+const char *report_fmt_ns(uint64_t ns, char *buf, size_t len)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%lluns", (unsigned long long)ns);
+	else if (ns < 100 * NS_PER_US)
+		snprintf(buf, len, "%.1fus", (double)ns / 1e3);
+	else if (ns < NS_PER_MS)
+		snprintf(buf, len, "%.0fus", (double)ns / 1e3);
+	else if (ns < 100 * NS_PER_MS)
+		snprintf(buf, len, "%.2fms", (double)ns / 1e6);
+	else if (ns < NS_PER_S)
+		snprintf(buf, len, "%.0fms", (double)ns / 1e6);
+	else
+		snprintf(buf, len, "%.2fs", (double)ns / 1e9);
+	return buf;
+}
+
+void report_header(FILE *f)
+{
+	fprintf(f, "%10s %10s %10s %10s %8s | %8s %8s %8s %8s %8s %8s | %8s %8s | %8s\n",
+		"target/s", "ok/s", "started", "ok", "errors",
+		"lat min", "p50", "p90", "p99", "p99.9", "max",
+		"conn p50", "p99", "lag p99");
+	fflush(f);
+}
+
+void report_row(FILE *f, const struct round_result *r)
+{
+	const struct stats *s = &r->s;
+	char b[12][24], target[24];
+	uint64_t errs = stats_errors(s);
+	int i, sep = 0;
+
+	if (r->spec.closed_loop)
+		snprintf(target, sizeof(target), "c=%llu",
+			 (unsigned long long)r->spec.concurrency);
+	else
+		snprintf(target, sizeof(target), "%.0f",
+			 (double)r->spec.rate_milli / 1000.0);
+	fprintf(f, "%10s %10.0f %10llu %10llu %8llu | %8s %8s %8s %8s %8s %8s | %8s %8s | %8s%s\n",
+		target, r->achieved_rate,
+		(unsigned long long)s->started, (unsigned long long)s->ok,
+		(unsigned long long)errs,
+		report_fmt_ns(histo_quantile(&s->latency, 0), b[0], 24),
+		report_fmt_ns(histo_quantile(&s->latency, 0.5), b[1], 24),
+		report_fmt_ns(histo_quantile(&s->latency, 0.9), b[2], 24),
+		report_fmt_ns(histo_quantile(&s->latency, 0.99), b[3], 24),
+		report_fmt_ns(histo_quantile(&s->latency, 0.999), b[4], 24),
+		report_fmt_ns(histo_quantile(&s->latency, 1), b[5], 24),
+		report_fmt_ns(histo_quantile(&s->connect, 0.5), b[6], 24),
+		report_fmt_ns(histo_quantile(&s->connect, 0.99), b[7], 24),
+		report_fmt_ns(histo_quantile(&s->lag, 0.99), b[8], 24),
+		r->interrupted ? "  (interrupted)" : "");
+	if (errs) {
+		fprintf(f, "%10s errors:", "");
+		for (i = 0; i < OUT__ERRORS; i++) {
+			if (!s->err[i])
+				continue;
+			fprintf(f, "%s %s %llu", sep++ ? "," : "",
+				stats_outcome_name((enum outcome)i),
+				(unsigned long long)s->err[i]);
+		}
+		for (i = 0; i < STATS_ERRNO_SLOTS; i++)
+			if (s->other[i].count)
+				fprintf(f, " (%s: %llu)", strerror(s->other[i].err),
+					(unsigned long long)s->other[i].count);
+		fputc('\n', f);
+	}
+	fflush(f);
+}
+
+static void histo_json(struct json *j, const char *key, const struct histo *h)
+{
+	json_obj(j, key);
+	json_num(j, "min", (double)histo_quantile(h, 0) / 1e3, 3);
+	json_num(j, "mean", (double)histo_mean(h) / 1e3, 3);
+	json_num(j, "p50", (double)histo_quantile(h, 0.5) / 1e3, 3);
+	json_num(j, "p90", (double)histo_quantile(h, 0.9) / 1e3, 3);
+	json_num(j, "p99", (double)histo_quantile(h, 0.99) / 1e3, 3);
+	json_num(j, "p999", (double)histo_quantile(h, 0.999) / 1e3, 3);
+	json_num(j, "max", (double)histo_quantile(h, 1) / 1e3, 3);
+	json_obj_end(j);
+}
+
+void report_stats_json(struct json *j, const struct stats *s)
+{
+	char name[32];
+	int i;
+
+	json_u64(j, "started", s->started);
+	json_u64(j, "ok", s->ok);
+	json_obj(j, "errors");
+	for (i = 0; i < OUT__ERRORS; i++)
+		json_u64(j, stats_outcome_name((enum outcome)i), s->err[i]);
+	json_obj_end(j);
+	if (s->err[OUT_OTHER]) {
+		json_obj(j, "other_errno");
+		for (i = 0; i < STATS_ERRNO_SLOTS; i++) {
+			if (!s->other[i].count)
+				continue;
+			snprintf(name, sizeof(name), "%d", s->other[i].err);
+			json_u64(j, name, s->other[i].count);
+		}
+		if (s->other_unlisted)
+			json_u64(j, "unlisted", s->other_unlisted);
+		json_obj_end(j);
+	}
+	histo_json(j, "latency_us", &s->latency);
+	histo_json(j, "connect_us", &s->connect);
+	histo_json(j, "lag_us", &s->lag);
+	json_u64(j, "bytes_sent", s->bytes_sent);
+	json_u64(j, "bytes_received", s->bytes_received);
+}
+
+static void spec_json(struct json *j, const struct round_spec *spec)
+{
+	json_str(j, "mode", spec->closed_loop ? "concurrency" : "rate");
+	if (spec->closed_loop)
+		json_u64(j, "concurrency", spec->concurrency);
+	else
+		json_num(j, "target_rate", (double)spec->rate_milli / 1000.0, 3);
+}
+
+void report_round_json(FILE *f, const struct config *c,
+		       const struct round_result *r)
+{
+	struct json j;
+	unsigned i;
+
+	json_begin(&j, f);
+	json_str(&j, "type", "round");
+	spec_json(&j, &r->spec);
+	json_num(&j, "duration_s", (double)r->spec.duration_ns / 1e9, 3);
+	json_num(&j, "elapsed_s", r->elapsed_s, 6);
+	json_u64(&j, "threads", r->threads);
+	report_stats_json(&j, &r->s);
+	json_num(&j, "achieved_rate", r->achieved_rate, 1);
+	json_obj(&j, "cpu");
+	json_num(&j, "user_s", r->cpu_user_s, 3);
+	json_num(&j, "sys_s", r->cpu_sys_s, 3);
+	json_obj_end(&j);
+	json_bool(&j, "interrupted", r->interrupted);
+	json_obj(&j, "histogram");
+	json_str(&j, "unit", "ns");
+	json_arr(&j, "buckets");
+	for (i = 0; i < HISTO_BUCKETS; i++) {
+		if (!r->s.latency.bucket[i])
+			continue;
+		json_arr(&j, NULL);
+		json_u64(&j, NULL, histo_bucket_hi(i));
+		json_u64(&j, NULL, r->s.latency.bucket[i]);
+		json_arr_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+	cli_dump(c, &j);
+	json_end_line(&j);
+}
+
+void report_interval_json(FILE *f, const struct round_spec *spec, uint64_t k,
+			  uint64_t interval_ns, const struct stats *s)
+{
+	struct json j;
+
+	json_begin(&j, f);
+	json_str(&j, "type", "interval");
+	spec_json(&j, spec);
+	json_u64(&j, "index", k);
+	json_num(&j, "t_s", (double)(k * interval_ns) / 1e9, 3);
+	json_num(&j, "interval_s", (double)interval_ns / 1e9, 3);
+	report_stats_json(&j, s);
+	json_num(&j, "ok_rate", (double)s->ok * 1e9 / (double)interval_ns, 1);
+	json_end_line(&j);
+}

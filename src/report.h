@@ -1,0 +1,33 @@
+/*
+ * report.h - what a round looks like to a person and to a program.
+ *
+ * Human: one table row per round on stdout (report_header() once, then
+ * report_row()), with an indented line naming the error classes when there
+ * were errors.  Machine: JSON Lines, one "round" object per round and,
+ * with --interval, "interval" objects (DESIGN.md, "Output").
+ */
+#ifndef CR_REPORT_H
+#define CR_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "client.h"
+#include "json.h"
+#include "stats.h"
+
+/* "850ns", "12.3us", "1.25ms", "2.50s" into buf; returns buf. */
+const char *report_fmt_ns(uint64_t ns, char *buf, size_t len);
+
+void report_header(FILE *f);
+void report_row(FILE *f, const struct round_result *r);
+
+/* The counters and histograms of s as members of the current object. */
+void report_stats_json(struct json *j, const struct stats *s);
+void report_round_json(FILE *f, const struct config *c,
+		       const struct round_result *r);
+void report_interval_json(FILE *f, const struct round_spec *spec, uint64_t k,
+			  uint64_t interval_ns, const struct stats *s);
+
+#endif

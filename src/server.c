@@ -1,0 +1,494 @@
+/*
+ * server.c - the server (see server.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "clock.h"
+#include "list.h"
+#include "loop.h"
+#include "server.h"
+#include "sock.h"
+
+#define EVENTS_MAX 256
+#define ACCEPT_BATCH 64
+#define CHUNK_CONNS 256
+#define READ_BUF 65536
+#define MAX_PORTS 64
+
+struct sworker;
+struct sconn;
+typedef void (*sconn_fn)(struct sworker *w, struct sconn *c, uint32_t ev);
+
+/* Both kinds of epoll entry start with their handler. */
+struct sconn {
+	sconn_fn handler;
+	int fd;
+	unsigned http_state;
+	mono_ns deadline_ns;
+	uint64_t received;
+	uint64_t sent;
+	struct list link;
+};
+
+struct listener {
+	sconn_fn handler;
+	int fd;
+};
+
+struct schunk {
+	struct schunk *next;
+	struct sconn conn[CHUNK_CONNS];
+};
+
+struct sworker {
+	const struct config *cfg;
+	pthread_t tid;
+	struct loop loop;
+	struct listener lis[MAX_PORTS];
+	unsigned nlis;
+	int spare_fd;		/* closed to accept-and-drop at EMFILE */
+	struct list fifo, freel, deferred;
+	struct schunk *chunks;
+	struct server_stats st;
+	int err;
+	char buf[READ_BUF];
+};
+
+static void on_accept(struct sworker *w, struct sconn *l, uint32_t ev);
+static void on_request(struct sworker *w, struct sconn *c, uint32_t ev);
+static void on_response(struct sworker *w, struct sconn *c, uint32_t ev);
+
+long server_http_scan(unsigned *state, const char *buf, size_t len)
+{
+	static const char end[4] = { '\r', '\n', '\r', '\n' };
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (buf[i] == end[*state])
+			(*state)++;
+		else
+			*state = buf[i] == '\r' ? 1 : 0;
+		if (*state == 4)
+			return (long)(i + 1);
+	}
+	return -1;
+}
+
+static struct sconn *sconn_get(struct sworker *w)
+{
+	struct list *l;
+	int i;
+
+	if (list_empty(&w->freel)) {
+		struct schunk *ch = malloc(sizeof(*ch));
+
+		if (!ch)
+			return NULL;
+		ch->next = w->chunks;
+		w->chunks = ch;
+		for (i = 0; i < CHUNK_CONNS; i++) {
+			list_init(&ch->conn[i].link);
+			list_append(&w->freel, &ch->conn[i].link);
+		}
+	}
+	l = w->freel.next;
+	list_del(l);
+	return list_entry(l, struct sconn, link);
+}
+
+static void sconn_end(struct sworker *w, struct sconn *c, uint64_t *counter)
+{
+	(*counter)++;
+	w->st.bytes_received += c->received;
+	w->st.bytes_sent += c->sent;
+	list_del(&c->link);
+	close(c->fd);
+	c->fd = -1;
+	list_append(&w->deferred, &c->link);
+}
+
+static void sconn_error(struct sworker *w, struct sconn *c, int err)
+{
+	sconn_end(w, c, err == ECONNRESET || err == EPIPE ? &w->st.reset
+							  : &w->st.other);
+}
+
+static void accept_one(struct sworker *w, int fd)
+{
+	struct sconn *c = sconn_get(w);
+
+	if (!c) {
+		close(fd);
+		w->st.other++;
+		return;
+	}
+	w->st.accepted++;
+	c->fd = fd;
+	c->http_state = 0;
+	c->received = 0;
+	c->sent = 0;
+	c->deadline_ns = clock_now_ns() + w->cfg->timeout_ns;
+	c->handler = on_request;
+	list_append(&w->fifo, &c->link);
+	if (w->cfg->close == CLOSE_RST)
+		(void)sock_linger0(fd);
+	if (loop_add(&w->loop, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, c) < 0)
+		sconn_error(w, c, errno);
+}
+
+static void on_accept(struct sworker *w, struct sconn *l, uint32_t ev)
+{
+	int i, fd;
+
+	(void)ev;
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			accept_one(w, fd);
+			continue;
+		}
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		if ((errno == EMFILE || errno == ENFILE) && w->spare_fd >= 0) {
+			/* take the connection off the queue so it does not spin */
+			w->st.fd_limit++;
+			close(w->spare_fd);
+			fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0)
+				close(fd);
+			w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			continue;
+		}
+		if (errno == ECONNABORTED)
+			continue;
+		w->st.other++;
+		return;
+	}
+}
+
+static void respond(struct sworker *w, struct sconn *c)
+{
+	c->handler = on_response;
+	on_response(w, c, EPOLLOUT);
+}
+
+static bool request_done(const struct config *cfg, struct sconn *c,
+			 const char *buf, size_t n)
+{
+	switch (cfg->respond_after) {
+	case RESPOND_HTTP:
+		return server_http_scan(&c->http_state, buf, n) >= 0;
+	case RESPOND_BYTES:
+		return c->received >= cfg->respond_bytes;
+	case RESPOND_EOF:
+		break;
+	}
+	return false;
+}
+
+static void on_request(struct sworker *w, struct sconn *c, uint32_t ev)
+{
+	(void)ev;
+	for (;;) {
+		ssize_t n = recv(c->fd, w->buf, sizeof(w->buf), 0);
+
+		if (n > 0) {
+			c->received += (uint64_t)n;
+			if (request_done(w->cfg, c, w->buf, (size_t)n)) {
+				respond(w, c);
+				return;
+			}
+			continue;
+		}
+		if (n == 0) {
+			/* the client is done sending: answer whatever the mode */
+			respond(w, c);
+			return;
+		}
+		if (errno == EAGAIN)
+			return;
+		if (errno == EINTR)
+			continue;
+		sconn_error(w, c, errno);
+		return;
+	}
+}
+
+static void on_response(struct sworker *w, struct sconn *c, uint32_t ev)
+{
+	const struct payload *rsp = &w->cfg->response;
+
+	if (!(ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+		return;
+	while (c->sent < rsp->len) {
+		ssize_t n = send(c->fd, rsp->data + c->sent, rsp->len - c->sent,
+				 MSG_NOSIGNAL);
+
+		if (n > 0) {
+			c->sent += (uint64_t)n;
+			continue;
+		}
+		if (errno == EAGAIN)
+			return;
+		if (errno == EINTR)
+			continue;
+		sconn_error(w, c, errno);
+		return;
+	}
+	sconn_end(w, c, &w->st.completed);
+}
+
+static void expire(struct sworker *w, mono_ns now)
+{
+	while (!list_empty(&w->fifo)) {
+		struct sconn *c = list_entry(w->fifo.next, struct sconn, link);
+
+		if (c->deadline_ns > now)
+			break;
+		sconn_end(w, c, &w->st.timeout);
+	}
+}
+
+static void *sworker_main(void *arg)
+{
+	struct sworker *w = arg;
+	struct epoll_event ev[EVENTS_MAX];
+	int i, n;
+	bool stop = false;
+
+	while (!stop) {
+		mono_ns now = clock_now_ns(), wake = LOOP_FOREVER;
+
+		expire(w, now);
+		if (!list_empty(&w->fifo))
+			wake = list_entry(w->fifo.next, struct sconn, link)->deadline_ns;
+		n = loop_wait(&w->loop, ev, EVENTS_MAX,
+			      wake == LOOP_FOREVER ? LOOP_FOREVER :
+			      wake > now ? wake - now : 0);
+		if (n < 0) {
+			w->err = n;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			struct sconn *c = ev[i].data.ptr;
+
+			if (!c) {
+				stop = true;
+				continue;
+			}
+			if (c->fd >= 0)
+				c->handler(w, c, ev[i].events);
+		}
+		while (!list_empty(&w->deferred)) {
+			struct list *l = w->deferred.next;
+
+			list_del(l);
+			list_append(&w->freel, l);
+		}
+	}
+	return NULL;
+}
+
+static void sworker_free(struct sworker *w)
+{
+	unsigned i;
+
+	while (!list_empty(&w->fifo)) {
+		struct sconn *c = list_entry(w->fifo.next, struct sconn, link);
+
+		list_del(&c->link);
+		close(c->fd);
+	}
+	while (w->chunks) {
+		struct schunk *ch = w->chunks;
+
+		w->chunks = ch->next;
+		free(ch);
+	}
+	for (i = 0; i < w->nlis; i++)
+		close(w->lis[i].fd);
+	if (w->spare_fd >= 0)
+		close(w->spare_fd);
+	loop_fini(&w->loop);
+}
+
+static void somaxconn_warning(const struct config *c)
+{
+	FILE *f = fopen("/proc/sys/net/core/somaxconn", "r");
+	unsigned long long v;
+
+	if (!f)
+		return;
+	if (fscanf(f, "%llu", &v) == 1 && v < c->backlog)
+		fprintf(stderr, "connrate server: warning: --backlog %llu is capped at net.core.somaxconn = %llu\n",
+			(unsigned long long)c->backlog, v);
+	fclose(f);
+}
+
+/* Bind every worker's listeners; a message names the address on failure. */
+static int bind_all(const struct config *c, struct sworker *ws, unsigned nw,
+		    struct endpoint *addr)
+{
+	char buf[80];
+	unsigned i, p;
+	int fd;
+
+	for (i = 0; i < nw; i++) {
+		for (p = c->port_lo; p <= c->port_hi; p++) {
+			addr_set_port(addr, (uint16_t)p);
+			fd = sock_listen(addr, (int)c->backlog);
+			if (fd == -EAFNOSUPPORT && strcmp(c->listen, "::") == 0) {
+				/* no IPv6 in this kernel: the wildcard is IPv4's */
+				addr_parse_address("0.0.0.0", (uint16_t)p, addr);
+				fd = sock_listen(addr, (int)c->backlog);
+			}
+			if (fd < 0) {
+				fprintf(stderr, "connrate server: cannot listen on %s: %s\n",
+					addr_format(addr, buf, sizeof(buf)), strerror(-fd));
+				return -1;
+			}
+			ws[i].lis[ws[i].nlis].handler = on_accept;
+			ws[i].lis[ws[i].nlis].fd = fd;
+			if (loop_add(&ws[i].loop, fd, EPOLLIN, &ws[i].lis[ws[i].nlis]) < 0) {
+				close(fd);
+				return -1;
+			}
+			ws[i].nlis++;
+		}
+	}
+	return 0;
+}
+
+static void print_stats(const struct config *c, const struct server_stats *s,
+			double user_s, double sys_s, FILE *json)
+{
+	printf("server: accepted %llu, completed %llu, reset %llu, timeout %llu, "
+	       "fd_limit %llu, other %llu; received %llu bytes, sent %llu bytes; "
+	       "cpu user %.2fs sys %.2fs\n",
+	       (unsigned long long)s->accepted, (unsigned long long)s->completed,
+	       (unsigned long long)s->reset, (unsigned long long)s->timeout,
+	       (unsigned long long)s->fd_limit, (unsigned long long)s->other,
+	       (unsigned long long)s->bytes_received,
+	       (unsigned long long)s->bytes_sent, user_s, sys_s);
+	fflush(stdout);
+	if (json) {
+		struct json j;
+
+		json_begin(&j, json);
+		json_str(&j, "type", "server");
+		json_u64(&j, "accepted", s->accepted);
+		json_u64(&j, "completed", s->completed);
+		json_obj(&j, "errors");
+		json_u64(&j, "reset", s->reset);
+		json_u64(&j, "timeout", s->timeout);
+		json_u64(&j, "fd_limit", s->fd_limit);
+		json_u64(&j, "other", s->other);
+		json_obj_end(&j);
+		json_u64(&j, "bytes_received", s->bytes_received);
+		json_u64(&j, "bytes_sent", s->bytes_sent);
+		json_obj(&j, "cpu");
+		json_num(&j, "user_s", user_s, 3);
+		json_num(&j, "sys_s", sys_s, 3);
+		json_obj_end(&j);
+		cli_dump(c, &j);
+		json_end_line(&j);
+	}
+}
+
+int server_run(const struct config *c, int sigfd, FILE *json)
+{
+	struct sworker *ws;
+	struct endpoint addr;
+	struct server_stats tot = { 0 };
+	struct rusage ru;
+	struct pollfd pf = { sigfd, POLLIN, 0 };
+	unsigned nw = c->threads, i, started = 0;
+	int stopfd, rc = 1;
+	uint64_t one = 1;
+	char buf[80];
+
+	client_raise_nofile();
+	if (addr_parse_address(c->listen, 0, &addr))
+		return 2;
+	ws = calloc(nw, sizeof(*ws));
+	stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!ws || stopfd < 0) {
+		fprintf(stderr, "connrate server: %s\n", strerror(errno));
+		free(ws);
+		return 1;
+	}
+	for (i = 0; i < nw; i++) {
+		ws[i].cfg = c;
+		ws[i].spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		list_init(&ws[i].fifo);
+		list_init(&ws[i].freel);
+		list_init(&ws[i].deferred);
+		if (loop_init(&ws[i].loop, stopfd) < 0) {
+			fprintf(stderr, "connrate server: epoll: %s\n", strerror(errno));
+			nw = i;
+			goto out;
+		}
+	}
+	somaxconn_warning(c);
+	if (bind_all(c, ws, nw, &addr) < 0) {
+		rc = 1;
+		goto out;
+	}
+	for (i = 0; i < nw; i++) {
+		if (pthread_create(&ws[i].tid, NULL, sworker_main, &ws[i]) != 0)
+			break;
+		started++;
+	}
+	addr_set_port(&addr, c->port_lo);
+	fprintf(stderr, "connrate server: listening on %s", addr_format(&addr, buf, sizeof(buf)));
+	if (c->port_hi > c->port_lo)
+		fprintf(stderr, "-%u", c->port_hi);
+	fprintf(stderr, ", %u threads\n", started);
+	rc = 0;
+	if (started == nw) {
+		struct signalfd_siginfo si;
+
+		while (poll(&pf, 1, -1) < 0 && errno == EINTR)
+			;
+		if (read(sigfd, &si, sizeof(si)) < 0) {
+			/* stop either way */
+		}
+	} else {
+		rc = 1;
+	}
+	if (write(stopfd, &one, sizeof(one)) < 0)
+		rc = 1;
+	for (i = 0; i < started; i++) {
+		struct server_stats *s = &ws[i].st;
+
+		pthread_join(ws[i].tid, NULL);
+		tot.accepted += s->accepted;
+		tot.completed += s->completed;
+		tot.reset += s->reset;
+		tot.timeout += s->timeout;
+		tot.fd_limit += s->fd_limit;
+		tot.other += s->other;
+		tot.bytes_received += s->bytes_received;
+		tot.bytes_sent += s->bytes_sent;
+	}
+	getrusage(RUSAGE_SELF, &ru);
+	print_stats(c, &tot, (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+		    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6, json);
+out:
+	for (i = 0; i < nw; i++)
+		sworker_free(&ws[i]);
+	free(ws);
+	close(stopfd);
+	return rc;
+}

@@ -1,0 +1,148 @@
+/*
+ * units.c - strict number parsing (see units.h).
+ *
+ * Decimal values are parsed as an integer and a fraction of up to nine
+ * digits and scaled in integer arithmetic, so "0.001s" is exactly 1000000 ns
+ * and no value passes through floating point.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "units.h"
+
+struct suffix {
+	const char *name;
+	uint64_t mult;
+};
+
+/*
+ * Parse "digits[.digits]suffix" where suffix is one of @sfx (or none, which
+ * means @none_mult).  The result is the value times the multiplier,
+ * rounded down.
+ */
+static int parse_scaled(const char *s, const struct suffix *sfx,
+			uint64_t none_mult, uint64_t *out)
+{
+	unsigned __int128 ip = 0, frac = 0, fdiv = 1, v, mult = 0;
+	const char *p = s;
+	int ndig = 0;
+
+	if (!s)
+		return -EINVAL;
+	while (*p >= '0' && *p <= '9') {
+		ip = ip * 10 + (unsigned)(*p - '0');
+		if (ip > UINT64_MAX)
+			return -ERANGE;
+		p++;
+		ndig++;
+	}
+	if (*p == '.') {
+		p++;
+		while (*p >= '0' && *p <= '9') {
+			if (fdiv < 1000000000000000000ULL) {
+				frac = frac * 10 + (unsigned)(*p - '0');
+				fdiv *= 10;
+			}
+			p++;
+			ndig++;
+		}
+	}
+	if (ndig == 0)
+		return -EINVAL;
+	if (*p == '\0') {
+		mult = none_mult;
+	} else {
+		for (; sfx && sfx->name; sfx++) {
+			if (strcmp(p, sfx->name) == 0) {
+				mult = sfx->mult;
+				break;
+			}
+		}
+		if (!mult)
+			return -EINVAL;
+	}
+	v = ip * mult + frac * mult / fdiv;
+	if (v > UINT64_MAX)
+		return -ERANGE;
+	*out = (uint64_t)v;
+	return 0;
+}
+
+static int in_range(int rc, uint64_t v, uint64_t min, uint64_t max)
+{
+	if (rc)
+		return rc;
+	return (v < min || v > max) ? -ERANGE : 0;
+}
+
+static const struct suffix count_sfx[] = {
+	{ "k", 1000ULL }, { "K", 1000ULL },
+	{ "M", 1000000ULL }, { "G", 1000000000ULL },
+	{ NULL, 0 }
+};
+
+int units_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	int rc = parse_scaled(s, count_sfx, 1, &v);
+
+	rc = in_range(rc, v, min, max);
+	if (!rc)
+		*out = v;
+	return rc;
+}
+
+static const struct suffix dur_sfx[] = {
+	{ "ns", 1ULL }, { "us", 1000ULL }, { "ms", 1000000ULL },
+	{ "s", 1000000000ULL }, { "m", 60000000000ULL },
+	{ "h", 3600000000000ULL },
+	{ NULL, 0 }
+};
+
+int units_parse_duration_ns(const char *s, uint64_t min, uint64_t max,
+			    uint64_t *out)
+{
+	uint64_t v = 0;
+	int rc = parse_scaled(s, dur_sfx, 1000000000ULL, &v);
+
+	rc = in_range(rc, v, min, max);
+	if (!rc)
+		*out = v;
+	return rc;
+}
+
+static const struct suffix rate_sfx[] = {
+	{ "k", 1000000ULL }, { "K", 1000000ULL }, { "M", 1000000000ULL },
+	{ NULL, 0 }
+};
+
+int units_parse_rate_milli(const char *s, uint64_t min, uint64_t max,
+			   uint64_t *out)
+{
+	uint64_t v = 0;
+	int rc = parse_scaled(s, rate_sfx, 1000, &v);
+
+	rc = in_range(rc, v, min, max);
+	if (!rc)
+		*out = v;
+	return rc;
+}
+
+int units_parse_double(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || *s == ' ' || *s == '\t')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end != '\0' || end == s || errno == ERANGE || !isfinite(v))
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,25 @@
+/*
+ * units.h - strict parsing of numbers with unit suffixes.
+ *
+ * Every number on the command line goes through here: no atoi, no silent
+ * zero.  A value is digits with an optional fraction and an optional suffix;
+ * anything else, an empty string, or a value out of range is an error.
+ *
+ *   counts     10, 10k, 2.5M, 1G          (decimal multipliers)
+ *   durations  500ns, 250us, 10ms, 2s, 1.5 (seconds), 2m, 1h
+ *   rates      2000, 2k, 0.5 (connections per second, kept in 1/1000 units)
+ *
+ * Each function returns 0, or -EINVAL (not a number of that kind) or
+ * -ERANGE (outside [min, max]).
+ */
+#ifndef CR_UNITS_H
+#define CR_UNITS_H
+
+#include <stdint.h>
+
+int units_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int units_parse_duration_ns(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int units_parse_rate_milli(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int units_parse_double(const char *s, double min, double max, double *out);
+
+#endif
