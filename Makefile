@@ -31,6 +31,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
+.SECONDARY:
 .PHONY: all check check-unit check-netns demo asan check-asan install deps help clean bench fuzz
 
 all: connrate

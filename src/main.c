@@ -31,12 +31,18 @@ static void usage(FILE *f)
 		"errors on the way.  See connrate(1).\n");
 }
 
-/* SIGINT/SIGTERM arrive on a descriptor, in no particular thread. */
+/*
+ * SIGINT/SIGTERM arrive on a descriptor, in no particular thread.  They
+ * are taken even when the parent ignored them (as a shell does for a
+ * background job), so a script can always stop a run with kill -INT.
+ */
 static int signals_to_fd(void)
 {
 	sigset_t set;
 
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);

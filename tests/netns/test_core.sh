@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# End-to-end tests of connrate client and server, in a namespace of their own.
+. "$(dirname "$0")/lib.sh"
+
+PORT=7171
+
+# server_up NS [server options]: start a server, wait until it listens.
+server_up() {
+	local ns=$1; shift
+	bg_in "$ns" "$CONNRATE" server --port $PORT --threads 2 "$@"
+	SERVER_PID=$BG_PID
+	wait_for 5 listening "$ns" $PORT || fail "server did not listen"
+}
+
+# server_stop: SIGTERM, wait, the exit status must be 0.
+server_stop() {
+	kill -TERM "$SERVER_PID"
+	wait "$SERVER_PID" || fail "server exited with status $?"
+}
+
+check_sum() { # JSON file: ok + errors == started in every round
+	jq -e -s 'map(select(.type == "round")) | length > 0 and
+		all(.ok + (.errors | add) == .started)' "$1" >/dev/null ||
+		fail "ok + errors != started in $1"
+}
+
+t_rate_round() {
+	local ns j=$TMP/rate.json before after started
+	new_ns ns a
+	server_up "$ns"
+	before=$(counter "$ns" TcpActiveOpens)
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 1000 \
+		--duration 2 --threads 1 --json "$j" >"$TMP/table"
+	after=$(counter "$ns" TcpActiveOpens)
+	cat "$TMP/table"
+	started=$(jqt "$j" round .started)
+	[ "$started" -eq 2000 ] || fail "started $started, want 2000"
+	[ $((after - before)) -eq "$started" ] ||
+		fail "TcpActiveOpens delta $((after - before)) != started $started"
+	[ "$(jqt "$j" round .ok)" -eq 2000 ] || fail "not all ok"
+	jq -e -s '.[0].achieved_rate > 980 and .[0].achieved_rate < 1020' "$j" >/dev/null ||
+		fail "achieved rate off: $(jqt "$j" round .achieved_rate)"
+	check_sum "$j"
+	grep -q '^ *1000 ' "$TMP/table" || fail "no table row for 1000/s"
+}
+
+t_rate_list() {
+	local ns j=$TMP/list.json
+	new_ns ns a
+	server_up "$ns"
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 200,400 \
+		--duration 0.5 --cooldown 100ms --json "$j" >/dev/null
+	[ "$(jq -s 'map(select(.type=="round")) | map(.started) | join(",")' -r "$j")" = "100,200" ] ||
+		fail "rounds: $(jq -c -s 'map(.started)' "$j")"
+	check_sum "$j"
+}
+
+t_closed_loop() {
+	local ns j=$TMP/closed.json
+	new_ns ns a
+	server_up "$ns"
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --concurrency 20 \
+		--duration 1 --threads 2 --json "$j" >/dev/null
+	[ "$(jqt "$j" round .mode)" = concurrency ] || fail "mode"
+	[ "$(jqt "$j" round .ok)" -gt 500 ] || fail "only $(jqt "$j" round .ok) ok"
+	[ "$(jqt "$j" round '.errors | add')" -eq 0 ] || fail "errors"
+	check_sum "$j"
+}
+
+t_close_rst() {
+	local ns j=$TMP/rst.json tw
+	new_ns ns a
+	head -c 64 /dev/zero >"$TMP/p64"
+	server_up "$ns" --respond-after bytes:64 --response "$TMP/p64"
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 500 \
+		--duration 1 --close rst --request "$TMP/p64" --expect-bytes 64 --json "$j" >/dev/null
+	[ "$(jqt "$j" round .ok)" -eq 500 ] || fail "ok $(jqt "$j" round .ok)"
+	tw=$(ip netns exec "$ns" ss -Htan state time-wait | wc -l)
+	[ "$tw" -eq 0 ] || fail "$tw sockets in TIME_WAIT after --close rst"
+	# the same with fin leaves TIME_WAIT behind: the check can tell
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 500 \
+		--duration 0.2 --request "$TMP/p64" --expect-bytes 64 >/dev/null
+	tw=$(ip netns exec "$ns" ss -Htan state time-wait | wc -l)
+	[ "$tw" -gt 0 ] || fail "no TIME_WAIT after --close fin either"
+}
+
+t_ipv6() {
+	local ns j=$TMP/v6.json
+	new_ns ns a
+	server_up "$ns" --listen ::1
+	ip netns exec "$ns" "$CONNRATE" client --target "[::1]:$PORT" --rate 500 \
+		--duration 0.5 --json "$j" >/dev/null
+	[ "$(jqt "$j" round .ok)" -eq 250 ] || fail "ok $(jqt "$j" round .ok)"
+	[ "$(jqt "$j" round '.config.targets[0]')" = "[::1]:$PORT" ] || fail "target"
+}
+
+t_payload() {
+	local ns j=$TMP/pl.json sj=$TMP/pl-server.json ok
+	new_ns ns a
+	head -c 1000 /dev/urandom >"$TMP/req"
+	head -c 3000 /dev/urandom >"$TMP/rsp"
+	server_up "$ns" --response "$TMP/rsp" --json "$sj"
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 400 \
+		--duration 0.5 --request "$TMP/req" --expect-bytes 3000 --json "$j" >/dev/null
+	ok=$(jqt "$j" round .ok)
+	[ "$ok" -eq 200 ] || fail "ok $ok"
+	[ "$(jqt "$j" round .bytes_sent)" -eq $((1000 * ok)) ] || fail "bytes_sent"
+	[ "$(jqt "$j" round .bytes_received)" -eq $((3000 * ok)) ] || fail "bytes_received"
+	server_stop
+	[ "$(jqt "$sj" server .accepted)" -eq 200 ] || fail "server accepted"
+	[ "$(jqt "$sj" server .completed)" -eq 200 ] || fail "server completed"
+	[ "$(jqt "$sj" server .bytes_received)" -eq 200000 ] || fail "server bytes_received"
+	[ "$(jqt "$sj" server .bytes_sent)" -eq 600000 ] || fail "server bytes_sent"
+}
+
+t_refused() {
+	local ns j=$TMP/ref.json
+	new_ns ns a
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 200 \
+		--duration 0.5 --json "$j" >/dev/null
+	[ "$(jqt "$j" round .errors.refused)" -eq 100 ] || fail "refused $(jqt "$j" round .errors.refused)"
+	[ "$(jqt "$j" round .ok)" -eq 0 ] || fail "ok"
+	jq -e '.latency_us.p50 == 0 and .latency_us.max == 0' "$j" >/dev/null ||
+		fail "errors counted as latency"
+}
+
+t_silent() {
+	local ns j=$TMP/sil.json t0 t1
+	need nft
+	new_ns ns a
+	ip netns exec "$ns" nft add table inet crtest
+	ip netns exec "$ns" nft add chain inet crtest in '{ type filter hook input priority 0; }'
+	ip netns exec "$ns" nft add rule inet crtest in tcp dport $PORT drop
+	t0=$(date +%s%N)
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 100 \
+		--duration 0.5 --timeout 500ms --json "$j" >/dev/null
+	t1=$(date +%s%N)
+	[ "$(jqt "$j" round '.errors.timeout + .errors.syn_timeout')" -eq 50 ] ||
+		fail "timeouts: $(jq -c .errors "$j")"
+	# duration + timeout + setup, not the kernel's SYN retries (>60 s)
+	[ $(((t1 - t0) / 1000000)) -lt 3000 ] || fail "took $(((t1 - t0) / 1000000)) ms"
+}
+
+t_http_curl() {
+	local ns body
+	need curl
+	new_ns ns a
+	printf 'HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nhello\n' >"$TMP/http"
+	server_up "$ns" --respond-after http --response "$TMP/http"
+	body=$(ip netns exec "$ns" curl -s --max-time 5 http://127.0.0.1:$PORT/)
+	[ "$body" = hello ] || fail "curl got '$body'"
+}
+
+t_nginx_no_half_close() {
+	local ns j=$TMP/ngx.json conf=$TMP/nginx.conf
+	need nginx
+	new_ns ns a
+	mkdir -p "$TMP/www"
+	printf 'hello\n' >"$TMP/www/index.html"
+	cat >"$conf" <<EOC
+worker_processes 1;
+pid $TMP/nginx.pid;
+error_log $TMP/nginx-error.log;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	keepalive_timeout 0;
+	client_body_temp_path $TMP;
+	server { listen 127.0.0.1:$PORT; root $TMP/www; }
+}
+EOC
+	ip netns exec "$ns" nginx -c "$conf" -g 'daemon off;' &
+	local pid=$!
+	defer "kill -TERM $pid; wait $pid"
+	wait_for 5 listening "$ns" $PORT || fail "nginx did not listen"
+	printf 'GET /index.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >"$TMP/get"
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 200 \
+		--duration 0.5 --no-half-close --request "$TMP/get" --expect-bytes 150 --json "$j" >/dev/null
+	[ "$(jqt "$j" round .ok)" -eq 100 ] || fail "ok $(jqt "$j" round .ok), errors $(jq -c .errors "$j")"
+	[ "$(jqt "$j" round .config.half_close)" = false ] || fail "half_close"
+}
+
+t_sigint() {
+	local ns j=$TMP/int.json pid rc=0
+	new_ns ns a
+	server_up "$ns"
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 500 \
+		--duration 20 --json "$j" >"$TMP/table" &
+	pid=$!
+	sleep 1
+	kill -INT $pid
+	wait $pid || rc=$?
+	[ "$rc" -eq 130 ] || fail "exit status $rc, want 130"
+	grep -q interrupted "$TMP/table" || fail "no partial row"
+	[ "$(jqt "$j" round .interrupted)" = true ] || fail "round not marked interrupted"
+	[ "$(jqt "$j" round .started)" -gt 100 ] || fail "too few started"
+	[ "$(jqt "$j" round .started)" -lt 10000 ] || fail "did not stop"
+	check_sum "$j"
+}
+
+t_server_counts() {
+	local ns j=$TMP/sc.json sj=$TMP/sc-server.json
+	new_ns ns a
+	server_up "$ns" --json "$sj"
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --concurrency 4 \
+		--duration 0.5 --json "$j" >/dev/null
+	server_stop
+	[ "$(jqt "$sj" server .accepted)" -eq "$(jqt "$j" round .started)" ] ||
+		fail "server accepted $(jqt "$sj" server .accepted), client started $(jqt "$j" round .started)"
+}
+
+t_bad_input() {
+	local args rc lines
+	while IFS= read -r args; do
+		rc=0
+		# shellcheck disable=SC2086
+		"$CONNRATE" $args >"$TMP/o" 2>"$TMP/e" || rc=$?
+		lines=$(wc -l <"$TMP/e")
+		[ "$rc" -eq 2 ] || fail "'$args': status $rc, want 2"
+		[ "$lines" -eq 1 ] || fail "'$args': $lines lines on stderr"
+		[ ! -s "$TMP/o" ] || fail "'$args': wrote to stdout"
+	done <<EOA
+client --target 127.0.0.1:1 --rate 0
+client --target 127.0.0.1:1 --rate 1 --duration -1
+client --target 127.0.0.1:99999 --rate 1
+client --target 127.0.0.1:1 --rate 1 --request /nonexistent
+client --rate 1
+server --port 0
+server --response /nonexistent
+saturate --target 127.0.0.1:1 --factor 0.5
+frobnicate
+client --target 127.0.0.1:1 --rate 1 --json /nonexistent/dir/x.json
+EOA
+}
+
+run_test "core: 2 s at 1000/s, TcpActiveOpens delta == started" t_rate_round
+run_test "core: a rate list runs one round per rate" t_rate_list
+run_test "core: closed loop (--concurrency)" t_closed_loop
+run_test "core: --close rst leaves no TIME_WAIT, fin does" t_close_rst
+run_test "core: IPv6" t_ipv6
+run_test "core: payload bytes == sizes x connections, both sides" t_payload
+run_test "core: no server: every connection 'refused'" t_refused
+run_test "core: silent target: 'timeout', round ends on time" t_silent
+run_test "core: --respond-after http serves curl" t_http_curl
+run_test "core: --no-half-close drives nginx" t_nginx_no_half_close
+run_test "core: SIGINT mid-round: partial round, exit 130" t_sigint
+run_test "core: server accepted == client started" t_server_counts
+run_test "core: bad input: exit 2, one line, nothing on stdout" t_bad_input
+finish

@@ -1,0 +1,160 @@
+/* Unit tests: cli.c - the option table, defaults, validation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cli.h"
+
+static struct config cfg;
+static char err[512];
+static char *copies[256];	/* cfg may point into them: freed at the end */
+static int ncopies;
+
+/* Parse (and validate) a command line given as one string. */
+static int parse(enum cr_mode mode, const char *line)
+{
+	char *copy = strdup(line), *argv[64], *tok, *save = NULL;
+	int argc = 0, rc;
+
+	if (ncopies < 256)
+		copies[ncopies++] = copy;
+	argv[argc++] = (char *)"mode";
+	for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	err[0] = '\0';
+	cli_free(&cfg);
+	rc = cli_parse(&cfg, mode, argc, argv, err, sizeof(err));
+	if (rc == 0)
+		rc = cli_validate(&cfg, err, sizeof(err));
+	return rc;
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(MODE_SERVER, ""), 0);
+	assert_int_equal(cfg.port_lo, 7171);
+	assert_int_equal(cfg.backlog, 65535);
+	assert_int_equal(cfg.respond_after, RESPOND_EOF);
+	assert_int_equal(cfg.close, CLOSE_FIN);
+	assert_int_equal(cfg.timeout_ns, 60ULL * 1000000000ULL);
+	assert_true(cfg.threads >= 1);
+	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 2k"), 0);
+	assert_int_equal(cfg.duration_ns, 10ULL * 1000000000ULL);
+	assert_int_equal(cfg.timeout_ns, 5ULL * 1000000000ULL);
+	assert_int_equal(cfg.rate_milli[0], 2000000);
+	assert_int_equal(parse(MODE_SATURATE, "--target 127.0.0.1:1"), 0);
+	assert_int_equal(cfg.duration_ns, 5ULL * 1000000000ULL);
+	assert_int_equal(cfg.start_milli, 1000000);
+	assert_true(cfg.factor == 1.5);
+	assert_int_equal(cfg.max_lag_ns, 1000000);
+}
+
+static void test_values(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(MODE_CLIENT,
+			       "--target 127.0.0.1:1 --target [::1]:2 --rate 1000,2k,0.5 "
+			       "--duration 500ms --threads 3 --close rst --no-half-close "
+			       "--expect-bytes 64 --timeout 250ms"), 0);
+	assert_int_equal(cfg.ntargets, 2);
+	assert_int_equal(cfg.nrates, 3);
+	assert_int_equal(cfg.rate_milli[2], 500);
+	assert_int_equal(cfg.duration_ns, 500000000ULL);
+	assert_int_equal(cfg.threads, 3);
+	assert_int_equal(cfg.close, CLOSE_RST);
+	assert_true(cfg.no_half_close);
+	assert_int_equal(cfg.expect_bytes, 64);
+	assert_int_equal(parse(MODE_SERVER, "--port 2345-2348 --respond-after bytes:64 --listen ::1"), 0);
+	assert_int_equal(cfg.port_hi, 2348);
+	assert_int_equal(cfg.respond_after, RESPOND_BYTES);
+	assert_int_equal(cfg.respond_bytes, 64);
+}
+
+static void expect_error(enum cr_mode mode, const char *line, const char *msg)
+{
+	int rc = parse(mode, line);
+
+	if (rc != -1 || !strstr(err, msg))
+		fail_msg("'%s': rc %d, message '%s', wanted '%s'", line, rc, err, msg);
+	assert_null(strchr(err, '\n'));
+}
+
+static void test_bad_input(void **state)
+{
+	(void)state;
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 0", "--rate '0'");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1k,", "trailing comma");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate abc", "not a rate");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --duration -1", "--duration '-1'");
+	expect_error(MODE_CLIENT, "--target nohost --rate 1", "--target 'nohost'");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:99999 --rate 1", "--target");
+	expect_error(MODE_CLIENT, "--rate 1", "--target HOST:PORT is required");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1", "--rate R");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --concurrency 2", "exclude");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --bogus", "unknown option '--bogus'");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --request /nonexistent/x",
+		     "cannot read '/nonexistent/x': No such file or directory");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --request /", "Is a directory");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --threads 0", "--threads '0'");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --close maybe", "fin or rst");
+	expect_error(MODE_CLIENT, "--target [::1]:1 --rate 1 --source 10.0.0.1", "--source is IPv4");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 stray", "unexpected argument 'stray'");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate", "needs a value");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --interval 1ms", "--interval");
+	expect_error(MODE_SATURATE, "--target 127.0.0.1:1 --rate 1", "unknown option '--rate'");
+	expect_error(MODE_SATURATE, "--target 127.0.0.1:1 --factor 1", "--factor '1'");
+	expect_error(MODE_SERVER, "--port 0", "--port '0'");
+	expect_error(MODE_SERVER, "--port 1-100", "at most 64 ports");
+	expect_error(MODE_SERVER, "--listen example.com", "numeric");
+	expect_error(MODE_SERVER, "--respond-after bytes:0", "bytes:N");
+	expect_error(MODE_SERVER, "--target 127.0.0.1:1", "unknown option '--target'");
+}
+
+static void test_payload(void **state)
+{
+	char path[] = "/tmp/crtest-payloadXXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "hello", 5), 5);
+	close(fd);
+	{
+		char line[128];
+
+		snprintf(line, sizeof(line), "--target 127.0.0.1:1 --rate 1 --request %s", path);
+		assert_int_equal(parse(MODE_CLIENT, line), 0);
+	}
+	assert_int_equal(cfg.request.len, 5);
+	assert_memory_equal(cfg.request.data, "hello", 5);
+	unlink(path);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	cli_free(&cfg);
+	while (ncopies)
+		free(copies[--ncopies]);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_payload),
+	};
+
+	return cmocka_run_group_tests_name("cli", tests, NULL, teardown);
+}
