@@ -26,6 +26,16 @@ CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
 CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/src/%.o)
 MAIN_OBJ := $(BUILD)/src/main.o
 
+NL_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0 libmnl 2>/dev/null)
+NL_LIBS   := $(shell pkg-config --libs libnl-route-3.0 libmnl 2>/dev/null)
+DATADIR   ?= $(PREFIX)/share/connrate
+NETNS_SRC := $(wildcard netns/*.c)
+NETNS_OBJ := $(NETNS_SRC:netns/%.c=$(BUILD)/netns/%.o)
+HARNESS_SRC := $(filter-out harness/dut.c,$(wildcard harness/*.c))
+HARNESS_OBJ := $(HARNESS_SRC:harness/%.c=$(BUILD)/harness/%.o)
+# what connrate-lab takes from the core
+LAB_CORE_OBJ := $(BUILD)/src/units.o
+
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
@@ -34,11 +44,25 @@ CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 .SECONDARY:
 .PHONY: all check check-unit check-netns demo asan check-asan install deps help clean bench fuzz
 
-all: connrate
+all: connrate connrate-lab
 
 connrate: $(CORE_OBJ) $(MAIN_OBJ)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE)
+
+connrate-lab: $(HARNESS_OBJ) $(NETNS_OBJ) $(LAB_CORE_OBJ)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(LDLIBS_CORE)
+
+$(BUILD)/netns/%.o: netns/%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS) -Isrc $(NL_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/harness/%.o: harness/%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS) -DCR_DATADIR='"$(DATADIR)"' -Isrc -Inetns $(NL_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -48,11 +72,16 @@ $(BUILD)/src/%.o: src/%.c
 $(BUILD)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$<)
-	$(Q)$(CC) $(CPPFLAGS) -Isrc $(CMOCKA_CFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) -Isrc -Inetns -Iharness $(NL_CFLAGS) $(CMOCKA_CFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(CORE_OBJ)
+# unit tests link everything but the mains; the linker takes what each needs
+TEST_LIB := $(BUILD)/libtest.a
+$(TEST_LIB): $(CORE_OBJ) $(NETNS_OBJ) $(filter-out $(BUILD)/harness/lab.o,$(HARNESS_OBJ))
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS_CORE)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(NL_LIBS) $(LDLIBS_CORE)
 
 # --- tests -------------------------------------------------------------
 # Every runner prints its own lines; tests/summary.sh adds them up into the
@@ -84,8 +113,9 @@ asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g $(SAN)" \
 	  LDFLAGS="$(SAN)" all-asan
 
-all-asan: $(CORE_OBJ) $(MAIN_OBJ) $(UNIT_BIN)
+all-asan: $(CORE_OBJ) $(MAIN_OBJ) $(UNIT_BIN) $(HARNESS_OBJ) $(NETNS_OBJ)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o connrate-asan $(CORE_OBJ) $(MAIN_OBJ) $(LDLIBS_CORE)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o connrate-lab-asan $(HARNESS_OBJ) $(NETNS_OBJ) $(LAB_CORE_OBJ) $(NL_LIBS) $(LDLIBS_CORE)
 
 check-asan: asan
 	$(Q)rm -rf build-asan/results && mkdir -p build-asan/results
@@ -104,7 +134,10 @@ deps:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 connrate $(DESTDIR)$(PREFIX)/bin/connrate
+	install -m 0755 connrate-lab $(DESTDIR)$(PREFIX)/bin/connrate-lab
 	install -m 0644 connrate.1 $(DESTDIR)$(PREFIX)/share/man/man1/connrate.1
+	install -d $(DESTDIR)$(DATADIR)/netns/topologies
+	install -m 0644 netns/topologies/*.topo $(DESTDIR)$(DATADIR)/netns/topologies/
 
 help:
 	@echo "make            build ./connrate"
@@ -116,6 +149,6 @@ help:
 	@echo "make install    install connrate and its man page (PREFIX, DESTDIR)"
 
 clean:
-	rm -rf build build-asan connrate connrate-asan
+	rm -rf build build-asan connrate connrate-asan connrate-lab connrate-lab-asan
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

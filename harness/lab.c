@@ -1,0 +1,331 @@
+/*
+ * lab.c - connrate-lab: build labs of network namespaces and run in them.
+ *
+ *   connrate-lab up TOPOLOGY [--name PREFIX]
+ *   connrate-lab down PREFIX | --stale
+ *   connrate-lab exec PREFIX ROLE -- CMD...
+ *
+ * Exit status: 0 done, 1 the kernel refused something (everything built
+ * was removed), 2 bad input (nothing built), 130 interrupted (everything
+ * built was removed).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "lab.h"
+#include "ns.h"
+#include "topo.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+const volatile sig_atomic_t *lab_stop_flag(void)
+{
+	return &stop_flag;
+}
+
+void lab_catch_signals(void)
+{
+	catch_signals();
+}
+
+/* Where the shipped files are: next to the binary, else the install. */
+const char *lab_datadir(const char *sub, char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		exe[n] = '\0';
+		snprintf(buf, len, "%s/%s", dirname(exe), sub);
+		if (access(buf, R_OK) == 0)
+			return buf;
+	}
+	snprintf(buf, len, "%s/%s", CR_DATADIR, sub);
+	return buf;
+}
+
+void lab_default_prefix(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct ns_record rec;
+	unsigned v;
+
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		v = ((unsigned)getpid() * 2654435761u) ^ (unsigned)ts.tv_nsec;
+		snprintf(buf, len, "cr%06x", v & 0xffffff);
+	} while (ns_record_read(buf, &rec) == 0);
+}
+
+static int need_root(const char *what)
+{
+	if (geteuid() == 0)
+		return 0;
+	fprintf(stderr, "connrate-lab %s: needs root (network namespaces)\n", what);
+	return 1;
+}
+
+static void print_lab(const struct topo *t, const char *prefix)
+{
+	unsigned i, l, e, a;
+
+	printf("lab %s is up (%s): %u namespace%s\n", prefix, t->path, t->nnodes,
+	       t->nnodes == 1 ? "" : "s");
+	for (i = 0; i < t->nnodes; i++) {
+		char name[NS_NAME_MAX];
+
+		build_ns_name(prefix, t->node[i].name, name, sizeof(name));
+		printf("  %-24s", name);
+		for (l = 0; l < t->nlinks; l++) {
+			for (e = 0; e < 2; e++) {
+				const struct topo_end *end = &t->link[l].end[e];
+
+				if (end->node != i)
+					continue;
+				printf(" %s", end->ifname);
+				for (a = 0; a < end->naddr; a++)
+					printf(" %s", end->addr[a].text);
+			}
+		}
+		if (t->node[i].forward)
+			printf("  (forward%s)", t->node[i].stateful ? ", stateful" : "");
+		putchar('\n');
+	}
+	printf("run inside: connrate-lab exec %s NODE -- CMD...\n"
+	       "take down:  connrate-lab down %s\n", prefix, prefix);
+}
+
+static int cmd_up(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char prefix[NS_NAME_MAX] = "", err[512], dir[PATH_MAX];
+	struct topo *t;
+	char *text = NULL;
+	int ch, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			if (!ns_prefix_ok(optarg)) {
+				fprintf(stderr, "connrate-lab up: --name '%s': 1 to 24 of a-z 0-9 -, starting with a letter\n",
+					optarg);
+				return 2;
+			}
+			snprintf(prefix, sizeof(prefix), "%s", optarg);
+			break;
+		case 'h':
+			printf("usage: connrate-lab up TOPOLOGY [--name PREFIX]\n"
+			       "  build the namespaces, links, routes and qdiscs of TOPOLOGY (a\n"
+			       "  shipped name such as dut, or a .topo file) as PREFIX-NODE\n");
+			return 0;
+		default:
+			fprintf(stderr, "connrate-lab up: unknown option '%s' (try --help)\n",
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "connrate-lab up: expected one TOPOLOGY (a shipped name or a .topo file)\n");
+		return 2;
+	}
+	t = malloc(sizeof(*t));
+	if (!t)
+		return 1;
+	if (topo_load(argv[optind], lab_datadir("netns/topologies", dir, sizeof(dir)),
+		      t, &text, err, sizeof(err))) {
+		fprintf(stderr, "connrate-lab up: %s\n", err);
+		free(t);
+		return 2;
+	}
+	if (need_root("up")) {
+		free(text);
+		free(t);
+		return 1;
+	}
+	if (!*prefix)
+		lab_default_prefix(prefix, sizeof(prefix));
+	if (build_check(t, prefix, err, sizeof(err))) {
+		fprintf(stderr, "connrate-lab up: %s\n", err);
+		free(text);
+		free(t);
+		return 2;
+	}
+	catch_signals();
+	rc = build_up(t, prefix, "up", &stop_flag, err, sizeof(err));
+	if (rc == -EINTR) {
+		fprintf(stderr, "connrate-lab up: %s\n", err);
+		rc = 130;
+	} else if (rc) {
+		fprintf(stderr, "connrate-lab up: %s (nothing was left behind)\n", err);
+		rc = 1;
+	} else {
+		print_lab(t, prefix);
+	}
+	free(text);
+	free(t);
+	return rc;
+}
+
+static int down_stale(void)
+{
+	DIR *d = opendir(NS_OWNER_DIR);
+	struct dirent *de;
+	int rc = 0, n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		struct ns_record rec;
+
+		if (!ns_prefix_ok(de->d_name) || ns_record_read(de->d_name, &rec))
+			continue;
+		if (!strcmp(rec.state, "up") || ns_record_owner_alive(&rec))
+			continue;
+		if (ns_record_teardown(&rec)) {
+			fprintf(stderr, "connrate-lab down: cannot remove stale lab %s\n", rec.prefix);
+			rc = 1;
+			continue;
+		}
+		printf("removed stale lab %s (owner %d gone, state %s, %u namespaces)\n",
+		       rec.prefix, (int)rec.pid, rec.state, rec.nns);
+		n++;
+	}
+	closedir(d);
+	if (!n && !rc)
+		printf("no stale labs\n");
+	return rc;
+}
+
+static int cmd_down(int argc, char **argv)
+{
+	char err[512];
+
+	if (argc != 2) {
+		fprintf(stderr, "connrate-lab down: expected PREFIX or --stale\n");
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		printf("usage: connrate-lab down PREFIX | --stale\n"
+		       "  remove the namespaces of lab PREFIX, or of every lab whose\n"
+		       "  builder or run died; never anything the lab did not make\n");
+		return 0;
+	}
+	if (need_root("down"))
+		return 1;
+	signal(SIGINT, SIG_IGN);	/* a half-done teardown helps no one */
+	signal(SIGTERM, SIG_IGN);
+	if (!strcmp(argv[1], "--stale"))
+		return down_stale();
+	if (!ns_prefix_ok(argv[1])) {
+		fprintf(stderr, "connrate-lab down: '%s' is not a lab prefix\n", argv[1]);
+		return 2;
+	}
+	if (build_down(argv[1], err, sizeof(err))) {
+		fprintf(stderr, "connrate-lab down: %s\n", err);
+		return 2;
+	}
+	printf("lab %s removed\n", argv[1]);
+	return 0;
+}
+
+static int cmd_exec(int argc, char **argv)
+{
+	struct ns_record rec;
+	char name[NS_NAME_MAX];
+	unsigned i;
+	int fd, rc;
+
+	if (argc < 5 || strcmp(argv[3], "--") != 0) {
+		fprintf(stderr, "connrate-lab exec: expected PREFIX NODE -- CMD...\n");
+		return 2;
+	}
+	if (!ns_prefix_ok(argv[1]) || ns_record_read(argv[1], &rec)) {
+		fprintf(stderr, "connrate-lab exec: no lab '%s'\n", argv[1]);
+		return 2;
+	}
+	build_ns_name(argv[1], argv[2], name, sizeof(name));
+	for (i = 0; i < rec.nns; i++)
+		if (!strcmp(rec.ns[i], name))
+			break;
+	if (i == rec.nns || !topo_name_ok(argv[2])) {
+		fprintf(stderr, "connrate-lab exec: lab %s has no node '%s'\n", argv[1], argv[2]);
+		return 2;
+	}
+	fd = ns_open(name);
+	if (fd < 0) {
+		fprintf(stderr, "connrate-lab exec: cannot open namespace %s: %s\n", name,
+			strerror(-fd));
+		return 1;
+	}
+	rc = ns_exec(fd, argv + 4);
+	fprintf(stderr, "connrate-lab exec: cannot run %s in %s: %s\n", argv[4], name,
+		strerror(-rc));
+	return rc == -ENOENT ? 127 : 126;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: connrate-lab up TOPOLOGY [--name PREFIX]   build a lab, print it\n"
+		"       connrate-lab down PREFIX | --stale          remove it (and only it)\n"
+		"       connrate-lab exec PREFIX NODE -- CMD...     run a command in one namespace\n"
+		"\nTopologies: netns/topologies/*.topo (loopback, pair, dut, dut-shaped) or a file.\n"
+		"Namespaces are named PREFIX-NODE; `ip netns` sees them.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("connrate-lab %s\n", CR_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "up"))
+		return cmd_up(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "down"))
+		return cmd_down(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "exec"))
+		return cmd_exec(argc - 1, argv + 1);
+	fprintf(stderr, "connrate-lab: unknown command '%s' (up, down, exec; try --help)\n",
+		argv[1]);
+	return 2;
+}

@@ -1,0 +1,420 @@
+/*
+ * ns.c - namespaces and owner records (see ns.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ns.h"
+
+#define SELF_NS "/proc/thread-self/ns/net"
+
+static int make_run_dir_shared(void)
+{
+	if (mkdir(NS_RUN_DIR, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	/* as iproute2: a shared mount, so the bind mounts reach other mount namespaces */
+	if (mount("", NS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return -errno;
+	if (mount(NS_RUN_DIR, NS_RUN_DIR, "none", MS_BIND | MS_REC, NULL) < 0)
+		return -errno;
+	if (mount("", NS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+static int ns_path(const char *name, char *buf, size_t len)
+{
+	if (!*name || strchr(name, '/') || strlen(name) >= NS_NAME_MAX)
+		return -EINVAL;
+	snprintf(buf, len, "%s/%s", NS_RUN_DIR, name);
+	return 0;
+}
+
+int ns_create(const char *name)
+{
+	char path[128];
+	int fd, saved, rc;
+
+	rc = ns_path(name, path, sizeof(path));
+	if (rc)
+		return rc;
+	rc = make_run_dir_shared();
+	if (rc)
+		return rc;
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	saved = open(SELF_NS, O_RDONLY | O_CLOEXEC);
+	if (saved < 0) {
+		rc = -errno;
+		goto out_unlink;
+	}
+	if (unshare(CLONE_NEWNET) < 0) {
+		rc = -errno;
+		goto out_close;
+	}
+	if (mount(SELF_NS, path, "none", MS_BIND, NULL) < 0)
+		rc = -errno;
+	if (setns(saved, CLONE_NEWNET) < 0 && !rc)
+		rc = -errno;
+out_close:
+	close(saved);
+out_unlink:
+	if (rc) {
+		(void)umount2(path, MNT_DETACH);
+		unlink(path);
+	}
+	return rc;
+}
+
+int ns_delete(const char *name)
+{
+	char path[128];
+	int rc = ns_path(name, path, sizeof(path));
+
+	if (rc)
+		return rc;
+	(void)umount2(path, MNT_DETACH);
+	if (unlink(path) < 0)
+		return -errno;
+	return 0;
+}
+
+bool ns_exists(const char *name)
+{
+	char path[128];
+
+	return ns_path(name, path, sizeof(path)) == 0 && access(path, F_OK) == 0;
+}
+
+int ns_open(const char *name)
+{
+	char path[128];
+	int rc = ns_path(name, path, sizeof(path)), fd;
+
+	if (rc)
+		return rc;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int ns_enter(int nsfd, int *saved)
+{
+	*saved = open(SELF_NS, O_RDONLY | O_CLOEXEC);
+	if (*saved < 0)
+		return -errno;
+	if (setns(nsfd, CLONE_NEWNET) < 0) {
+		int err = errno;
+
+		close(*saved);
+		*saved = -1;
+		return -err;
+	}
+	return 0;
+}
+
+int ns_leave(int saved)
+{
+	int rc = setns(saved, CLONE_NEWNET) < 0 ? -errno : 0;
+
+	close(saved);
+	return rc;
+}
+
+int ns_open_file(int nsfd, const char *path, int flags)
+{
+	int saved, fd, rc, err;
+
+	rc = ns_enter(nsfd, &saved);
+	if (rc)
+		return rc;
+	fd = open(path, flags | O_CLOEXEC);
+	err = errno;
+	rc = ns_leave(saved);
+	if (fd < 0)
+		return -err;
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* --- owner records --- */
+
+bool ns_prefix_ok(const char *p)
+{
+	size_t n = strlen(p);
+
+	return n >= 1 && n <= 24 && p[0] >= 'a' && p[0] <= 'z' &&
+	       strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+unsigned long long ns_proc_starttime(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v = 0;
+	int i, fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* the command name may hold spaces */
+	if (!p)
+		return 0;
+	for (i = 2; i < 22 && p; i++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		v = strtoull(p + 1, NULL, 10);
+	return v;
+}
+
+bool ns_record_owner_alive(const struct ns_record *r)
+{
+	unsigned long long st = ns_proc_starttime(r->pid);
+
+	return st != 0 && st == r->starttime;
+}
+
+int ns_record_write(const struct ns_record *r)
+{
+	char path[128], tmp[160];
+	unsigned i;
+	FILE *f;
+
+	if (!ns_prefix_ok(r->prefix))
+		return -EINVAL;
+	if (mkdir(NS_OWNER_DIR, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/%s", NS_OWNER_DIR, r->prefix);
+	snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int)getpid());
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "pid %d\nstarttime %llu\nstate %s\n", (int)r->pid, r->starttime,
+		r->state);
+	for (i = 0; i < r->nns; i++)
+		fprintf(f, "ns %s\n", r->ns[i]);
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		int err = errno;
+
+		fclose(f);
+		unlink(tmp);
+		return -err;
+	}
+	fclose(f);
+	if (rename(tmp, path) < 0) {
+		int err = errno;
+
+		unlink(tmp);
+		return -err;
+	}
+	return 0;
+}
+
+int ns_record_read(const char *prefix, struct ns_record *r)
+{
+	char path[128], line[256], val[NS_NAME_MAX];
+	FILE *f;
+	int pid;
+
+	memset(r, 0, sizeof(*r));
+	if (!ns_prefix_ok(prefix))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s/%s", NS_OWNER_DIR, prefix);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	snprintf(r->prefix, sizeof(r->prefix), "%s", prefix);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "pid %d", &pid) == 1)
+			r->pid = pid;
+		else if (sscanf(line, "starttime %llu", &r->starttime) == 1)
+			;
+		else if (sscanf(line, "state %15s", r->state) == 1)
+			;
+		else if (sscanf(line, "ns %63s", val) == 1 && r->nns < NS_MAX_RECORD &&
+			 strncmp(val, prefix, strlen(prefix)) == 0 &&
+			 val[strlen(prefix)] == '-')
+			strcpy(r->ns[r->nns++], val);
+	}
+	fclose(f);
+	return 0;
+}
+
+int ns_record_remove(const char *prefix)
+{
+	char path[128];
+
+	if (!ns_prefix_ok(prefix))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s/%s", NS_OWNER_DIR, prefix);
+	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+int ns_record_teardown(const struct ns_record *r)
+{
+	unsigned i;
+	int rc = 0, e;
+
+	for (i = r->nns; i-- > 0;) {
+		if (!ns_exists(r->ns[i]))
+			continue;
+		e = ns_delete(r->ns[i]);
+		if (e && !rc)
+			rc = e;
+	}
+	if (!rc)
+		rc = ns_record_remove(r->prefix);
+	return rc;
+}
+
+/* --- running commands inside --- */
+
+static int enter_for_exec(int nsfd)
+{
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return -errno;
+	/* /sys must show this namespace's devices, as with ip netns exec */
+	if (unshare(CLONE_NEWNS) == 0 &&
+	    mount("", "/", "none", MS_SLAVE | MS_REC, NULL) == 0 &&
+	    umount2("/sys", MNT_DETACH) == 0)
+		(void)mount("sysfs", "/sys", "sysfs", 0, NULL);
+	return 0;
+}
+
+int ns_exec(int nsfd, char *const argv[])
+{
+	int rc = enter_for_exec(nsfd);
+
+	if (rc)
+		return rc;
+	execvp(argv[0], argv);
+	return -errno;
+}
+
+int ns_run(int nsfd, char *const argv[], const char *input)
+{
+	int pfd[2] = { -1, -1 }, status;
+	pid_t pid;
+
+	if (input && pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int err = errno;
+
+		if (input) {
+			close(pfd[0]);
+			close(pfd[1]);
+		}
+		return -err;
+	}
+	if (pid == 0) {
+		if (input) {
+			dup2(pfd[0], STDIN_FILENO);
+			close(pfd[1]);
+		}
+		if (enter_for_exec(nsfd) == 0)
+			execvp(argv[0], argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (input) {
+		size_t len = strlen(input), off = 0;
+
+		close(pfd[0]);
+		while (off < len) {
+			ssize_t n = write(pfd[1], input + off, len - off);
+
+			if (n <= 0)
+				break;
+			off += (size_t)n;
+		}
+		close(pfd[1]);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+static int sysctl_path(const char *key, char *buf, size_t len)
+{
+	size_t i, n = strlen(key);
+
+	/* net.* keys only, [a-z0-9_.], no empty components: cannot leave /proc/sys/net */
+	if (n < 5 || n > 200 || strncmp(key, "net.", 4) != 0 ||
+	    strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_.") != n ||
+	    strstr(key, "..") || key[n - 1] == '.')
+		return -EINVAL;
+	snprintf(buf, len, "/proc/sys/%s", key);
+	for (i = strlen("/proc/sys/"); buf[i]; i++)
+		if (buf[i] == '.')
+			buf[i] = '/';
+	return 0;
+}
+
+int ns_sysctl_write(int nsfd, const char *key, const char *value)
+{
+	char path[256];
+	size_t len = strlen(value);
+	int fd, rc = sysctl_path(key, path, sizeof(path));
+	ssize_t n;
+
+	if (rc)
+		return rc;
+	fd = nsfd >= 0 ? ns_open_file(nsfd, path, O_WRONLY) : open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fd < -1 ? fd : -errno;
+	n = write(fd, value, len);
+	rc = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
+	close(fd);
+	return rc;
+}
+
+int ns_sysctl_read(int nsfd, const char *key, char *buf, size_t len)
+{
+	char path[256];
+	int fd, rc = sysctl_path(key, path, sizeof(path));
+	ssize_t n;
+
+	if (rc)
+		return rc;
+	fd = nsfd >= 0 ? ns_open_file(nsfd, path, O_RDONLY) : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fd < -1 ? fd : -errno;
+	n = read(fd, buf, len - 1);
+	rc = n < 0 ? -errno : 0;
+	close(fd);
+	if (rc)
+		return rc;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	/* "1024\t65535" reads back with a tab: one space, as written */
+	for (char *p = buf; *p; p++)
+		if (*p == '\t')
+			*p = ' ';
+	return 0;
+}
