@@ -24,6 +24,7 @@
 #include "build.h"
 #include "lab.h"
 #include "ns.h"
+#include "profile.h"
 #include "topo.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -83,6 +84,94 @@ void lab_default_prefix(char *buf, size_t len)
 	} while (ns_record_read(buf, &rec) == 0);
 }
 
+void lab_host_save_path(const char *prefix, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s.host", NS_OWNER_DIR, prefix);
+}
+
+/* The profile sections a node takes: its role by name; a lone node both. */
+static void node_sections(const struct topo *t, unsigned i, bool sec[SEC__COUNT])
+{
+	const char *n = t->node[i].name;
+
+	memset(sec, 0, sizeof(bool) * SEC__COUNT);
+	sec[SEC_CLIENT] = !strcmp(n, "client") || t->nnodes == 1;
+	sec[SEC_SERVER] = !strcmp(n, "server") || t->nnodes == 1;
+	sec[SEC_DUT] = !strcmp(n, "dut");
+	sec[SEC_ALL] = true;
+}
+
+int lab_load_profile(const char *name, bool allow_host, struct profile *p,
+		     char *err, size_t errlen)
+{
+	enum key_kind kinds[PROFILE_MAX_KEYS];
+	char dir[PATH_MAX];
+	int rc;
+
+	if (profile_load(name, lab_datadir("sysctl-profiles", dir, sizeof(dir)), p, err, errlen))
+		return -1;
+	rc = profile_probe(p, kinds);
+	if (rc) {
+		snprintf(err, errlen, "%s: cannot probe the kernel's sysctls: %s", p->path,
+			 strerror(-rc));
+		return -1;
+	}
+	return profile_check(p, kinds, allow_host, err, errlen);
+}
+
+int lab_apply_profile(const struct topo *t, const char *prefix,
+		      const struct profile *p, char *err, size_t errlen)
+{
+	static const enum profile_section order[] = { SEC_ALL, SEC_CLIENT, SEC_SERVER, SEC_DUT };
+	char name[NS_NAME_MAX], save[256];
+	bool sec[SEC__COUNT], used[SEC__COUNT] = { 0 };
+	unsigned i, k;
+	int fd, rc = 0;
+
+	for (i = 0; i < t->nnodes && !rc; i++) {
+		build_ns_name(prefix, t->node[i].name, name, sizeof(name));
+		fd = ns_open(name);
+		if (fd < 0) {
+			snprintf(err, errlen, "cannot open namespace %s: %s", name, strerror(-fd));
+			return -1;
+		}
+		node_sections(t, i, sec);
+		for (k = 0; k < sizeof(order) / sizeof(order[0]) && !rc; k++) {
+			if (!sec[order[k]] || (order[k] != SEC_ALL && !profile_has(p, order[k])))
+				continue;
+			used[order[k]] = true;
+			/* SEC_ALL's keys come with every role section; alone only once */
+			if (order[k] == SEC_ALL)
+				rc = profile_apply(p, SEC_ALL, fd, err, errlen);
+			else
+				rc = profile_apply(p, order[k], fd, err, errlen);
+		}
+		close(fd);
+	}
+	for (k = SEC_CLIENT; k <= SEC_DUT && !rc; k++)
+		if (profile_has(p, (enum profile_section)k) && !used[k])
+			fprintf(stderr, "connrate-lab: profile %s: [%s] keys not applied: topology %s has no %s node\n",
+				p->name, profile_section_name((enum profile_section)k), t->path,
+				profile_section_name((enum profile_section)k));
+	if (rc)
+		return rc;
+	lab_host_save_path(prefix, save, sizeof(save));
+	return profile_host_apply(p, save, err, errlen);
+}
+
+/* Put the host's sysctls back if lab prefix changed them. */
+int lab_host_restore(const char *prefix)
+{
+	char save[256], err[256];
+
+	lab_host_save_path(prefix, save, sizeof(save));
+	if (profile_host_restore(save, err, sizeof(err))) {
+		fprintf(stderr, "connrate-lab: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int need_root(const char *what)
 {
 	if (geteuid() == 0)
@@ -125,10 +214,15 @@ static int cmd_up(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "allow-host-sysctl", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char prefix[NS_NAME_MAX] = "", err[512], dir[PATH_MAX];
+	const char *profile_name = NULL;
+	struct profile *prof = NULL;
+	bool allow_host = false;
 	struct topo *t;
 	char *text = NULL;
 	int ch, rc;
@@ -145,10 +239,17 @@ static int cmd_up(int argc, char **argv)
 			}
 			snprintf(prefix, sizeof(prefix), "%s", optarg);
 			break;
+		case 'p':
+			profile_name = optarg;
+			break;
+		case 'H':
+			allow_host = true;
+			break;
 		case 'h':
-			printf("usage: connrate-lab up TOPOLOGY [--name PREFIX]\n"
+			printf("usage: connrate-lab up TOPOLOGY [--name PREFIX] [--profile P [--allow-host-sysctl]]\n"
 			       "  build the namespaces, links, routes and qdiscs of TOPOLOGY (a\n"
-			       "  shipped name such as dut, or a .topo file) as PREFIX-NODE\n");
+			       "  shipped name such as dut, or a .topo file) as PREFIX-NODE, and\n"
+			       "  apply sysctl profile P (sysctl-profiles/P.conf, or a file) to them\n");
 			return 0;
 		default:
 			fprintf(stderr, "connrate-lab up: unknown option '%s' (try --help)\n",
@@ -169,7 +270,18 @@ static int cmd_up(int argc, char **argv)
 		free(t);
 		return 2;
 	}
+	if (profile_name) {
+		prof = malloc(sizeof(*prof));
+		if (!prof || lab_load_profile(profile_name, allow_host, prof, err, sizeof(err))) {
+			fprintf(stderr, "connrate-lab up: %s\n", prof ? err : "out of memory");
+			free(prof);
+			free(text);
+			free(t);
+			return 2;
+		}
+	}
 	if (need_root("up")) {
+		free(prof);
 		free(text);
 		free(t);
 		return 1;
@@ -178,12 +290,22 @@ static int cmd_up(int argc, char **argv)
 		lab_default_prefix(prefix, sizeof(prefix));
 	if (build_check(t, prefix, err, sizeof(err))) {
 		fprintf(stderr, "connrate-lab up: %s\n", err);
+		free(prof);
 		free(text);
 		free(t);
 		return 2;
 	}
 	catch_signals();
-	rc = build_up(t, prefix, "up", &stop_flag, err, sizeof(err));
+	rc = build_up(t, prefix, "building", &stop_flag, err, sizeof(err));
+	if (!rc && prof && (lab_apply_profile(t, prefix, prof, err, sizeof(err)) || stop_flag)) {
+		if (stop_flag)
+			snprintf(err, sizeof(err), "interrupted; everything built so far was removed");
+		rc = stop_flag ? -EINTR : -EINVAL;
+		lab_host_restore(prefix);
+		build_down(prefix, err + strlen(err), 0);
+	}
+	if (!rc)
+		rc = build_mark(prefix, "up", err, sizeof(err));
 	if (rc == -EINTR) {
 		fprintf(stderr, "connrate-lab up: %s\n", err);
 		rc = 130;
@@ -192,7 +314,11 @@ static int cmd_up(int argc, char **argv)
 		rc = 1;
 	} else {
 		print_lab(t, prefix);
+		if (prof)
+			printf("profile %s: %u key%s set and read back\n", prof->name, prof->n,
+			       prof->n == 1 ? "" : "s");
 	}
+	free(prof);
 	free(text);
 	free(t);
 	return rc;
@@ -213,6 +339,7 @@ static int down_stale(void)
 			continue;
 		if (!strcmp(rec.state, "up") || ns_record_owner_alive(&rec))
 			continue;
+		lab_host_restore(rec.prefix);
 		if (ns_record_teardown(&rec)) {
 			fprintf(stderr, "connrate-lab down: cannot remove stale lab %s\n", rec.prefix);
 			rc = 1;
@@ -252,6 +379,8 @@ static int cmd_down(int argc, char **argv)
 		fprintf(stderr, "connrate-lab down: '%s' is not a lab prefix\n", argv[1]);
 		return 2;
 	}
+	if (lab_host_restore(argv[1]))
+		return 1;
 	if (build_down(argv[1], err, sizeof(err))) {
 		fprintf(stderr, "connrate-lab down: %s\n", err);
 		return 2;

@@ -5,7 +5,11 @@
 #define CR_LAB_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "profile.h"
+#include "topo.h"
 
 #ifndef CR_DATADIR
 #define CR_DATADIR "/usr/local/share/connrate"
@@ -16,6 +20,14 @@ const char *lab_datadir(const char *sub, char *buf, size_t len);
 /* A prefix of no existing lab: "cr" and six hex digits. */
 void lab_default_prefix(char *buf, size_t len);
 void lab_catch_signals(void);
+/* Load a profile and check it against this kernel (exit-2 material). */
+int lab_load_profile(const char *name, bool allow_host, struct profile *p,
+		     char *err, size_t errlen);
+/* Apply it to every namespace of the lab by role, then [host]. */
+int lab_apply_profile(const struct topo *t, const char *prefix,
+		      const struct profile *p, char *err, size_t errlen);
+int lab_host_restore(const char *prefix);
+void lab_host_save_path(const char *prefix, char *buf, size_t len);
 const volatile sig_atomic_t *lab_stop_flag(void);
 
 #endif

@@ -474,6 +474,21 @@ out_stopped:
 	return -EINTR;
 }
 
+int build_mark(const char *prefix, const char *state, char *err, size_t errlen)
+{
+	struct ns_record rec;
+	int rc = ns_record_read(prefix, &rec);
+
+	if (!rc) {
+		snprintf(rec.state, sizeof(rec.state), "%s", state);
+		rc = ns_record_write(&rec);
+	}
+	if (rc)
+		snprintf(err, errlen, "cannot update the owner record of %s: %s", prefix,
+			 strerror(-rc));
+	return rc;
+}
+
 int build_down(const char *prefix, char *err, size_t errlen)
 {
 	struct ns_record rec;
@@ -485,7 +500,7 @@ int build_down(const char *prefix, char *err, size_t errlen)
 		return rc;
 	}
 	rc = ns_record_teardown(&rec);
-	if (rc)
+	if (rc && errlen)
 		snprintf(err, errlen, "cannot remove lab '%s': %s", prefix, strerror(-rc));
 	return rc;
 }

@@ -27,6 +27,8 @@ int build_check(const struct topo *t, const char *prefix, char *err, size_t errl
 /* 0, -EINTR when stopped, or -errno with a message in err. */
 int build_up(const struct topo *t, const char *prefix, const char *state,
 	     const volatile sig_atomic_t *stop, char *err, size_t errlen);
+/* Set the state of prefix's owner record ("up", "running"). */
+int build_mark(const char *prefix, const char *state, char *err, size_t errlen);
 /* Remove what the record of prefix lists.  0 or -errno with err. */
 int build_down(const char *prefix, char *err, size_t errlen);
 /* The namespace name of a node: PREFIX-NODE. */

@@ -1,0 +1,460 @@
+/*
+ * profile.c - sysctl profiles (see profile.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ns.h"
+#include "profile.h"
+#include "topo.h"
+
+static const char *const section_names[SEC__COUNT] = {
+	[SEC_CLIENT] = "client", [SEC_SERVER] = "server", [SEC_DUT] = "dut",
+	[SEC_ALL] = "all", [SEC_HOST] = "host",
+};
+
+const char *profile_section_name(enum profile_section s)
+{
+	return s < SEC__COUNT ? section_names[s] : "?";
+}
+
+static int perr(char *err, size_t len, const char *path, int line,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int perr(char *err, size_t len, const char *path, int line,
+		const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(err, len, "%s:%d: %s", path, line, msg);
+	return -1;
+}
+
+/* Trim blanks at both ends and fold inner runs to one space, in place. */
+static void fold(char *s)
+{
+	char *r = s, *w = s;
+	bool blank = false;
+
+	while (*r == ' ' || *r == '\t')
+		r++;
+	for (; *r; r++) {
+		if (*r == ' ' || *r == '\t') {
+			blank = true;
+			continue;
+		}
+		if (blank && w != s)
+			*w++ = ' ';
+		blank = false;
+		*w++ = *r;
+	}
+	*w = '\0';
+}
+
+bool profile_value_equal(const char *a, const char *b)
+{
+	char x[PROFILE_VALUE_MAX * 2], y[PROFILE_VALUE_MAX * 2];
+
+	snprintf(x, sizeof(x), "%s", a);
+	snprintf(y, sizeof(y), "%s", b);
+	fold(x);
+	fold(y);
+	return strcmp(x, y) == 0;
+}
+
+static bool key_ok(const char *k)
+{
+	size_t n = strlen(k);
+
+	return n > 4 && n < PROFILE_KEY_MAX && strncmp(k, "net.", 4) == 0 &&
+	       strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_.") == n &&
+	       !strstr(k, "..") && k[n - 1] != '.';
+}
+
+int profile_parse(const char *text, const char *path, struct profile *p,
+		  char *err, size_t errlen)
+{
+	char *copy = strdup(text), *line, *next;
+	int lineno = 0, section = -1, rc = 0;
+	unsigned i;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	if (!copy) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	for (line = copy; line && !rc; line = next) {
+		char *eq, *hash, *key, *val;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		fold(line);
+		if (!*line)
+			continue;
+		if (line[0] == '[') {
+			size_t n = strlen(line);
+
+			section = -1;
+			for (i = 0; i < SEC__COUNT && line[n - 1] == ']'; i++)
+				if (strlen(section_names[i]) == n - 2 &&
+				    !strncmp(line + 1, section_names[i], n - 2))
+					section = (int)i;
+			if (section < 0)
+				rc = perr(err, errlen, path, lineno,
+					  "unknown section '%s' ([client], [server], [dut], [all], [host])",
+					  line);
+			continue;
+		}
+		eq = strchr(line, '=');
+		if (!eq) {
+			rc = perr(err, errlen, path, lineno, "expected 'key = value'");
+			break;
+		}
+		if (section < 0) {
+			rc = perr(err, errlen, path, lineno,
+				  "a key before any section: start with [client], [server], [dut], [all] or [host]");
+			break;
+		}
+		*eq = '\0';
+		key = line;
+		val = eq + 1;
+		fold(key);
+		fold(val);
+		if (!key_ok(key)) {
+			rc = perr(err, errlen, path, lineno,
+				  "key '%s': a sysctl under net. of [a-z0-9_.] (e.g. net.ipv4.tcp_tw_reuse)",
+				  key);
+			break;
+		}
+		if (!*val || strlen(val) >= PROFILE_VALUE_MAX || strpbrk(val, "\\\"'`$;")) {
+			rc = perr(err, errlen, path, lineno, "key '%s': %s", key,
+				  *val ? "the value is too long or has quotes or shell characters"
+				       : "no value after '='");
+			break;
+		}
+		for (i = 0; i < p->n; i++) {
+			if ((int)p->e[i].section == section && !strcmp(p->e[i].key, key)) {
+				rc = perr(err, errlen, path, lineno, "key '%s' again in [%s] (first on line %d)",
+					  key, section_names[section], p->e[i].line);
+				break;
+			}
+		}
+		if (rc)
+			break;
+		if (p->n == PROFILE_MAX_KEYS) {
+			rc = perr(err, errlen, path, lineno, "more than %d keys", PROFILE_MAX_KEYS);
+			break;
+		}
+		p->e[p->n].section = (enum profile_section)section;
+		snprintf(p->e[p->n].key, PROFILE_KEY_MAX, "%s", key);
+		snprintf(p->e[p->n].value, PROFILE_VALUE_MAX, "%s", val);
+		p->e[p->n].line = lineno;
+		p->n++;
+	}
+	free(copy);
+	return rc;
+}
+
+int profile_load(const char *name, const char *dir, struct profile *p,
+		 char *err, size_t errlen)
+{
+	char path[512], *text;
+	const char *base;
+	size_t len = strlen(name), got = 0;
+	struct stat st;
+	int fd, rc;
+
+	if (strchr(name, '/') || (len > 5 && !strcmp(name + len - 5, ".conf"))) {
+		snprintf(path, sizeof(path), "%s", name);
+	} else if (topo_name_ok(name)) {
+		snprintf(path, sizeof(path), "%s/%s.conf", dir, name);
+	} else {
+		snprintf(err, errlen, "profile '%s': not a file and not a shipped name", name);
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 65536) {
+		snprintf(err, errlen, "profile '%s': cannot read %s: %s", name, path,
+			 fd < 0 ? strerror(errno) : "not a regular file of at most 64 KiB");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	text = calloc(1, (size_t)st.st_size + 1);
+	while (text && got < (size_t)st.st_size) {
+		ssize_t n = read(fd, text + got, (size_t)st.st_size - got);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (!text || memchr(text, '\0', got)) {
+		snprintf(err, errlen, "%s: not a text file", path);
+		free(text);
+		return -1;
+	}
+	rc = profile_parse(text, path, p, err, errlen);
+	free(text);
+	base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+	snprintf(p->name, sizeof(p->name), "%.*s", (int)strcspn(base, "."), base);
+	return rc;
+}
+
+static void key_path(const char *key, char *buf, size_t len)
+{
+	size_t i;
+
+	snprintf(buf, len, "/proc/sys/%s", key);
+	for (i = strlen("/proc/sys/"); buf[i]; i++)
+		if (buf[i] == '.')
+			buf[i] = '/';
+}
+
+/*
+ * The file that tells whether key is per namespace.  A key of one
+ * interface (net.ipv4.conf.eth0.rp_filter) is what its "default" sibling
+ * is: the interface exists only in the lab's namespaces.
+ */
+static void probe_path(const char *key, char *buf, size_t len)
+{
+	static const char *const fams[] = { "net.ipv4.conf.", "net.ipv6.conf.",
+					     "net.ipv4.neigh.", "net.ipv6.neigh." };
+	char k[PROFILE_KEY_MAX + 16];
+	size_t i;
+
+	snprintf(k, sizeof(k), "%s", key);
+	for (i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
+		size_t n = strlen(fams[i]);
+		const char *ifn = key + n, *dot;
+
+		if (strncmp(key, fams[i], n) != 0 || !(dot = strchr(ifn, '.')))
+			continue;
+		if (!strncmp(ifn, "all.", 4) || !strncmp(ifn, "default.", 8) ||
+		    !strncmp(ifn, "lo.", 3))
+			break;
+		snprintf(k, sizeof(k), "%sdefault%s", fams[i], dot);
+		break;
+	}
+	key_path(k, buf, len);
+}
+
+int profile_probe(const struct profile *p, enum key_kind *kinds)
+{
+	int pfd[2], status;
+	unsigned i;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		/* a fresh namespace that dies with this child: nothing to clean */
+		close(pfd[0]);
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(1);
+		for (i = 0; i < p->n; i++) {
+			char path[512];
+			unsigned char k = KEY_MISSING;
+			int fd;
+
+			probe_path(p->e[i].key, path, sizeof(path));
+			if (access(path, F_OK) == 0) {
+				fd = open(path, O_WRONLY | O_CLOEXEC);
+				k = fd >= 0 ? KEY_NETNS : KEY_GLOBAL;
+				if (fd >= 0)
+					close(fd);
+			} else {
+				/* not in a fresh namespace: maybe global and host-only */
+				k = KEY_MISSING;
+			}
+			if (write(pfd[1], &k, 1) != 1)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	close(pfd[1]);
+	for (i = 0; i < p->n; i++) {
+		unsigned char k;
+
+		if (read(pfd[0], &k, 1) != 1)
+			break;
+		kinds[i] = (enum key_kind)k;
+	}
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+	if (i < p->n || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -EIO;
+	/* a key missing in a namespace may still exist in the host's */
+	for (i = 0; i < p->n; i++) {
+		char path[512];
+
+		key_path(p->e[i].key, path, sizeof(path));
+		if (kinds[i] == KEY_MISSING && access(path, F_OK) == 0)
+			kinds[i] = KEY_GLOBAL;
+	}
+	return 0;
+}
+
+bool profile_has(const struct profile *p, enum profile_section s)
+{
+	unsigned i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->e[i].section == s)
+			return true;
+	return false;
+}
+
+int profile_check(const struct profile *p, const enum key_kind *kinds,
+		  bool allow_host, char *err, size_t errlen)
+{
+	unsigned i;
+
+	for (i = 0; i < p->n; i++) {
+		const struct profile_entry *e = &p->e[i];
+
+		if (kinds[i] == KEY_MISSING)
+			return perr(err, errlen, p->path, e->line,
+				    "key '%s' does not exist in this kernel", e->key);
+		if (e->section == SEC_HOST) {
+			if (kinds[i] == KEY_NETNS)
+				return perr(err, errlen, p->path, e->line,
+					    "key '%s' is per network namespace: put it under [client], [server], [dut] or [all] (under [host] it would only change the host's own namespace)",
+					    e->key);
+			if (!allow_host)
+				return perr(err, errlen, p->path, e->line,
+					    "[host] key '%s' changes the whole machine: refused without --allow-host-sysctl",
+					    e->key);
+		} else if (kinds[i] == KEY_GLOBAL) {
+			return perr(err, errlen, p->path, e->line,
+				    "key '%s' is global, not per network namespace: it cannot be set in [%s]; move it to [host] (needs --allow-host-sysctl)",
+				    e->key, section_names[e->section]);
+		}
+	}
+	return 0;
+}
+
+int profile_apply(const struct profile *p, enum profile_section s, int nsfd,
+		  char *err, size_t errlen)
+{
+	char got[512];
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < p->n; i++) {
+		const struct profile_entry *e = &p->e[i];
+
+		if (e->section != s && !(e->section == SEC_ALL && s != SEC_HOST))
+			continue;
+		rc = ns_sysctl_write(nsfd, e->key, e->value);
+		if (rc)
+			return perr(err, errlen, p->path, e->line, "cannot set %s = %s: %s",
+				    e->key, e->value, strerror(-rc));
+		rc = ns_sysctl_read(nsfd, e->key, got, sizeof(got));
+		if (rc)
+			return perr(err, errlen, p->path, e->line, "cannot read back %s: %s",
+				    e->key, strerror(-rc));
+		if (!profile_value_equal(got, e->value))
+			return perr(err, errlen, p->path, e->line,
+				    "%s: wrote '%s', the kernel keeps '%s'", e->key, e->value, got);
+	}
+	return 0;
+}
+
+int profile_host_apply(const struct profile *p, const char *save_path,
+		       char *err, size_t errlen)
+{
+	char old[512], tmp[512];
+	unsigned i;
+	FILE *f;
+	int rc;
+
+	if (!profile_has(p, SEC_HOST))
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", save_path);
+	f = fopen(tmp, "we");
+	if (!f) {
+		snprintf(err, errlen, "cannot save the host's sysctls to %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	/* save everything first: a failure halfway restores what was saved */
+	for (i = 0; i < p->n; i++) {
+		if (p->e[i].section != SEC_HOST)
+			continue;
+		rc = ns_sysctl_read(-1, p->e[i].key, old, sizeof(old));
+		if (rc) {
+			fclose(f);
+			unlink(tmp);
+			return perr(err, errlen, p->path, p->e[i].line, "cannot read %s: %s",
+				    p->e[i].key, strerror(-rc));
+		}
+		fprintf(f, "%s = %s\n", p->e[i].key, old);
+	}
+	if (fflush(f) || fsync(fileno(f)) || fclose(f) || rename(tmp, save_path)) {
+		snprintf(err, errlen, "cannot save the host's sysctls to %s: %s", save_path,
+			 strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	rc = profile_apply(p, SEC_HOST, -1, err, errlen);
+	if (rc) {
+		char e2[256];
+
+		profile_host_restore(save_path, e2, sizeof(e2));
+	}
+	return rc;
+}
+
+int profile_host_restore(const char *save_path, char *err, size_t errlen)
+{
+	char line[512];
+	FILE *f = fopen(save_path, "re");
+	int rc = 0;
+
+	if (!f)
+		return errno == ENOENT ? 0 : -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *eq = strchr(line, '='), *nl = strchr(line, '\n');
+
+		if (nl)
+			*nl = '\0';
+		if (!eq)
+			continue;
+		*eq = '\0';
+		fold(line);
+		fold(eq + 1);
+		/* the same key rules as a profile: the file cannot name other paths */
+		if (!key_ok(line) || ns_sysctl_write(-1, line, eq + 1) < 0) {
+			snprintf(err, errlen, "cannot restore host sysctl %s = %s", line, eq + 1);
+			rc = -1;
+		}
+	}
+	fclose(f);
+	if (!rc)
+		unlink(save_path);
+	return rc;
+}

@@ -1,0 +1,76 @@
+/*
+ * profile.h - sysctl profiles (.conf): validated, applied per namespace,
+ * read back; host keys saved and restored.
+ *
+ *   # what this profile tests
+ *   [client]                      one section per role: client, server,
+ *   net.ipv4.tcp_tw_reuse = 1     dut, all (every namespace), host
+ *   [host]
+ *   net.netfilter.nf_conntrack_max = 65536
+ *
+ * Keys are [a-z0-9_.] and begin with "net." (so they cannot leave
+ * /proc/sys/net).  A key must exist; a namespace section takes only keys
+ * that are per network namespace, [host] only global ones, and [host] only
+ * with --allow-host-sysctl.  Whether a key is per namespace is found out
+ * the way the kernel decides it: in a fresh namespace of a short-lived
+ * child process, a global key is not writable.  All of it is checked
+ * before anything is built or written.
+ */
+#ifndef CR_PROFILE_H
+#define CR_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PROFILE_MAX_KEYS 128
+#define PROFILE_KEY_MAX 128
+#define PROFILE_VALUE_MAX 128
+
+enum profile_section { SEC_CLIENT, SEC_SERVER, SEC_DUT, SEC_ALL, SEC_HOST, SEC__COUNT };
+
+enum key_kind { KEY_MISSING, KEY_NETNS, KEY_GLOBAL };
+
+struct profile_entry {
+	enum profile_section section;
+	char key[PROFILE_KEY_MAX];
+	char value[PROFILE_VALUE_MAX];	/* blanks folded to one space */
+	int line;
+};
+
+struct profile {
+	char name[64];
+	char path[256];
+	struct profile_entry e[PROFILE_MAX_KEYS];
+	unsigned n;
+};
+
+const char *profile_section_name(enum profile_section s);
+int profile_parse(const char *text, const char *path, struct profile *p,
+		  char *err, size_t errlen);
+/* NAME (shipped, dir/NAME.conf) or a path. 0, or -1 with err. */
+int profile_load(const char *name, const char *dir, struct profile *p,
+		 char *err, size_t errlen);
+/* The kind of every key (kinds[i] for p->e[i]), from a probe child. */
+int profile_probe(const struct profile *p, enum key_kind *kinds);
+/* Pure check of kinds against sections. 0, or -1 with "path:line: ...". */
+int profile_check(const struct profile *p, const enum key_kind *kinds,
+		  bool allow_host, char *err, size_t errlen);
+bool profile_has(const struct profile *p, enum profile_section s);
+/*
+ * Write the keys of section s (and of [all] when s is a role) inside
+ * nsfd, then read each back; fails when the kernel kept another value.
+ */
+int profile_apply(const struct profile *p, enum profile_section s, int nsfd,
+		  char *err, size_t errlen);
+/*
+ * [host]: save the current values to path, then write.  profile_host_restore()
+ * puts the saved values back and removes the file; safe to call when
+ * there is none.
+ */
+int profile_host_apply(const struct profile *p, const char *save_path,
+		       char *err, size_t errlen);
+int profile_host_restore(const char *save_path, char *err, size_t errlen);
+/* Compare sysctl values as the kernel prints them (blanks folded). */
+bool profile_value_equal(const char *a, const char *b);
+
+#endif

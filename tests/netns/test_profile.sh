@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# End-to-end tests of sysctl profiles: applied per namespace, read back,
+# host keys refused without the flag and restored with it.
+. "$(dirname "$0")/lib.sh"
+
+LAB=${CONNRATE_LAB:-$TOP/connrate-lab}
+case $LAB in /*) ;; *) LAB=$TOP/${LAB#./} ;; esac
+HOSTKEY=/proc/sys/net/netfilter/nf_conntrack_max
+
+sc() { ip netns exec "$1" cat "/proc/sys/$(echo "$2" | tr . /)" | tr -s '\t ' ' '; }
+
+t_tuned() {
+	local p=cr${UNIQ}a
+	defer "$LAB" down $p
+	"$LAB" up dut --name $p --profile tuned >"$TMP/up" || fail "up failed"
+	grep -q "profile tuned: 6 keys set and read back" "$TMP/up" || fail "$(cat "$TMP/up")"
+	[ "$(sc $p-client net.ipv4.ip_local_port_range)" = "1024 65535" ] || fail "client port range"
+	[ "$(sc $p-client net.ipv4.tcp_tw_reuse)" = 1 ] || fail "client tw_reuse"
+	[ "$(sc $p-server net.core.somaxconn)" = 65535 ] || fail "server somaxconn"
+	[ "$(sc $p-server net.ipv4.tcp_max_syn_backlog)" = 65535 ] || fail "server syn backlog"
+	[ "$(sc $p-dut net.netfilter.nf_conntrack_tcp_timeout_time_wait)" = 30 ] || fail "dut time_wait"
+	# other roles keep the built-in defaults
+	[ "$(sc $p-client net.core.somaxconn)" = 4096 ] || fail "client somaxconn changed"
+	[ "$(sc $p-dut net.ipv4.ip_local_port_range)" = "32768 60999" ] || fail "dut port range changed"
+}
+
+t_all_section_and_loopback() {
+	local p=cr${UNIQ}b
+	printf '[all]\nnet.ipv4.tcp_fin_timeout = 17\n[server]\nnet.core.somaxconn = 1234\n' >"$TMP/all.conf"
+	defer "$LAB" down $p
+	"$LAB" up loopback --name $p --profile "$TMP/all.conf" >/dev/null || fail "up failed"
+	[ "$(sc $p-host net.ipv4.tcp_fin_timeout)" = 17 ] || fail "[all] not applied"
+	[ "$(sc $p-host net.core.somaxconn)" = 1234 ] || fail "server section not applied to the lone node"
+}
+
+t_readback_mismatch() {
+	local p=cr${UNIQ}c rc=0
+	printf '[client]\nnet.ipv4.tcp_tw_reuse = 7\n' >"$TMP/bad.conf"
+	"$LAB" up pair --name $p --profile "$TMP/bad.conf" >/dev/null 2>"$TMP/err" || rc=$?
+	defer "$LAB" down $p
+	[ $rc -ne 0 ] || fail "accepted a value the kernel refuses"
+	grep -q "bad.conf:2: cannot set net.ipv4.tcp_tw_reuse = 7" "$TMP/err" || fail "$(cat "$TMP/err")"
+	[ -z "$(ip netns list | grep "^$p-")" ] || fail "namespaces left"
+}
+
+t_global_key_in_namespace() {
+	local p=cr${UNIQ}d rc=0
+	printf '# global\n[server]\nnet.core.netdev_max_backlog = 5000\n' >"$TMP/g.conf"
+	"$LAB" up pair --name $p --profile "$TMP/g.conf" >/dev/null 2>"$TMP/err" || rc=$?
+	defer "$LAB" down $p
+	[ $rc -eq 2 ] || fail "status $rc, want 2"
+	grep -q "g.conf:3: key 'net.core.netdev_max_backlog' is global.*\[host\]" "$TMP/err" || fail "$(cat "$TMP/err")"
+	[ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "more than one line"
+	[ -z "$(ip netns list | grep "^$p-")" ] || fail "something was built"
+	rc=0
+	printf '[client]\nnet.ipv4.no_such_key = 1\n' >"$TMP/u.conf"
+	"$LAB" up pair --name $p --profile "$TMP/u.conf" >/dev/null 2>"$TMP/err" || rc=$?
+	[ $rc -eq 2 ] && grep -q "u.conf:2: key 'net.ipv4.no_such_key' does not exist" "$TMP/err" ||
+		fail "unknown key: $rc $(cat "$TMP/err")"
+}
+
+t_host_refused_without_flag() {
+	local p=cr${UNIQ}e rc=0 before
+	before=$(cat $HOSTKEY)
+	"$LAB" up dut --name $p --profile small-device >/dev/null 2>"$TMP/err" || rc=$?
+	defer "$LAB" down $p
+	[ $rc -eq 2 ] || fail "status $rc, want 2"
+	grep -q "refused without --allow-host-sysctl" "$TMP/err" || fail "$(cat "$TMP/err")"
+	[ "$(cat $HOSTKEY)" = "$before" ] || fail "the host's value changed"
+	[ -z "$(ip netns list | grep "^$p-")" ] || fail "something was built"
+}
+
+t_host_restored() {
+	local p=cr${UNIQ}f before
+	before=$(cat $HOSTKEY)
+	[ "$before" != 4096 ] || fail "the host already has 4096: cannot tell"
+	defer "$LAB" down $p
+	defer "echo $before > $HOSTKEY"
+	"$LAB" up dut --name $p --profile small-device --allow-host-sysctl >/dev/null || fail "up failed"
+	[ "$(cat $HOSTKEY)" = 4096 ] || fail "host key not set"
+	"$LAB" down $p >/dev/null || fail "down failed"
+	[ "$(cat $HOSTKEY)" = "$before" ] || fail "not restored: $(cat $HOSTKEY), was $before"
+	[ ! -e /run/connrate/$p.host ] || fail "save file left"
+}
+
+t_host_restored_stale() {
+	local p=cr${UNIQ}g before
+	before=$(cat $HOSTKEY)
+	defer "echo $before > $HOSTKEY"
+	defer "$LAB" down $p
+	"$LAB" up pair --name $p --profile small-device --allow-host-sysctl >/dev/null 2>&1 || fail "up failed"
+	# pretend the owner died mid-run: the record says running, the pid is gone
+	sed -i 's/^state .*/state running/; s/^pid .*/pid 999999999/' /run/connrate/$p
+	"$LAB" down --stale >/dev/null || fail "down --stale failed"
+	[ "$(cat $HOSTKEY)" = "$before" ] || fail "not restored by down --stale"
+}
+
+run_test "profile: tuned applied per role, read back" t_tuned
+run_test "profile: [all] everywhere; a lone node takes both roles" t_all_section_and_loopback
+run_test "profile: a value the kernel refuses: error, nothing left" t_readback_mismatch
+run_test "profile: global key in a namespace section: exit 2" t_global_key_in_namespace
+run_test "profile: [host] without --allow-host-sysctl: exit 2" t_host_refused_without_flag
+run_test "profile: [host] restored by down" t_host_restored
+run_test "profile: [host] restored by down --stale" t_host_restored_stale
+finish
