@@ -169,6 +169,8 @@ static int p_target(struct config *c, const char *a, char *w, size_t n)
 	return 0;
 }
 
+#define RATES_WANTED "rates > 0 per second, comma-separated, e.g. 1000,2k,0.5 (at most 64, each at most 100M)"
+
 static int p_rate(struct config *c, const char *a, char *w, size_t n)
 {
 	char buf[64];
@@ -179,21 +181,19 @@ static int p_rate(struct config *c, const char *a, char *w, size_t n)
 		size_t len = strcspn(p, ",");
 
 		if (len == 0 || len >= sizeof(buf) || c->nrates == CFG_MAX_RATES)
-			return why(w, n, "rates > 0 per second, comma-separated (at most %d), e.g. 1000,2k,5k",
-				   CFG_MAX_RATES);
+			return why(w, n, RATES_WANTED);
 		memcpy(buf, p, len);
 		buf[len] = '\0';
 		if (units_parse_rate_milli(buf, 1, 100000000000ULL,
 					   &c->rate_milli[c->nrates]))
-			return why(w, n, "'%s' is not a rate: a number > 0 per second (e.g. 2000, 2k, 0.5), at most 100M",
-				   buf);
+			return why(w, n, RATES_WANTED);
 		c->nrates++;
 		p += len;
 		if (*p == ',' && *++p == '\0')
-			return why(w, n, "a trailing comma");
+			return why(w, n, RATES_WANTED);
 	}
 	if (!c->nrates)
-		return why(w, n, "at least one rate");
+		return why(w, n, RATES_WANTED);
 	return 0;
 }
 
@@ -260,6 +260,13 @@ static int p_max_inflight(struct config *c, const char *a, char *w, size_t n)
 	}
 	if (units_parse_count(a, 1, 100000000, &c->max_inflight))
 		return why(w, n, "a connection count from 1 to 100M, or auto");
+	return 0;
+}
+
+static int p_dry_run(struct config *c, const char *a, char *w, size_t n)
+{
+	(void)a; (void)w; (void)n;
+	c->dry_run = true;
 	return 0;
 }
 
@@ -383,6 +390,8 @@ static const struct opt_def opts[] = {
 	  "closes first) or rst (SO_LINGER 0, no TIME_WAIT)" },
 	{ "json", "FILE|-", M_ALL, NULL, p_json,
 	  "write results as JSON Lines to FILE (- for standard output)" },
+	{ "dry-run", NULL, M_ALL, NULL, p_dry_run,
+	  "check the options, then exit (0, or 2 with the reason)" },
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

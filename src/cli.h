@@ -41,6 +41,7 @@ struct config {
 	enum close_mode close;
 	const char *json_path;		/* NULL: none, "-": stdout */
 	uint64_t timeout_ns;		/* client: per connection; server: idle */
+	bool dry_run;
 
 	/* server */
 	char listen[64];

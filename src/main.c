@@ -36,7 +36,7 @@ static void usage(FILE *f)
  * are taken even when the parent ignored them (as a shell does for a
  * background job), so a script can always stop a run with kill -INT.
  */
-static int signals_to_fd(void)
+static int signals_to_fd(enum cr_mode mode)
 {
 	sigset_t set;
 
@@ -46,6 +46,8 @@ static int signals_to_fd(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	if (mode == MODE_SERVER)
+		sigaddset(&set, SIGUSR1);	/* the counters so far */
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
 		return -1;
 	return signalfd(-1, &set, SFD_CLOEXEC);
@@ -122,6 +124,10 @@ int main(int argc, char **argv)
 		cli_free(&cfg);
 		return rc < 0 ? 2 : 0;
 	}
+	if (cfg.dry_run) {
+		cli_free(&cfg);
+		return 0;
+	}
 	if (cfg.json_path) {
 		if (!strcmp(cfg.json_path, "-")) {
 			json = stdout;
@@ -136,7 +142,7 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	env.sigfd = signals_to_fd();
+	env.sigfd = signals_to_fd(mode);
 	env.stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (env.sigfd < 0 || env.stopfd < 0) {
 		fprintf(stderr, "connrate: cannot set up signals: %s\n", strerror(errno));

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,7 @@ struct sworker {
 	struct list fifo, freel, deferred;
 	struct schunk *chunks;
 	struct server_stats st;
+	struct server_stats pub;	/* st, published with relaxed atomics */
 	int err;
 	char buf[READ_BUF];
 };
@@ -260,6 +262,28 @@ static void expire(struct sworker *w, mono_ns now)
 	}
 }
 
+static void publish(struct sworker *w)
+{
+	const uint64_t *src = (const uint64_t *)&w->st;
+	uint64_t *dst = (uint64_t *)&w->pub;
+	size_t i;
+
+	for (i = 0; i < sizeof(w->st) / sizeof(uint64_t); i++)
+		__atomic_store_n(&dst[i], src[i], __ATOMIC_RELAXED);
+}
+
+static void collect(struct sworker *ws, unsigned n, struct server_stats *tot)
+{
+	uint64_t *t = (uint64_t *)tot;
+	size_t i;
+	unsigned k;
+
+	memset(tot, 0, sizeof(*tot));
+	for (k = 0; k < n; k++)
+		for (i = 0; i < sizeof(*tot) / sizeof(uint64_t); i++)
+			t[i] += __atomic_load_n(&((uint64_t *)&ws[k].pub)[i], __ATOMIC_RELAXED);
+}
+
 static void *sworker_main(void *arg)
 {
 	struct sworker *w = arg;
@@ -296,7 +320,9 @@ static void *sworker_main(void *arg)
 			list_del(l);
 			list_append(&w->freel, l);
 		}
+		publish(w);
 	}
+	publish(w);
 	return NULL;
 }
 
@@ -371,9 +397,10 @@ static int bind_all(const struct config *c, struct sworker *ws, unsigned nw,
 }
 
 static void print_stats(const struct config *c, const struct server_stats *s,
-			double user_s, double sys_s, FILE *json)
+			double user_s, double sys_s, FILE *json, bool final)
 {
-	printf("server: accepted %llu, completed %llu, reset %llu, timeout %llu, "
+	if (final)
+		printf("server: accepted %llu, completed %llu, reset %llu, timeout %llu, "
 	       "fd_limit %llu, other %llu; received %llu bytes, sent %llu bytes; "
 	       "cpu user %.2fs sys %.2fs\n",
 	       (unsigned long long)s->accepted, (unsigned long long)s->completed,
@@ -387,6 +414,7 @@ static void print_stats(const struct config *c, const struct server_stats *s,
 
 		json_begin(&j, json);
 		json_str(&j, "type", "server");
+		json_bool(&j, "final", final);
 		json_u64(&j, "accepted", s->accepted);
 		json_u64(&j, "completed", s->completed);
 		json_obj(&j, "errors");
@@ -455,36 +483,31 @@ int server_run(const struct config *c, int sigfd, FILE *json)
 	if (c->port_hi > c->port_lo)
 		fprintf(stderr, "-%u", c->port_hi);
 	fprintf(stderr, ", %u threads\n", started);
-	rc = 0;
-	if (started == nw) {
+	rc = started == nw ? 0 : 1;
+	while (!rc) {
 		struct signalfd_siginfo si;
 
-		while (poll(&pf, 1, -1) < 0 && errno == EINTR)
-			;
-		if (read(sigfd, &si, sizeof(si)) < 0) {
-			/* stop either way */
-		}
-	} else {
-		rc = 1;
+		if (poll(&pf, 1, -1) < 0 && errno == EINTR)
+			continue;
+		if (read(sigfd, &si, sizeof(si)) != sizeof(si))
+			break;
+		if (si.ssi_signo != SIGUSR1)
+			break;
+		/* SIGUSR1: the counters so far, and go on */
+		collect(ws, started, &tot);
+		getrusage(RUSAGE_SELF, &ru);
+		print_stats(c, &tot, (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+			    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
+			    json ? json : stdout, false);
 	}
 	if (write(stopfd, &one, sizeof(one)) < 0)
 		rc = 1;
-	for (i = 0; i < started; i++) {
-		struct server_stats *s = &ws[i].st;
-
+	for (i = 0; i < started; i++)
 		pthread_join(ws[i].tid, NULL);
-		tot.accepted += s->accepted;
-		tot.completed += s->completed;
-		tot.reset += s->reset;
-		tot.timeout += s->timeout;
-		tot.fd_limit += s->fd_limit;
-		tot.other += s->other;
-		tot.bytes_received += s->bytes_received;
-		tot.bytes_sent += s->bytes_sent;
-	}
+	collect(ws, started, &tot);
 	getrusage(RUSAGE_SELF, &ru);
 	print_stats(c, &tot, (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
-		    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6, json);
+		    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6, json, true);
 out:
 	for (i = 0; i < nw; i++)
 		sworker_free(&ws[i]);

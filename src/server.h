@@ -7,7 +7,9 @@
  * HTTP header block, or N bytes: nothing is buffered, so a client that
  * sends 100 MB costs no memory), writes the response, and closes (FIN, or
  * RST with --close rst).  A connection that has not finished after
- * --timeout is closed and counted.  Runs until SIGINT/SIGTERM.
+ * --timeout is closed and counted.  Runs until SIGINT/SIGTERM; SIGUSR1
+ * writes the counters so far as a "server" JSON line with "final":false
+ * (to the --json file, else standard output) and goes on.
  *
  *   reading --condition met--> writing --all written--> closed
  */

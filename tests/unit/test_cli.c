@@ -91,8 +91,9 @@ static void test_bad_input(void **state)
 {
 	(void)state;
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 0", "--rate '0'");
-	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1k,", "trailing comma");
-	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate abc", "not a rate");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1k,", "--rate '1k,': expected rates > 0");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate abc", "--rate 'abc': expected rates > 0");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1,,2", "--rate '1,,2'");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --duration -1", "--duration '-1'");
 	expect_error(MODE_CLIENT, "--target nohost --rate 1", "--target 'nohost'");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:99999 --rate 1", "--target");
