@@ -26,8 +26,8 @@ CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
 CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/src/%.o)
 MAIN_OBJ := $(BUILD)/src/main.o
 
-NL_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0 libmnl 2>/dev/null)
-NL_LIBS   := $(shell pkg-config --libs libnl-route-3.0 libmnl 2>/dev/null)
+NL_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0 libmnl json-c 2>/dev/null)
+NL_LIBS   := $(shell pkg-config --libs libnl-route-3.0 libmnl json-c 2>/dev/null)
 DATADIR   ?= $(PREFIX)/share/connrate
 NETNS_SRC := $(wildcard netns/*.c)
 NETNS_OBJ := $(NETNS_SRC:netns/%.c=$(BUILD)/netns/%.o)

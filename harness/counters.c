@@ -332,9 +332,17 @@ static int ct_cb(const struct nlmsghdr *nlh, void *data)
 
 int counters_parse_ct(const void *buf, size_t len, struct ctstats *acc)
 {
-	int rc = mnl_cb_run(buf, len, 0, 0, ct_cb, acc);
+	const struct nlmsghdr *nlh = buf;
+	int rem = len > INT32_MAX ? INT32_MAX : (int)len;
 
-	return rc < 0 ? -EINVAL : 0;
+	while (mnl_nlmsg_ok(nlh, rem)) {
+		if (nlh->nlmsg_type == NLMSG_DONE)
+			return 0;
+		if (nlh->nlmsg_type == NLMSG_ERROR || ct_cb(nlh, acc) != MNL_CB_OK)
+			return -EINVAL;
+		nlh = mnl_nlmsg_next(nlh, &rem);
+	}
+	return rem == 0 ? 0 : -EINVAL;	/* a torn message is no answer */
 }
 
 int counters_read_conntrack(int nsfd, struct ctstats *out)

@@ -23,6 +23,8 @@
 
 #include "build.h"
 #include "lab.h"
+#include "results.h"
+#include "run.h"
 #include "ns.h"
 #include "profile.h"
 #include "topo.h"
@@ -424,12 +426,109 @@ static int cmd_exec(int argc, char **argv)
 	return rc == -ENOENT ? 127 : 126;
 }
 
+static int cmd_compare(int argc, char **argv)
+{
+	struct results *res;
+	char err[512];
+	int i;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fprintf(argc < 2 ? stderr : stdout,
+			"usage: connrate-lab compare DIR [DIR...]\n"
+			"  one table of the runs' rounds: rows = offered rate, columns = profile (and run)\n");
+		return argc < 2 ? 2 : 0;
+	}
+	res = calloc(1, sizeof(*res));
+	if (!res)
+		return 1;
+	for (i = 1; i < argc; i++) {
+		if (results_load(argv[i], res, err, sizeof(err))) {
+			fprintf(stderr, "connrate-lab compare: %s\n", err);
+			free(res);
+			return 2;
+		}
+	}
+	results_compare(res, stdout);
+	free(res);
+	if (argc > 2)	/* a plot of them together, next to the first run's own */
+		results_plot((const char *const *)argv + 1, (unsigned)argc - 1, argv[1], "compare");
+	return 0;
+}
+
+static int cmd_gate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "max-rate-drop", required_argument, NULL, 'r' },
+		{ "max-p99-rise", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct gate_opts o = GATE_DEFAULTS;
+	struct results *base, *cur;
+	char err[512], *end;
+	int ch, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		double *dst = ch == 'r' ? &o.max_rate_drop_pct : &o.max_p99_rise_pct;
+
+		switch (ch) {
+		case 'r':
+		case 'p':
+			*dst = strtod(optarg, &end);
+			if (*end || !*optarg || *dst < 0 || *dst > 1e6) {
+				fprintf(stderr, "connrate-lab gate: --%s '%s': expected a percentage >= 0\n",
+					ch == 'r' ? "max-rate-drop" : "max-p99-rise", optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			printf("usage: connrate-lab gate BASELINE CURRENT [--max-rate-drop PCT] [--max-p99-rise PCT]\n"
+			       "  compare rounds of the same profile and offered rate (and saturate knees);\n"
+			       "  exit 1 when the current run is worse beyond the tolerances, 0 when not,\n"
+			       "  2 when the two cannot be compared.  Defaults fit a noisy machine:\n"
+			       "  rate drop 10%%, p99 rise 100%% (and at least 0.5 ms), errors +1 point.\n");
+			return 0;
+		default:
+			fprintf(stderr, "connrate-lab gate: unknown option '%s' (try --help)\n", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, "connrate-lab gate: expected BASELINE and CURRENT results directories\n");
+		return 2;
+	}
+	base = calloc(1, sizeof(*base));
+	cur = calloc(1, sizeof(*cur));
+	if (!base || !cur) {
+		free(base);
+		free(cur);
+		return 1;
+	}
+	if (results_load(argv[optind], base, err, sizeof(err)) ||
+	    results_load(argv[optind + 1], cur, err, sizeof(err))) {
+		fprintf(stderr, "connrate-lab gate: %s\n", err);
+		rc = 2;
+	} else {
+		rc = results_gate(base, cur, &o, stdout, err, sizeof(err));
+		if (rc == 2)
+			fprintf(stderr, "connrate-lab gate: %s\n", err);
+	}
+	free(base);
+	free(cur);
+	return rc;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: connrate-lab up TOPOLOGY [--name PREFIX]   build a lab, print it\n"
 		"       connrate-lab down PREFIX | --stale          remove it (and only it)\n"
 		"       connrate-lab exec PREFIX NODE -- CMD...     run a command in one namespace\n"
+		"       connrate-lab run --topology T --profile P[,P2...] (--rate R,... | --concurrency C | --saturate) ...\n"
+		"       connrate-lab compare DIR [DIR...]           side-by-side table (+ plot)\n"
+		"       connrate-lab gate BASELINE CURRENT [--max-rate-drop PCT] [--max-p99-rise PCT]\n"
 		"\nTopologies: netns/topologies/*.topo (loopback, pair, dut, dut-shaped) or a file.\n"
 		"Namespaces are named PREFIX-NODE; `ip netns` sees them.\n");
 }
@@ -454,7 +553,13 @@ int main(int argc, char **argv)
 		return cmd_down(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "exec"))
 		return cmd_exec(argc - 1, argv + 1);
-	fprintf(stderr, "connrate-lab: unknown command '%s' (up, down, exec; try --help)\n",
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "compare"))
+		return cmd_compare(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "gate"))
+		return cmd_gate(argc - 1, argv + 1);
+	fprintf(stderr, "connrate-lab: unknown command '%s' (up, down, exec, run, compare, gate; try --help)\n",
 		argv[1]);
 	return 2;
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,6 +358,29 @@ int ns_run(int nsfd, char *const argv[], const char *input)
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);
+}
+
+pid_t ns_spawn(int nsfd, char *const argv[], int in_fd, int out_fd, int err_fd)
+{
+	pid_t pid = fork();
+	int null;
+
+	if (pid != 0)
+		return pid < 0 ? -errno : pid;
+	null = open("/dev/null", O_RDWR);
+	dup2(in_fd >= 0 ? in_fd : null, STDIN_FILENO);
+	dup2(out_fd >= 0 ? out_fd : null, STDOUT_FILENO);
+	dup2(err_fd >= 0 ? err_fd : null, STDERR_FILENO);
+	{
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+	}
+	if (enter_for_exec(nsfd) == 0)
+		execvp(argv[0], argv);
+	fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
 }
 
 static int sysctl_path(const char *key, char *buf, size_t len)

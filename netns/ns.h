@@ -66,6 +66,12 @@ bool ns_prefix_ok(const char *prefix);
  * -errno when it could not start.
  */
 int ns_run(int nsfd, char *const argv[], const char *input);
+/*
+ * Start argv inside nsfd (as ns_run) with the given descriptors as its
+ * standard input, output and error (-1: /dev/null), without waiting.
+ * Returns the PID or -errno.
+ */
+pid_t ns_spawn(int nsfd, char *const argv[], int in_fd, int out_fd, int err_fd);
 /* The same, replacing this process (for `exec`); returns only on failure. */
 int ns_exec(int nsfd, char *const argv[]);
 /* Write a sysctl value under /proc/sys inside nsfd. */
