@@ -31,6 +31,15 @@ void diagnose(const struct diag_input *in, struct diagnosis *d)
 	bool explained = false;
 
 	d->n = 0;
+	/* TIME_WAIT filling the port range: connect() scans for a free port */
+	bool ports_full = in->client_ports &&
+			  in->client_time_wait * 10 >= in->client_ports * 8;
+
+	if (ports_full) {
+		say(d, "client has %llu sockets in TIME_WAIT for %llu source ports: connect() spends its time searching for a free port (the client's lag) and then fails with addr_not_avail; widen net.ipv4.ip_local_port_range, set net.ipv4.tcp_tw_reuse = 1, add --source addresses or use --close rst",
+		    (unsigned long long)in->client_time_wait, (unsigned long long)in->client_ports);
+		explained = true;
+	}
 	if ((v = get(in->server, "TcpExtListenOverflows")) > 0) {
 		say(d, "server TcpExtListenOverflows +%lld: the accept queue overflowed; raise net.core.somaxconn and --backlog",
 		    v);
@@ -48,7 +57,7 @@ void diagnose(const struct diag_input *in, struct diagnosis *d)
 	if ((v = get(in->server, "TcpExtTCPReqQFullDoCookies")) > 0)
 		say(d, "server TcpExtTCPReqQFullDoCookies +%lld: the SYN queue was full and SYN cookies answered; raise net.ipv4.tcp_max_syn_backlog",
 		    v);
-	if (in->addr_not_avail) {
+	if (in->addr_not_avail && !ports_full) {
 		say(d, "client addr_not_avail %llu: out of source ports; widen net.ipv4.ip_local_port_range, add --source addresses or use --close rst",
 		    (unsigned long long)in->addr_not_avail);
 		explained = true;
@@ -93,7 +102,7 @@ void diagnose(const struct diag_input *in, struct diagnosis *d)
 	if ((in->timeout || in->syn_timeout) && !explained)
 		say(d, "client timeout %llu, syn_timeout %llu with no kernel counter to blame: packets were lost or held on the way (look at the device)",
 		    (unsigned long long)in->timeout, (unsigned long long)in->syn_timeout);
-	if (in->lag_p99_us > 1000.0)
+	if (in->lag_p99_us > 1000.0 && !ports_full)
 		say(d, "client lag p99 %.1f ms: the client fell behind its own schedule; figures at this rate measure the client too (add --threads or client machines)",
 		    in->lag_p99_us / 1000.0);
 }

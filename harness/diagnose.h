@@ -22,6 +22,8 @@ struct diag_input {
 	uint64_t started, ok;
 	uint64_t refused, reset, timeout, syn_timeout, addr_not_avail, fd_limit, shortc, other;
 	double lag_p99_us, connect_p99_us;
+	/* client sockets in TIME_WAIT at the round's end, and its port range */
+	uint64_t client_time_wait, client_ports;
 	/* kernel deltas (NULL: not read) */
 	const struct nstat *client, *server, *dut;
 	const struct ctstats *ct;	/* dut conntrack delta, NULL: none */

@@ -556,7 +556,7 @@ static json_object *server_counters(struct run *r, int timeout_ms)
 static void on_round(struct run *r, json_object *cr)
 {
 	struct nstat *d[ROLE__COUNT] = { 0 };
-	struct sockstates socks;
+	struct sockstates socks, client_socks = { 0 };
 	struct ctstats ctd = { 0 };
 	struct diag_input in = { 0 };
 	struct diagnosis dg;
@@ -573,6 +573,8 @@ static void on_round(struct run *r, json_object *cr)
 		d[k] = calloc(1, sizeof(struct nstat));
 		counters_delta(r->before[k], r->after[k], d[k]);
 		counters_read_sockets(r->nsfd[k], &socks);
+		if (k == ROLE_CLIENT)
+			client_socks = socks;
 		json_object_object_add(cnt, role_names[k], counters_json(r, k, d[k], &socks));
 		json_object_object_add(sys, role_names[k], sysctl_json(r, k));
 	}
@@ -595,6 +597,15 @@ static void on_round(struct run *r, json_object *cr)
 	in.other = jget_u(cr, "errors", "other");
 	in.lag_p99_us = jget_d(cr, "lag_us", "p99");
 	in.connect_p99_us = jget_d(cr, "connect_us", "p99");
+	in.client_time_wait = client_socks.state[6];	/* TCP_TIME_WAIT */
+	{
+		char range[64];
+		unsigned lo, hi;
+
+		if (!ns_sysctl_read(r->nsfd[ROLE_CLIENT], "net.ipv4.ip_local_port_range", range,
+				    sizeof(range)) && sscanf(range, "%u %u", &lo, &hi) == 2 && hi >= lo)
+			in.client_ports = hi - lo + 1;
+	}
 	in.client = d[ROLE_CLIENT];
 	in.server = d[ROLE_SERVER];
 	in.dut = d[ROLE_DUT];

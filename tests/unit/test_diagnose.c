@@ -82,6 +82,25 @@ static void test_unexplained_timeouts_and_lag(void **state)
 	free(cli);
 }
 
+static void test_ports_full(void **state)
+{
+	struct diag_input in = { .started = 15000, .ok = 12000, .timeout = 2800, .addr_not_avail = 200,
+				 .lag_p99_us = 4000000, .client_time_wait = 27000, .client_ports = 28232 };
+	struct diagnosis d;
+
+	(void)state;
+	diagnose(&in, &d);
+	assert_true(has(&d, "client has 27000 sockets in TIME_WAIT for 28232 source ports: connect() spends its time searching"));
+	/* the port search explains the lag, the timeouts and addr_not_avail */
+	assert_false(has(&d, "client lag p99"));
+	assert_false(has(&d, "no kernel counter to blame"));
+	assert_false(has(&d, "client addr_not_avail 200"));
+	in.client_time_wait = 1000;	/* far from full: the plain lines come back */
+	diagnose(&in, &d);
+	assert_false(has(&d, "searching for a free port"));
+	assert_true(has(&d, "client lag p99 4000.0 ms"));
+}
+
 static void test_sim(void **state)
 {
 	struct diag_input in = { .started = 1000, .ok = 700, .timeout = 300, .sim = true,
@@ -127,6 +146,7 @@ int main(void)
 		cmocka_unit_test(test_listen_overflows),
 		cmocka_unit_test(test_ports_and_conntrack),
 		cmocka_unit_test(test_unexplained_timeouts_and_lag),
+		cmocka_unit_test(test_ports_full),
 		cmocka_unit_test(test_sim),
 		cmocka_unit_test(test_snmp_parse),
 	};
