@@ -31,7 +31,8 @@ NL_LIBS   := $(shell pkg-config --libs libnl-route-3.0 libmnl json-c 2>/dev/null
 DATADIR   ?= $(PREFIX)/share/connrate
 NETNS_SRC := $(wildcard netns/*.c)
 NETNS_OBJ := $(NETNS_SRC:netns/%.c=$(BUILD)/netns/%.o)
-HARNESS_SRC := $(filter-out harness/dut.c,$(wildcard harness/*.c))
+HARNESS_SRC := $(filter-out harness/dut.c harness/nfq.c,$(wildcard harness/*.c))
+DUT_OBJ := $(BUILD)/harness/dut.o $(BUILD)/harness/nfq.o $(BUILD)/src/units.o $(BUILD)/src/json.o
 HARNESS_OBJ := $(HARNESS_SRC:harness/%.c=$(BUILD)/harness/%.o)
 # what connrate-lab takes from the core
 LAB_CORE_OBJ := $(BUILD)/src/units.o
@@ -44,13 +45,17 @@ CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 .SECONDARY:
 .PHONY: all check check-unit check-netns demo asan check-asan install deps help clean bench fuzz
 
-all: connrate connrate-lab
+all: connrate connrate-lab connrate-dut
 
 connrate: $(CORE_OBJ) $(MAIN_OBJ)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE)
 
-connrate-lab: $(HARNESS_OBJ) $(NETNS_OBJ) $(LAB_CORE_OBJ)
+connrate-lab: $(HARNESS_OBJ) $(NETNS_OBJ) $(LAB_CORE_OBJ) $(BUILD)/harness/nfq.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(LDLIBS_CORE)
+
+connrate-dut: $(DUT_OBJ)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(LDLIBS_CORE)
 
@@ -76,7 +81,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 
 # unit tests link everything but the mains; the linker takes what each needs
 TEST_LIB := $(BUILD)/libtest.a
-$(TEST_LIB): $(CORE_OBJ) $(NETNS_OBJ) $(filter-out $(BUILD)/harness/lab.o,$(HARNESS_OBJ))
+$(TEST_LIB): $(CORE_OBJ) $(NETNS_OBJ) $(filter-out $(BUILD)/harness/lab.o,$(HARNESS_OBJ)) $(BUILD)/harness/nfq.o
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB)
@@ -113,9 +118,10 @@ asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g $(SAN)" \
 	  LDFLAGS="$(SAN)" all-asan
 
-all-asan: $(CORE_OBJ) $(MAIN_OBJ) $(UNIT_BIN) $(HARNESS_OBJ) $(NETNS_OBJ)
+all-asan: $(CORE_OBJ) $(MAIN_OBJ) $(UNIT_BIN) $(HARNESS_OBJ) $(NETNS_OBJ) $(DUT_OBJ)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o connrate-asan $(CORE_OBJ) $(MAIN_OBJ) $(LDLIBS_CORE)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o connrate-lab-asan $(HARNESS_OBJ) $(NETNS_OBJ) $(LAB_CORE_OBJ) $(NL_LIBS) $(LDLIBS_CORE)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o connrate-lab-asan $(HARNESS_OBJ) $(NETNS_OBJ) $(LAB_CORE_OBJ) $(BUILD)/harness/nfq.o $(NL_LIBS) $(LDLIBS_CORE)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o connrate-dut-asan $(DUT_OBJ) $(NL_LIBS) $(LDLIBS_CORE)
 
 check-asan: asan
 	$(Q)rm -rf build-asan/results && mkdir -p build-asan/results
@@ -135,6 +141,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 connrate $(DESTDIR)$(PREFIX)/bin/connrate
 	install -m 0755 connrate-lab $(DESTDIR)$(PREFIX)/bin/connrate-lab
+	install -m 0755 connrate-dut $(DESTDIR)$(PREFIX)/bin/connrate-dut
 	install -m 0644 connrate.1 $(DESTDIR)$(PREFIX)/share/man/man1/connrate.1
 	install -d $(DESTDIR)$(DATADIR)/netns/topologies
 	install -m 0644 netns/topologies/*.topo $(DESTDIR)$(DATADIR)/netns/topologies/
@@ -149,6 +156,6 @@ help:
 	@echo "make install    install connrate and its man page (PREFIX, DESTDIR)"
 
 clean:
-	rm -rf build build-asan connrate connrate-asan connrate-lab connrate-lab-asan
+	rm -rf build build-asan connrate connrate-asan connrate-lab connrate-lab-asan connrate-dut connrate-dut-asan
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

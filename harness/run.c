@@ -23,6 +23,7 @@
 #include "counters.h"
 #include "diagnose.h"
 #include "lab.h"
+#include "nfq.h"
 #include "ns.h"
 #include "profile.h"
 #include "results.h"
@@ -63,6 +64,16 @@ static const struct { const char *name; bool arg; bool sat_only; } passthrough[]
 enum role { ROLE_CLIENT, ROLE_SERVER, ROLE_DUT, ROLE__COUNT };
 static const char *const role_names[ROLE__COUNT] = { "client", "server", "dut" };
 
+/* A child that writes JSON lines of its counters on SIGUSR1 and at exit. */
+struct jchild {
+	const char *type;	/* "server", "dut" */
+	pid_t pid;
+	int out;
+	char buf[65536];
+	size_t len;
+	json_object *prev;	/* its counters when the round began */
+};
+
 struct run {
 	/* options */
 	const char *topology, *rates, *concurrency, *dut_nft, *dut_cmd, *dut_sim;
@@ -88,11 +99,9 @@ struct run {
 	/* per profile */
 	const struct profile *p;
 	int nsfd[ROLE__COUNT];
-	pid_t srv_pid, cli_pid, cmd_pid;
-	int srv_out;
-	char srv_buf[65536];
-	size_t srv_len;
-	json_object *srv_prev;
+	pid_t cli_pid, cmd_pid;
+	struct jchild srv, sim;
+	char dut_bin[PATH_MAX];
 	struct nstat *before[ROLE__COUNT], *after[ROLE__COUNT];
 	struct ctstats ct_before, ct_after;
 	unsigned rounds_done;
@@ -531,26 +540,39 @@ static uint64_t jget_u(json_object *o, const char *a, const char *b)
 	return (uint64_t)jget_d(o, a, b);
 }
 
-/* The server's counters so far: SIGUSR1, then its line. */
-static json_object *server_counters(struct run *r, int timeout_ms)
+/* A child's counters so far: SIGUSR1 (unless ask is false), then its line. */
+static json_object *child_counters(struct run *r, struct jchild *c, bool ask)
 {
-	char *line = malloc(LINE_MAX_LEN);
+	char *line;
 	json_object *o = NULL;
 
-	if (!line)
+	if (c->pid <= 0 || c->out < 0 || !(line = malloc(LINE_MAX_LEN)))
 		return NULL;
-	if (timeout_ms >= 0 && r->srv_pid > 0)
-		kill(r->srv_pid, SIGUSR1);
-	while (read_line(r->srv_out, r->srv_buf, &r->srv_len, sizeof(r->srv_buf), line,
-			 LINE_MAX_LEN, timeout_ms < 0 ? 3000 : timeout_ms, NULL, r) == 1) {
+	if (ask)
+		kill(c->pid, SIGUSR1);
+	while (read_line(c->out, c->buf, &c->len, sizeof(c->buf), line, LINE_MAX_LEN, 3000,
+			 NULL, r) == 1) {
 		o = json_tokener_parse(line);
-		if (o && !strcmp(json_object_get_string(json_object_object_get(o, "type")) ?: "", "server"))
+		if (o && !strcmp(json_object_get_string(json_object_object_get(o, "type")) ?: "", c->type))
 			break;
 		json_object_put(o);
 		o = NULL;
 	}
 	free(line);
 	return o;
+}
+
+/* The delta since the last call, and remember this one. */
+static json_object *child_delta(struct run *r, struct jchild *c)
+{
+	json_object *now = child_counters(r, c, true), *d;
+
+	if (!now)
+		return NULL;
+	d = json_delta(c->prev, now);
+	json_object_put(c->prev);
+	c->prev = now;
+	return d;
 }
 
 static void on_round(struct run *r, json_object *cr)
@@ -561,11 +583,12 @@ static void on_round(struct run *r, json_object *cr)
 	struct diag_input in = { 0 };
 	struct diagnosis dg;
 	json_object *rec = json_object_new_object(), *cnt = json_object_new_object();
-	json_object *sys = json_object_new_object(), *srv, *diag = json_object_new_array();
+	json_object *sys = json_object_new_object(), *srv, *sim, *diag = json_object_new_array();
 	unsigned k, i;
 	char a[24], b[24];
 
-	srv = server_counters(r, 2000);
+	srv = child_delta(r, &r->srv);
+	sim = child_delta(r, &r->sim);
 	snapshot(r, r->after, &r->ct_after);
 	for (k = 0; k < ROLE__COUNT; k++) {
 		if (r->nsfd[k] < 0)
@@ -584,6 +607,16 @@ static void on_round(struct run *r, json_object *cr)
 		counters_ct_delta(&r->ct_before, &r->ct_after, &ctd);
 		json_object_object_get_ex(cnt, "dut", &dut);
 		json_object_object_add(dut, "conntrack", ct_json(&ctd));
+	}
+	if (sim) {
+		json_object *dut;
+
+		if (json_object_object_get_ex(cnt, "dut", &dut))
+			json_object_object_add(dut, "sim", json_object_get(sim));
+		in.sim = true;
+		in.sim_table_full = jget_u(sim, "dropped", "table_full");
+		in.sim_dropped = jget_u(sim, "dropped", "random") + in.sim_table_full;
+		in.sim_queue_overflow = jget_u(sim, "queue", "overflow") + jget_u(sim, "queue", "user_dropped");
 	}
 	in.started = jget_u(cr, "started", NULL);
 	in.ok = jget_u(cr, "ok", NULL);
@@ -617,16 +650,13 @@ static void on_round(struct run *r, json_object *cr)
 	json_object_object_add(rec, "type", json_object_new_string("round"));
 	json_object_object_add(rec, "profile", json_object_new_string(r->p->name));
 	json_object_object_add(rec, "client", json_object_get(cr));
-	json_object_object_add(rec, "server", srv ? json_delta(r->srv_prev, srv) : NULL);
+	json_object_object_add(rec, "server", srv);
 	json_object_object_add(rec, "counters", cnt);
 	json_object_object_add(rec, "sysctl", sys);
 	json_object_object_add(rec, "diagnosis", diag);
 	fprintf(r->rounds, "%s\n", json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN));
 	fflush(r->rounds);
-	if (srv) {
-		json_object_put(r->srv_prev);
-		r->srv_prev = srv;
-	}
+	json_object_put(sim);
 
 	{
 		const char *mode = json_object_get_string(json_object_object_get(cr, "mode"));
@@ -736,6 +766,115 @@ static unsigned split_argv(char *cmd, char **av, unsigned max)
 	return n;
 }
 
+/* The queue number in --dut-sim's arguments (0 when not given). */
+static unsigned sim_queue(const char *args)
+{
+	const char *q = strstr(args, "--queue");
+
+	return q ? (unsigned)strtoul(q + strlen("--queue") + (q[7] == '=' ? 1 : 0), NULL, 10) : 0;
+}
+
+static unsigned sim_argv(struct run *r, char *copy, char **av, bool dry)
+{
+	unsigned n = 0;
+
+	av[n++] = r->dut_bin;
+	n += split_argv(copy, av + n, MAX_ARGS - 6);
+	av[n++] = (char *)"--json";
+	av[n++] = (char *)"-";
+	if (dry)
+		av[n++] = (char *)"--dry-run";
+	av[n] = NULL;
+	return n;
+}
+
+static bool queue_bound(int nsfd, unsigned q)
+{
+	char buf[8192];
+	int fd = ns_open_file(nsfd, "/proc/net/netfilter/nfnetlink_queue", O_RDONLY);
+	ssize_t n;
+	uint64_t a, b;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return nfq_proc_stats(buf, (uint16_t)q, &a, &b) == 0;
+}
+
+/* Start connrate-dut in the dut and steer forwarded TCP to its queue. */
+static int start_sim(struct run *r)
+{
+	char *copy = strdup(r->dut_sim), *av[MAX_ARGS], qs[16];
+	unsigned q = sim_queue(r->dut_sim);
+	int p[2], log = open_log(r, "dut"), waited, status, rc = 0;
+
+	snprintf(qs, sizeof(qs), "%u", q);
+	sim_argv(r, copy, av, false);
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		free(copy);
+		return -1;
+	}
+	r->sim.pid = ns_spawn(r->nsfd[ROLE_DUT], av, -1, p[1], log);
+	close(p[1]);
+	r->sim.out = p[0];
+	if (log >= 0)
+		close(log);
+	free(copy);
+	for (waited = 0; !queue_bound(r->nsfd[ROLE_DUT], q); waited += 20) {
+		if (waited > 5000 || r->sim.pid < 0 || waitpid(r->sim.pid, &status, WNOHANG) != 0 || *stop) {
+			fprintf(stderr, "connrate-lab run: connrate-dut did not bind queue %u (see %s/dut-%s.log)\n",
+				q, r->outdir, r->p->name);
+			if (r->sim.pid > 0 && waitpid(r->sim.pid, &status, WNOHANG) != 0)
+				r->sim.pid = 0;
+			return -1;
+		}
+		usleep(20000);
+	}
+	{
+		char *v4[] = { (char *)"iptables", (char *)"-w", (char *)"-A", (char *)"FORWARD",
+			       (char *)"-p", (char *)"tcp", (char *)"-j", (char *)"NFQUEUE",
+			       (char *)"--queue-num", qs, NULL };
+		char *v6[] = { (char *)"ip6tables", (char *)"-w", (char *)"-A", (char *)"FORWARD",
+			       (char *)"-p", (char *)"tcp", (char *)"-j", (char *)"NFQUEUE",
+			       (char *)"--queue-num", qs, NULL };
+
+		rc = ns_run(r->nsfd[ROLE_DUT], v4, NULL);
+		if (!rc)
+			rc = ns_run(r->nsfd[ROLE_DUT], v6, NULL);
+	}
+	if (rc) {
+		fprintf(stderr, "connrate-lab run: could not steer the dut's forwarded traffic to queue %u "
+			"(iptables -j NFQUEUE, status %d; Debian package iptables)\n", q, rc);
+		return -1;
+	}
+	return 0;
+}
+
+/* SIGTERM: it accepts what it holds, writes its final line, exits. */
+static void stop_sim(struct run *r)
+{
+	json_object *last;
+
+	if (r->sim.pid <= 0)
+		return;
+	kill(r->sim.pid, SIGTERM);
+	last = child_counters(r, &r->sim, false);
+	if (last) {
+		printf("[%s] dut: %llu packets, dropped %llu random and %llu table_full, flow peak %llu, cpu %.2fs\n",
+		       r->p->name, (unsigned long long)jget_u(last, "packets", NULL),
+		       (unsigned long long)jget_u(last, "dropped", "random"),
+		       (unsigned long long)jget_u(last, "dropped", "table_full"),
+		       (unsigned long long)jget_u(last, "flows", "peak"),
+		       jget_d(last, "cpu", "user_s") + jget_d(last, "cpu", "sys_s"));
+		json_object_put(last);
+	}
+	stop_child(&r->sim.pid, SIGTERM, 3000);
+}
+
 static int run_profile(struct run *r)
 {
 	char err[1024], *line = NULL, buf[65536];
@@ -746,8 +885,12 @@ static int run_profile(struct run *r)
 	unsigned k;
 	char *cmdcopy = NULL;
 
-	r->srv_pid = r->cli_pid = r->cmd_pid = 0;
-	r->srv_len = 0;
+	r->cli_pid = r->cmd_pid = 0;
+	memset(&r->srv, 0, sizeof(r->srv));
+	memset(&r->sim, 0, sizeof(r->sim));
+	r->srv.type = "server";
+	r->sim.type = "dut";
+	r->srv.out = r->sim.out = -1;
 	r->interrupted = false;
 	for (k = 0; k < ROLE__COUNT; k++)
 		r->nsfd[k] = -1;
@@ -796,18 +939,21 @@ static int run_profile(struct run *r)
 			goto out;
 		}
 	}
+	if (r->dut_sim && start_sim(r))
+		goto out_fail;
 	if (pipe2(pipe_srv, O_CLOEXEC) < 0 || pipe2(pipe_cli, O_CLOEXEC) < 0) {
 		rc = -1;
 		goto out;
 	}
 	slog = open_log(r, "server");
 	server_argv(r, av, false);
-	r->srv_pid = ns_spawn(r->nsfd[ROLE_SERVER], av, -1, pipe_srv[1], slog);
+	r->srv.pid = ns_spawn(r->nsfd[ROLE_SERVER], av, -1, pipe_srv[1], slog);
 	close(pipe_srv[1]);
 	pipe_srv[1] = -1;
-	r->srv_out = pipe_srv[0];
+	r->srv.out = pipe_srv[0];
+	pipe_srv[0] = -1;
 	for (waited = 0; !listening(r->nsfd[ROLE_SERVER], r->port); waited += 20) {
-		if (waited > 5000 || waitpid(r->srv_pid, &status, WNOHANG) != 0 || *stop) {
+		if (waited > 5000 || waitpid(r->srv.pid, &status, WNOHANG) != 0 || *stop) {
 			fprintf(stderr, "connrate-lab run: the server did not listen on port %u (see %s/server-%s.log)\n",
 				r->port, r->outdir, r->p->name);
 			rc = *stop ? -EINTR : -1;
@@ -815,13 +961,13 @@ static int run_profile(struct run *r)
 		}
 		usleep(20000);
 	}
-	r->srv_prev = NULL;
 	for (k = 0; k < ROLE__COUNT; k++) {
 		r->before[k] = calloc(1, sizeof(struct nstat));
 		r->after[k] = calloc(1, sizeof(struct nstat));
 	}
 	snapshot(r, r->before, &r->ct_before);
-	r->srv_prev = server_counters(r, 2000);
+	r->srv.prev = child_counters(r, &r->srv, true);
+	r->sim.prev = child_counters(r, &r->sim, true);
 	log = open_log(r, "client");
 	client_argv(r, av, false);
 	r->cli_pid = ns_spawn(r->nsfd[ROLE_CLIENT], av, -1, pipe_cli[1], log);
@@ -857,13 +1003,22 @@ static int run_profile(struct run *r)
 			r->outdir, r->p->name);
 		rc = -1;
 	}
+	goto out;
+out_fail:
+	rc = *stop ? -EINTR : -1;
 out:
 	free(line);
 	stop_child(&r->cli_pid, SIGINT, 3000);
 	stop_child(&r->cmd_pid, SIGTERM, 3000);
-	stop_child(&r->srv_pid, SIGTERM, 3000);
-	json_object_put(r->srv_prev);
-	r->srv_prev = NULL;
+	stop_sim(r);
+	stop_child(&r->srv.pid, SIGTERM, 3000);
+	json_object_put(r->srv.prev);
+	json_object_put(r->sim.prev);
+	r->srv.prev = r->sim.prev = NULL;
+	if (r->srv.out >= 0)
+		close(r->srv.out);
+	if (r->sim.out >= 0)
+		close(r->sim.out);
 	for (k = 0; k < ROLE__COUNT; k++) {
 		if (r->nsfd[k] >= 0)
 			close(r->nsfd[k]);
@@ -875,6 +1030,10 @@ out:
 		close(pipe_cli[0]);
 	if (pipe_srv[0] >= 0)
 		close(pipe_srv[0]);
+	if (pipe_srv[1] >= 0)
+		close(pipe_srv[1]);
+	if (pipe_cli[1] >= 0)
+		close(pipe_cli[1]);
 	if (log >= 0)
 		close(log);
 	if (slog >= 0)
@@ -1052,6 +1211,21 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "connrate-lab run: cannot find the connrate binary at %s\n", r->connrate);
 		rc = 1;
 		goto out_free;
+	}
+	if (r->dut_sim) {
+		char *copy = strdup(r->dut_sim);
+		int st;
+
+		lab_datadir("connrate-dut", r->dut_bin, sizeof(r->dut_bin));
+		sim_argv(r, copy, av, true);
+		st = access(r->dut_bin, X_OK) ? 127 : dry_run(av);
+		free(copy);
+		if (st == 127)
+			fprintf(stderr, "connrate-lab run: cannot find connrate-dut at %s\n", r->dut_bin);
+		if (st) {
+			rc = st == 127 ? 1 : 2;
+			goto out_free;
+		}
 	}
 	client_argv(r, av, true);
 	if (dry_run(av) != 0) {

@@ -1,0 +1,478 @@
+/*
+ * dut.c - connrate-dut: a device under test that can be made to sweat.
+ *
+ * A verdict daemon on NFQUEUE: every packet steered to its queue waits for
+ * its verdict here, so it can be held (--delay), cost CPU (--cost-us),
+ * be dropped (--drop), or be refused because the flow table of a small
+ * device is full (--max-flows).  It stands in for a firewall build.
+ *
+ * Runs until SIGTERM/SIGINT: then every held packet is accepted first, the
+ * counters are printed (and written as a "dut" JSON line), exit 0.
+ * SIGUSR1 writes the counters so far and goes on.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+
+#include "clock.h"
+#include "json.h"
+#include "nfq.h"
+#include "units.h"
+
+#define RX_BUF (1u << 20)
+#define TX_BUF (64u << 10)
+
+struct dut_opts {
+	unsigned queue;
+	uint64_t delay_ns;
+	uint64_t cost_ns;
+	double drop;
+	uint64_t max_flows;
+	uint64_t flow_timeout_ns;
+	uint64_t maxlen;
+	bool fail_open;
+	bool dry_run;
+	const char *json;
+};
+
+struct dut_stats {
+	uint64_t packets, accepted, dropped_random, dropped_table_full, unparsed;
+	uint64_t flows_created;
+	uint64_t held_peak;
+};
+
+struct dut {
+	struct dut_opts o;
+	struct dut_stats st;
+	struct mnl_socket *nl;
+	struct dline held;
+	struct flowtab *flows;
+	char *tx;
+	size_t txlen;
+	uint32_t seq;
+	uint64_t rng;
+	FILE *json;
+};
+
+static int bad(const char *opt, const char *val, const char *want)
+{
+	fprintf(stderr, "connrate-dut: --%s '%s': expected %s\n", opt, val, want);
+	return 2;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: connrate-dut [--queue N] [--delay DUR] [--cost-us N] [--drop P]\n"
+		"                    [--max-flows N] [--flow-timeout DUR] [--queue-maxlen N]\n"
+		"                    [--fail-open] [--json FILE|-]\n"
+		"  a device under test on NFQUEUE: every packet steered to queue N waits here\n"
+		"  --queue N           the queue to bind [0]\n"
+		"  --delay DUR         hold every packet DUR before accepting it (netem's delay) [0]\n"
+		"  --cost-us N         spend N microseconds of CPU per packet (inspection cost) [0]\n"
+		"  --drop P            drop a fraction P of packets, 0..1 (loss) [0]\n"
+		"  --max-flows N       a flow table of N entries (5-tuple); a new flow beyond it is\n"
+		"                      dropped and counted as table_full [0: no table]\n"
+		"  --flow-timeout DUR  forget a flow DUR after its last packet [30s]\n"
+		"  --queue-maxlen N    the kernel's queue length for this queue [1024]\n"
+		"  --fail-open         accept packets when the queue is full (default: the kernel drops)\n"
+		"  --json FILE|-       write the counters as JSON lines (on SIGUSR1 and at exit)\n"
+		"  --dry-run           check the options, then exit (0, or 2 with the reason)\n"
+		"Steer traffic to it, e.g. iptables -A FORWARD -p tcp -j NFQUEUE --queue-num N.\n"
+		"SIGTERM: accept every held packet, print the counters, exit.\n");
+}
+
+static int parse(struct dut_opts *o, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "queue", 1, NULL, 'q' }, { "delay", 1, NULL, 'd' }, { "cost-us", 1, NULL, 'c' },
+		{ "drop", 1, NULL, 'p' }, { "max-flows", 1, NULL, 'm' },
+		{ "flow-timeout", 1, NULL, 't' }, { "queue-maxlen", 1, NULL, 'l' },
+		{ "fail-open", 0, NULL, 'f' }, { "json", 1, NULL, 'j' }, { "help", 0, NULL, 'h' },
+		{ "dry-run", 0, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->flow_timeout_ns = 30 * NS_PER_S;
+	o->maxlen = 1024;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'q':
+			if (units_parse_count(optarg, 0, 65535, &v) || strpbrk(optarg, "kMG."))
+				return bad("queue", optarg, "a queue number from 0 to 65535");
+			o->queue = (unsigned)v;
+			break;
+		case 'd':
+			if (units_parse_duration_ns(optarg, 0, 60 * NS_PER_S, &o->delay_ns))
+				return bad("delay", optarg, "a duration up to 60s (e.g. 20ms)");
+			break;
+		case 'c':
+			if (units_parse_count(optarg, 0, 1000000, &v))
+				return bad("cost-us", optarg, "microseconds from 0 to 1000000");
+			o->cost_ns = v * NS_PER_US;
+			break;
+		case 'p':
+			if (units_parse_double(optarg, 0.0, 1.0, &o->drop))
+				return bad("drop", optarg, "a fraction from 0 to 1 (e.g. 0.01)");
+			break;
+		case 'm':
+			if (units_parse_count(optarg, 0, 16000000, &o->max_flows))
+				return bad("max-flows", optarg, "a flow count from 0 to 16M");
+			break;
+		case 't':
+			if (units_parse_duration_ns(optarg, NS_PER_MS, 24 * 3600 * NS_PER_S,
+						    &o->flow_timeout_ns))
+				return bad("flow-timeout", optarg, "a duration from 1ms to 24h");
+			break;
+		case 'l':
+			if (units_parse_count(optarg, 1, 1000000, &o->maxlen))
+				return bad("queue-maxlen", optarg, "a packet count from 1 to 1M");
+			break;
+		case 'f':
+			o->fail_open = true;
+			break;
+		case 'j':
+			o->json = optarg;
+			break;
+		case 'n':
+			o->dry_run = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case ':':
+			fprintf(stderr, "connrate-dut: option '%s' needs a value\n", argv[optind - 1]);
+			return 2;
+		default:
+			fprintf(stderr, "connrate-dut: unknown option '%s' (try --help)\n", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "connrate-dut: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	return 0;
+}
+
+/* xorshift64*: cheap, good enough to drop a fraction of packets */
+static double rnd(struct dut *d)
+{
+	d->rng ^= d->rng >> 12;
+	d->rng ^= d->rng << 25;
+	d->rng ^= d->rng >> 27;
+	return (double)((d->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+}
+
+static int flush(struct dut *d)
+{
+	int rc = 0;
+
+	if (d->txlen && mnl_socket_sendto(d->nl, d->tx, d->txlen) < 0)
+		rc = -errno;
+	d->txlen = 0;
+	return rc;
+}
+
+static void verdict(struct dut *d, uint32_t id, bool accept)
+{
+	if (d->txlen + 64 > TX_BUF)
+		flush(d);
+	d->txlen += nfq_build_verdict(d->tx + d->txlen, TX_BUF - d->txlen, (uint16_t)d->o.queue,
+				      id, accept, ++d->seq);
+	if (accept)
+		d->st.accepted++;
+}
+
+static void on_packet(struct dut *d, uint32_t id, const uint8_t *pkt, size_t len)
+{
+	mono_ns now = clock_now_ns();
+	struct flowkey k;
+
+	d->st.packets++;
+	if (d->o.cost_ns) {
+		mono_ns end = now + d->o.cost_ns;
+
+		while ((now = clock_now_ns()) < end)
+			;
+	}
+	if (d->o.drop > 0 && rnd(d) < d->o.drop) {
+		d->st.dropped_random++;
+		verdict(d, id, false);
+		return;
+	}
+	if (d->flows) {
+		if (flow_key(pkt, len, &k) < 0) {
+			d->st.unparsed++;
+		} else {
+			switch (flowtab_touch(d->flows, &k, now)) {
+			case FT_FULL:
+				d->st.dropped_table_full++;
+				verdict(d, id, false);
+				return;
+			case FT_NEW:
+				d->st.flows_created++;
+				break;
+			case FT_HIT:
+				break;
+			}
+		}
+	}
+	if (d->o.delay_ns) {
+		if (dline_push(&d->held, id, now + d->o.delay_ns) == 0) {
+			if (d->held.len > d->st.held_peak)
+				d->st.held_peak = d->held.len;
+			return;
+		}
+	}
+	verdict(d, id, true);
+}
+
+static void release_due(struct dut *d, mono_ns now, bool all)
+{
+	uint32_t id;
+	mono_ns due;
+
+	while (dline_peek(&d->held, &id, &due) && (all || due <= now)) {
+		dline_pop(&d->held);
+		verdict(d, id, true);
+	}
+}
+
+static int handle(struct dut *d, const char *buf, size_t n)
+{
+	const struct nlmsghdr *nlh = (const void *)buf;
+	int rem = (int)n;
+
+	while (mnl_nlmsg_ok(nlh, rem)) {
+		uint32_t id;
+		const uint8_t *p;
+		size_t plen;
+
+		if (nlh->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+			if (e->error)
+				return e->error;
+		} else if (nfq_parse_packet(nlh, &id, &p, &plen) == 0) {
+			on_packet(d, id, p, plen);
+		}
+		nlh = mnl_nlmsg_next(nlh, &rem);
+	}
+	return 0;
+}
+
+static void proc_stats(const struct dut *d, uint64_t *qd, uint64_t *ud)
+{
+	char buf[8192];
+	FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "re");
+	size_t n;
+
+	*qd = *ud = 0;
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	nfq_proc_stats(buf, (uint16_t)d->o.queue, qd, ud);
+}
+
+static void report(struct dut *d, bool final)
+{
+	struct rusage ru;
+	uint64_t qd, ud;
+	double us, ss;
+
+	getrusage(RUSAGE_SELF, &ru);
+	us = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+	ss = (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	proc_stats(d, &qd, &ud);
+	if (final)
+		printf("connrate-dut: packets %llu, accepted %llu, dropped %llu (random %llu, table_full %llu), "
+		       "flows created %llu (peak %u), queue overflows %llu, cpu user %.2fs sys %.2fs\n",
+		       (unsigned long long)d->st.packets, (unsigned long long)d->st.accepted,
+		       (unsigned long long)(d->st.dropped_random + d->st.dropped_table_full),
+		       (unsigned long long)d->st.dropped_random,
+		       (unsigned long long)d->st.dropped_table_full,
+		       (unsigned long long)d->st.flows_created, flowtab_peak(d->flows),
+		       (unsigned long long)(qd + ud), us, ss);
+	if (d->json) {
+		struct json j;
+
+		json_begin(&j, d->json);
+		json_str(&j, "type", "dut");
+		json_bool(&j, "final", final);
+		json_u64(&j, "packets", d->st.packets);
+		json_u64(&j, "accepted", d->st.accepted);
+		json_obj(&j, "dropped");
+		json_u64(&j, "random", d->st.dropped_random);
+		json_u64(&j, "table_full", d->st.dropped_table_full);
+		json_obj_end(&j);
+		json_obj(&j, "flows");
+		json_u64(&j, "created", d->st.flows_created);
+		json_u64(&j, "count", flowtab_count(d->flows));
+		json_u64(&j, "peak", flowtab_peak(d->flows));
+		json_obj_end(&j);
+		json_obj(&j, "queue");
+		json_u64(&j, "overflow", qd);
+		json_u64(&j, "user_dropped", ud);
+		json_u64(&j, "held_peak", d->st.held_peak);
+		json_obj_end(&j);
+		json_obj(&j, "cpu");
+		json_num(&j, "user_s", us, 3);
+		json_num(&j, "sys_s", ss, 3);
+		json_obj_end(&j);
+		json_obj(&j, "config");
+		json_u64(&j, "queue", d->o.queue);
+		json_num(&j, "delay_ms", (double)d->o.delay_ns / 1e6, 3);
+		json_u64(&j, "cost_us", d->o.cost_ns / NS_PER_US);
+		json_num(&j, "drop", d->o.drop, 6);
+		json_u64(&j, "max_flows", d->o.max_flows);
+		json_num(&j, "flow_timeout_s", (double)d->o.flow_timeout_ns / 1e9, 3);
+		json_bool(&j, "fail_open", d->o.fail_open);
+		json_obj_end(&j);
+		json_end_line(&j);
+	}
+	fflush(stdout);
+}
+
+/* Send a config message and wait for its ACK. */
+static int config(struct dut *d, size_t len)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	ssize_t n;
+
+	if (mnl_socket_sendto(d->nl, d->tx, len) < 0)
+		return -errno;
+	n = mnl_socket_recvfrom(d->nl, buf, sizeof(buf));
+	if (n < 0)
+		return -errno;
+	return mnl_cb_run(buf, (size_t)n, d->seq, mnl_socket_get_portid(d->nl), NULL, NULL) < 0
+	       ? -errno : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct dut dd;
+	struct dut *d = &dd;
+	struct pollfd pf[2];
+	sigset_t set;
+	char *rx;
+	int rc, sfd, one = 1;
+
+	rc = parse(&d->o, argc, argv);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	if (d->o.dry_run)
+		return 0;
+	if (d->o.json) {
+		d->json = strcmp(d->o.json, "-") ? fopen(d->o.json, "a") : stdout;
+		if (!d->json) {
+			fprintf(stderr, "connrate-dut: --json '%s': cannot open: %s\n", d->o.json,
+				strerror(errno));
+			return 2;
+		}
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	rx = malloc(RX_BUF);
+	d->tx = malloc(TX_BUF);
+	d->rng = (uint64_t)clock_now_ns() | 1;
+	if (sfd < 0 || !rx || !d->tx || dline_init(&d->held, 4096)) {
+		fprintf(stderr, "connrate-dut: out of resources\n");
+		return 1;
+	}
+	if (d->o.max_flows) {
+		d->flows = flowtab_new((uint32_t)d->o.max_flows, d->o.flow_timeout_ns);
+		if (!d->flows) {
+			fprintf(stderr, "connrate-dut: cannot allocate %llu flows\n",
+				(unsigned long long)d->o.max_flows);
+			return 1;
+		}
+	}
+	d->nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!d->nl || mnl_socket_bind(d->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		fprintf(stderr, "connrate-dut: cannot open nfnetlink: %s\n", strerror(errno));
+		return 1;
+	}
+	(void)setsockopt(mnl_socket_get_fd(d->nl), SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof(one));
+	{
+		int sz = 8 << 20;
+
+		(void)setsockopt(mnl_socket_get_fd(d->nl), SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));
+	}
+	rc = config(d, nfq_build_bind(d->tx, TX_BUF, (uint16_t)d->o.queue, ++d->seq));
+	if (!rc)
+		rc = config(d, nfq_build_params(d->tx, TX_BUF, (uint16_t)d->o.queue, 128,
+						 (uint32_t)d->o.maxlen, d->o.fail_open, ++d->seq));
+	if (rc) {
+		fprintf(stderr, "connrate-dut: cannot bind queue %u: %s%s\n", d->o.queue, strerror(-rc),
+			rc == -EBUSY ? " (another program has it)" :
+			rc == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
+		return 1;
+	}
+	fprintf(stderr, "connrate-dut: queue %u bound (delay %.1f ms, cost %llu us, drop %.4f, max flows %llu)\n",
+		d->o.queue, (double)d->o.delay_ns / 1e6, (unsigned long long)(d->o.cost_ns / 1000),
+		d->o.drop, (unsigned long long)d->o.max_flows);
+	pf[0] = (struct pollfd){ mnl_socket_get_fd(d->nl), POLLIN, 0 };
+	pf[1] = (struct pollfd){ sfd, POLLIN, 0 };
+	for (;;) {
+		mono_ns now = clock_now_ns(), due;
+		uint32_t id;
+		int timeout = -1;
+
+		release_due(d, now, false);
+		flush(d);
+		if (dline_peek(&d->held, &id, &due))
+			timeout = due > now ? (int)((due - now + NS_PER_MS - 1) / NS_PER_MS) : 0;
+		if (poll(pf, 2, timeout) < 0 && errno != EINTR)
+			break;
+		if (pf[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo == SIGUSR1) {
+				report(d, false);
+				continue;
+			}
+			break;
+		}
+		if (pf[0].revents & POLLIN) {
+			ssize_t n = recv(pf[0].fd, rx, RX_BUF, MSG_DONTWAIT);
+
+			if (n > 0)
+				handle(d, rx, (size_t)n);
+		}
+	}
+	/* nothing held is left without its verdict */
+	release_due(d, 0, true);
+	flush(d);
+	report(d, true);
+	mnl_socket_close(d->nl);
+	dline_free(&d->held);
+	flowtab_free(d->flows);
+	free(rx);
+	free(d->tx);
+	if (d->json && d->json != stdout)
+		fclose(d->json);
+	return 0;
+}

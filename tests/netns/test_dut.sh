@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# End-to-end tests of connrate-dut, alone in a lab and through connrate-lab run.
+. "$(dirname "$0")/lib.sh"
+
+LAB=${CONNRATE_LAB:-$TOP/connrate-lab}
+case $LAB in /*) ;; *) LAB=$TOP/${LAB#./} ;; esac
+DUT=${CONNRATE_DUT:-$TOP/connrate-dut}
+case $DUT in /*) ;; *) DUT=$TOP/${DUT#./} ;; esac
+
+run() {
+	local p=$1 out=$2; shift 2
+	defer "$LAB" down "$p"
+	"$LAB" run --name "$p" --out "$out" --topology dut "$@"
+}
+
+t_delay() {
+	local p=cr${UNIQ}a out=$TMP/d1
+	need iptables
+	run $p "$out" --profile tuned --rate 100 --duration 2 --dut-sim "--delay 20ms" >"$TMP/log" ||
+		fail "run failed: $(tail -3 "$TMP/log")"
+	# SYN, SYN-ACK, request and FIN, response and FIN: four crossings of 20 ms
+	jq -e 'select(.type=="round") | .client.latency_us.p50 >= 80000 and .client.latency_us.p50 <= 100000' \
+		"$out/rounds.jsonl" >/dev/null || fail "p50 $(jq '.client.latency_us.p50' "$out/rounds.jsonl") us"
+	# every connection crossed it (about 6 packets each); at the round's end
+	# only the last few can still be held
+	jq -e 'select(.type=="round") | .counters.dut.sim | .packets >= 1000 and
+		.packets - .accepted <= .queue.held_peak' "$out/rounds.jsonl" >/dev/null ||
+		fail "sim counters: $(jq -c .counters.dut.sim "$out/rounds.jsonl")"
+}
+
+t_table_full() {
+	local p=cr${UNIQ}b out=$TMP/d2
+	need iptables
+	run $p "$out" --profile tuned --rate 1000 --duration 2 --timeout 1s \
+		--dut-sim "--max-flows 100 --flow-timeout 30s" >"$TMP/log" || fail "run failed"
+	jq -e 'select(.type=="round") | .client.errors.timeout > 1000 and .counters.dut.sim.dropped.table_full > 0 and
+		.counters.dut.sim.flows.peak == 100' "$out/rounds.jsonl" >/dev/null ||
+		fail "$(jq -c '{e:.client.errors,sim:.counters.dut.sim}' "$out/rounds.jsonl")"
+	jq -e 'select(.type=="round") | .diagnosis | any(test("dut flow table full: [0-9]+ new flows dropped"))' \
+		"$out/rounds.jsonl" >/dev/null || fail "diagnosis: $(jq -c .diagnosis "$out/rounds.jsonl")"
+}
+
+t_gate_cost() {
+	local p=cr${UNIQ}c rc=0
+	need iptables
+	run $p "$TMP/light" --profile tuned --rate 1500 --duration 2 --timeout 2s --dut-sim "--cost-us 0" >/dev/null ||
+		fail "light run failed"
+	run $p "$TMP/heavy" --profile tuned --rate 1500 --duration 2 --timeout 2s --dut-sim "--cost-us 200" >/dev/null ||
+		fail "heavy run failed"
+	"$LAB" gate "$TMP/light" "$TMP/heavy" >"$TMP/g" || rc=$?
+	[ $rc -eq 1 ] || fail "gate: status $rc: $(cat "$TMP/g")"
+}
+
+t_sigterm_releases() {
+	local p=cr${UNIQ}d dpid spid cpid rc=0 t0 t1
+	need iptables
+	defer "$LAB" down $p
+	"$LAB" up dut --name $p --profile tuned >/dev/null
+	ip netns exec $p-server "$CONNRATE" server --threads 1 2>/dev/null &
+	spid=$!
+	defer "kill -TERM $spid; wait $spid"
+	ip netns exec $p-dut "$DUT" --delay 300ms --json "$TMP/dut.json" 2>/dev/null &
+	dpid=$!
+	defer "kill -KILL $dpid"
+	wait_for 5 grep -q . /proc/net/netfilter/nfnetlink_queue 2>/dev/null ||
+		wait_for 5 ip netns exec $p-dut grep -q '^ *0 ' /proc/net/netfilter/nfnetlink_queue
+	ip netns exec $p-dut iptables -A FORWARD -p tcp -j NFQUEUE --queue-num 0
+	t0=$(date +%s)
+	ip netns exec $p-client "$CONNRATE" client --target 10.71.2.1:7171 --rate 200 --duration 3 \
+		--timeout 2s --json "$TMP/c.json" >/dev/null &
+	cpid=$!
+	sleep 1
+	kill -TERM $dpid
+	wait $dpid || rc=$?
+	[ $rc -eq 0 ] || fail "connrate-dut exited with $rc"
+	jq -e 'select(.final) | .accepted == .packets and .packets > 0' "$TMP/dut.json" >/dev/null ||
+		fail "a packet was left without its verdict: $(jq -c 'select(.final)' "$TMP/dut.json")"
+	wait $cpid || fail "client failed"
+	t1=$(date +%s)
+	[ $((t1 - t0)) -le 8 ] || fail "the client hung: $((t1 - t0)) s"
+	jq -e '.ok + (.errors | add) == .started and .ok > 0' "$TMP/c.json" >/dev/null || fail "client counts"
+}
+
+t_bad_options() {
+	local a rc
+	for a in "--delay forever" "--drop 2" "--queue 70000" "--max-flows -1" "--bogus"; do
+		rc=0
+		# shellcheck disable=SC2086
+		"$DUT" $a >/dev/null 2>"$TMP/e" || rc=$?
+		[ $rc -eq 2 ] && [ "$(wc -l <"$TMP/e")" -eq 1 ] || fail "'$a': status $rc: $(cat "$TMP/e")"
+	done
+	rc=0
+	"$LAB" run --topology dut --rate 100 --dut-sim "--drop 7" --out "$TMP/x" >/dev/null 2>"$TMP/e" || rc=$?
+	[ $rc -eq 2 ] && grep -q -- "--drop '7'" "$TMP/e" || fail "run --dut-sim bad: $rc $(cat "$TMP/e")"
+	[ ! -e "$TMP/x" ] || fail "results directory created"
+}
+
+run_test "dut: --delay 20ms puts p50 between 80 and 100 ms" t_delay
+run_test "dut: --max-flows 100 at 1000/s: timeouts, table_full, diagnosis" t_table_full
+run_test "dut: gate fails --cost-us 200 against --cost-us 0" t_gate_cost
+run_test "dut: SIGTERM mid-run: every packet gets a verdict, no hang" t_sigterm_releases
+run_test "dut: bad options: exit 2, one line" t_bad_options
+finish
