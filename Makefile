@@ -137,6 +137,9 @@ demo: deps all
 deps:
 	$(Q)scripts/deps.sh
 
+bench: deps all
+	$(Q)bench/bench.sh
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 connrate $(DESTDIR)$(PREFIX)/bin/connrate

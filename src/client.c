@@ -322,7 +322,6 @@ static void on_reading(struct worker *w, struct conn *c, uint32_t ev)
 	const struct config *cfg = w->cfg;
 	bool early = cfg->close == CLOSE_RST && cfg->expect_bytes;
 
-	(void)ev;
 	for (;;) {
 		ssize_t n = recv(c->fd, w->buf, sizeof(w->buf), 0);
 
@@ -332,6 +331,20 @@ static void on_reading(struct worker *w, struct conn *c, uint32_t ev)
 				conn_done(w, c);
 				return;
 			}
+			/*
+			 * The peer's FIN was in when epoll reported, so a short read
+			 * took everything before it: that is EOF, without asking
+			 * again (one recv per connection instead of two).
+			 */
+			if ((ev & EPOLLRDHUP) && (size_t)n < sizeof(w->buf) &&
+			    c->handler == on_reading) {
+				conn_done(w, c);
+				return;
+			}
+			/*
+			 * Read on after a short read: the server's FIN usually
+			 * follows its answer at once and is caught here.
+			 */
 			continue;
 		}
 		if (n == 0) {

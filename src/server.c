@@ -201,16 +201,19 @@ static bool request_done(const struct config *cfg, struct sconn *c,
 
 static void on_request(struct sworker *w, struct sconn *c, uint32_t ev)
 {
-	(void)ev;
 	for (;;) {
 		ssize_t n = recv(c->fd, w->buf, sizeof(w->buf), 0);
 
 		if (n > 0) {
 			c->received += (uint64_t)n;
-			if (request_done(w->cfg, c, w->buf, (size_t)n)) {
+			/* a short read after the FIN was seen took it all: EOF */
+			if (request_done(w->cfg, c, w->buf, (size_t)n) ||
+			    ((ev & EPOLLRDHUP) && (size_t)n < sizeof(w->buf))) {
 				respond(w, c);
 				return;
 			}
+			if ((size_t)n < sizeof(w->buf))
+				return;	/* drained; the next arrival raises an edge */
 			continue;
 		}
 		if (n == 0) {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Syscalls per connection of connrate client and server (perf tracepoints,
+# far lighter than strace): closed loop, 50 in flight, 2 threads, 64-byte
+# request and response, in a namespace of its own.  Needs root and perf.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+secs=${1:-3}
+ns=crsys$$
+tmp=$(mktemp -d /tmp/crsys.XXXXXX)
+trap 'set +e; [ -n "${sp:-}" ] && kill -TERM $sp 2>/dev/null && wait $sp; ip netns del $ns 2>/dev/null; rm -rf "$tmp"' EXIT
+ip netns add $ns
+ip -n $ns link set lo up
+ip netns exec $ns sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1 \
+	net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535
+head -c 64 /dev/zero >"$tmp/p64"
+ev='raw_syscalls:sys_enter,syscalls:sys_enter_recvfrom,syscalls:sys_enter_epoll_pwait2,syscalls:sys_enter_accept4,syscalls:sys_enter_epoll_ctl'
+ip netns exec $ns perf stat -x, -e "$ev" -o "$tmp/srv.perf" "$top/connrate" server --threads 2 \
+	--response "$tmp/p64" >/dev/null 2>&1 &
+sp=$!
+sleep 0.5
+ip netns exec $ns perf stat -x, -e "$ev" -o "$tmp/cli.perf" "$top/connrate" client --target 127.0.0.1:7171 \
+	--concurrency 50 --threads 2 --duration "$secs" --request "$tmp/p64" --expect-bytes 64 \
+	--json "$tmp/c.json" >/dev/null
+kill -INT "$(pgrep -P $sp || echo $sp)" 2>/dev/null || true
+pkill -INT -f "^$top/connrate server --threads 2 --response $tmp/p64" || true
+wait $sp || true
+sp=
+n=$(jq .ok "$tmp/c.json")
+for side in cli srv; do
+	awk -F, -v n="$n" -v s="$side" '$3 ~ /sys_enter/ {split($3, a, ":"); name = a[2]; sub("sys_enter_", "", name)
+		printf "%s %s %.2f  ", (s == "cli" ? "client" : "server"), name, $1 / n} END {print ""}' "$tmp/$side.perf"
+done
+echo "($n connections)"
