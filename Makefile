@@ -43,7 +43,7 @@ CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 .SECONDARY:
-.PHONY: all check check-unit check-netns demo asan check-asan install deps help clean bench fuzz
+.PHONY: all check check-unit check-netns demo asan check-asan install deps help clean bench fuzz all-asan
 
 all: connrate connrate-lab connrate-dut
 
@@ -127,8 +127,52 @@ check-asan: asan
 	$(Q)rm -rf build-asan/results && mkdir -p build-asan/results
 	$(Q)status=0; \
 	  tests/run-unit.sh build-asan/results $(UNIT_BIN:$(BUILD)/%=build-asan/%) || status=1; \
-	  CONNRATE=./connrate-asan tests/run-netns.sh build-asan/results test_core.sh || status=1; \
+	  CONNRATE=./connrate-asan CONNRATE_LAB=./connrate-lab-asan CONNRATE_DUT=./connrate-dut-asan \
+	    tests/run-netns.sh build-asan/results test_core.sh test_lab.sh test_profile.sh test_dut.sh || status=1; \
 	  tests/summary.sh build-asan/results || status=1; exit $$status
+
+# --- fuzzing (libFuzzer, clang) -------------------------------------------
+# make fuzz runs every fuzz/fuzz_*.c for FUZZ_SECS seconds from a corpus
+# seeded with the shipped files and test fixtures; a crash stops it and
+# leaves the input in build-fuzz/ (then it becomes a unit test).
+FUZZ_SECS ?= 60
+FUZZ_CC   ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-D_GNU_SOURCE -DCR_VERSION='"fuzz"' -Isrc -Inetns -Iharness $(NL_CFLAGS)
+FUZZ_SRC_topo    := netns/topo.c src/units.c
+FUZZ_SRC_profile := harness/profile.c netns/ns.c netns/topo.c src/units.c
+FUZZ_SRC_units   := src/units.c src/addr.c netns/topo.c
+FUZZ_SRC_http    := src/server.c src/client.c src/loop.c src/sock.c src/addr.c src/units.c \
+	src/stats.c src/histo.c src/pacer.c src/report.c src/json.c src/cli.c src/payload.c
+FUZZ_SRC_snmp    := harness/counters.c netns/ns.c
+FUZZ_SRC_netlink := harness/counters.c harness/nfq.c netns/ns.c
+FUZZ_SRC_results := harness/results.c
+FUZZ_TARGETS := topo profile units http snmp netlink results
+FUZZ_SEEDS_topo    := netns/topologies/*.topo
+FUZZ_SEEDS_profile := sysctl-profiles/*.conf
+FUZZ_SEEDS_snmp    := tests/fixtures/snmp.txt tests/fixtures/netstat.txt
+FUZZ_SEEDS_netlink := tests/fixtures/ct-stats.bin tests/fixtures/nfq-packet.bin
+FUZZ_SEEDS_results := tests/fixtures/rounds.jsonl
+FUZZ_SEEDS_http    := fuzz/seeds/http/*
+FUZZ_SEEDS_units   := fuzz/seeds/units/*
+
+build-fuzz/fuzz_%: fuzz/fuzz_%.c $(wildcard src/*.c netns/*.c harness/*.c)
+	@mkdir -p build-fuzz
+	$(call msg,FUZZCC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRC_$*) $(NL_LIBS) -lm -pthread
+
+fuzz: $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
+	$(Q)set -e; for t in $(FUZZ_TARGETS); do \
+	  c=build-fuzz/corpus-$$t; mkdir -p $$c; \
+	  case $$t in topo) s="$(FUZZ_SEEDS_topo)";; profile) s="$(FUZZ_SEEDS_profile)";; \
+	    snmp) s="$(FUZZ_SEEDS_snmp)";; netlink) s="$(FUZZ_SEEDS_netlink)";; \
+	    results) s="$(FUZZ_SEEDS_results)";; http) s="$(FUZZ_SEEDS_http)";; units) s="$(FUZZ_SEEDS_units)";; esac; \
+	  cp $$s $$c/ 2>/dev/null || true; \
+	  printf 'fuzz_%-8s ' $$t; \
+	  build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECS) -max_len=65536 -artifact_prefix=build-fuzz/crash-$$t- \
+	    $$c > build-fuzz/fuzz_$$t.log 2>&1 || { echo "CRASH (build-fuzz/fuzz_$$t.log)"; tail -30 build-fuzz/fuzz_$$t.log; exit 1; }; \
+	  grep -o 'Done [0-9]* runs in [0-9]* second(s)' build-fuzz/fuzz_$$t.log | tail -1; \
+	done
 
 # --- the rest ------------------------------------------------------------
 demo: deps all
@@ -159,6 +203,6 @@ help:
 	@echo "make install    install connrate and its man page (PREFIX, DESTDIR)"
 
 clean:
-	rm -rf build build-asan connrate connrate-asan connrate-lab connrate-lab-asan connrate-dut connrate-dut-asan
+	rm -rf build build-asan build-fuzz connrate connrate-asan connrate-lab connrate-lab-asan connrate-dut connrate-dut-asan
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -330,12 +330,22 @@ static int ct_cb(const struct nlmsghdr *nlh, void *data)
 	       ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
+bool counters_nlmsg_ok(const struct nlmsghdr *nlh, int rem)
+{
+	/*
+	 * Not mnl_nlmsg_ok(): it compares (int)nlmsg_len, so a length of
+	 * 2^31 or more passes as fitting and the parse reads past the end.
+	 */
+	return rem >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= (unsigned)rem;
+}
+
 int counters_parse_ct(const void *buf, size_t len, struct ctstats *acc)
 {
 	const struct nlmsghdr *nlh = buf;
 	int rem = len > INT32_MAX ? INT32_MAX : (int)len;
 
-	while (mnl_nlmsg_ok(nlh, rem)) {
+	while (counters_nlmsg_ok(nlh, rem)) {
 		if (nlh->nlmsg_type == NLMSG_DONE)
 			return 0;
 		if (nlh->nlmsg_type == NLMSG_ERROR || ct_cb(nlh, acc) != MNL_CB_OK)

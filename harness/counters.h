@@ -59,6 +59,9 @@ struct ctstats {
 int counters_read_conntrack(int nsfd, struct ctstats *out);
 /* Build IPCTNL_MSG_CT_GET_STATS_CPU (dump) or _GET_STATS; its length. */
 size_t counters_build_ct_req(void *buf, size_t len, bool per_cpu, uint32_t seq);
+struct nlmsghdr;
+/* Does a whole netlink message of valid length start at nlh, within rem? */
+bool counters_nlmsg_ok(const struct nlmsghdr *nlh, int rem);
 /* Add what the messages in buf say (per-CPU or global stats) into acc. */
 int counters_parse_ct(const void *buf, size_t len, struct ctstats *acc);
 void counters_ct_delta(const struct ctstats *a, const struct ctstats *b,

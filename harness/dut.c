@@ -253,12 +253,19 @@ static void release_due(struct dut *d, mono_ns now, bool all)
 	}
 }
 
+/* mnl_nlmsg_ok() with an unsigned length check (see counters.c) */
+static bool nlmsg_ok(const struct nlmsghdr *nlh, int rem)
+{
+	return rem >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= (unsigned)rem;
+}
+
 static int handle(struct dut *d, const char *buf, size_t n)
 {
 	const struct nlmsghdr *nlh = (const void *)buf;
 	int rem = (int)n;
 
-	while (mnl_nlmsg_ok(nlh, rem)) {
+	while (nlmsg_ok(nlh, rem)) {
 		uint32_t id;
 		const uint8_t *p;
 		size_t plen;

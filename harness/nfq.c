@@ -362,6 +362,7 @@ int nfq_parse_packet(const void *buf, uint32_t *id, const uint8_t **payload, siz
 	const struct nfqnl_msg_packet_hdr *ph;
 
 	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg) ||
+	    nlh->nlmsg_len > (1u << 30) ||
 	    (nlh->nlmsg_type & 0xff) != NFQNL_MSG_PACKET ||
 	    (nlh->nlmsg_type >> 8) != NFNL_SUBSYS_QUEUE)
 		return -1;

@@ -193,16 +193,18 @@ int results_parse(const char *text, size_t len, const char *name,
 			return -1;
 		}
 		type = str(o, "type");
-		if (type && !strcmp(type, "round"))
+		if (type && !strcmp(type, "round")) {
 			rc = parse_round(o, name, res);
-		else if (type && !strcmp(type, "saturation"))
+			got++;
+		} else if (type && !strcmp(type, "saturation")) {
 			rc = parse_sat(o, name, res);
+			got++;
+		}
 		json_object_put(o);
 		if (rc) {
 			snprintf(err, errlen, "%s:%u: not a round of connrate-lab run", name, line);
 			return -1;
 		}
-		got++;
 		off += l + 1;
 	}
 	if (!got) {

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -100,6 +101,27 @@ static void test_ct_parse(void **state)
 	assert_int_equal(counters_parse_ct(buf, 10, &s), -EINVAL);
 }
 
+/* Found by fuzz_netlink: a length of 2^31 or more once read past the end. */
+static void test_ct_hostile_length(void **state)
+{
+	static const unsigned char crash[] = {
+		0x2c, 0x00, 0xfb, 0xff, 0x04, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0xf4, 0x00, 0x02, 0xf6, 0xff, 0xff, 0xff, 0x0a, 0x00, 0x00, 0x00,
+		0x00, 0x02, 0xd8, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
+		0x00, 0x00, 0x01, 0x24, 0x00, 0x00, 0x00, 0x05, 0x01, 0x02, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0f, 0xa0, 0x08, 0x00, 0x02,
+		0x00, 0x00, 0x00, 0x2c, 0x00,
+	};
+	struct ctstats s = { 0 };
+	unsigned char *copy = malloc(sizeof(crash));
+
+	(void)state;
+	memcpy(copy, crash, sizeof(crash));
+	assert_int_equal(counters_parse_ct(copy, sizeof(crash), &s), -EINVAL);
+	assert_false(counters_nlmsg_ok((const void *)copy, (int)sizeof(crash)));
+	free(copy);
+}
+
 static void test_ct_delta(void **state)
 {
 	struct ctstats a = { .found = 10, .drop = 1, .count = 5, .max = 9 };
@@ -119,6 +141,7 @@ int main(void)
 		cmocka_unit_test(test_ct_request_bytes),
 		cmocka_unit_test(test_diag_request_bytes),
 		cmocka_unit_test(test_ct_parse),
+		cmocka_unit_test(test_ct_hostile_length),
 		cmocka_unit_test(test_ct_delta),
 	};
 
