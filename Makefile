@@ -35,7 +35,7 @@ HARNESS_SRC := $(filter-out harness/dut.c harness/nfq.c,$(wildcard harness/*.c))
 DUT_OBJ := $(BUILD)/harness/dut.o $(BUILD)/harness/nfq.o $(BUILD)/src/units.o $(BUILD)/src/json.o
 HARNESS_OBJ := $(HARNESS_SRC:harness/%.c=$(BUILD)/harness/%.o)
 # what connrate-lab takes from the core
-LAB_CORE_OBJ := $(BUILD)/src/units.o
+LAB_CORE_OBJ := $(BUILD)/src/units.o $(BUILD)/src/payload.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -139,14 +139,14 @@ FUZZ_SECS ?= 60
 FUZZ_CC   ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_GNU_SOURCE -DCR_VERSION='"fuzz"' -Isrc -Inetns -Iharness $(NL_CFLAGS)
-FUZZ_SRC_topo    := netns/topo.c src/units.c
-FUZZ_SRC_profile := harness/profile.c netns/ns.c netns/topo.c src/units.c
-FUZZ_SRC_units   := src/units.c src/addr.c netns/topo.c
+FUZZ_SRC_topo    := netns/topo.c src/units.c src/payload.c
+FUZZ_SRC_profile := harness/profile.c netns/ns.c netns/topo.c src/units.c src/payload.c
+FUZZ_SRC_units   := src/units.c src/addr.c netns/topo.c src/payload.c
 FUZZ_SRC_http    := src/server.c src/client.c src/loop.c src/sock.c src/addr.c src/units.c \
 	src/stats.c src/histo.c src/pacer.c src/report.c src/json.c src/cli.c src/payload.c
 FUZZ_SRC_snmp    := harness/counters.c netns/ns.c
 FUZZ_SRC_netlink := harness/counters.c harness/nfq.c netns/ns.c
-FUZZ_SRC_results := harness/results.c
+FUZZ_SRC_results := harness/results.c src/payload.c
 FUZZ_TARGETS := topo profile units http snmp netlink results
 FUZZ_SEEDS_topo    := netns/topologies/*.topo
 FUZZ_SEEDS_profile := sysctl-profiles/*.conf

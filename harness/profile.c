@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ns.h"
+#include "payload.h"
 #include "profile.h"
 #include "topo.h"
 
@@ -176,11 +177,11 @@ int profile_parse(const char *text, const char *path, struct profile *p,
 int profile_load(const char *name, const char *dir, struct profile *p,
 		 char *err, size_t errlen)
 {
-	char path[512], *text;
+	char path[512];
 	const char *base;
-	size_t len = strlen(name), got = 0;
-	struct stat st;
-	int fd, rc;
+	size_t len = strlen(name);
+	struct payload pl;
+	int rc;
 
 	if (strchr(name, '/') || (len > 5 && !strcmp(name + len - 5, ".conf"))) {
 		snprintf(path, sizeof(path), "%s", name);
@@ -190,30 +191,19 @@ int profile_load(const char *name, const char *dir, struct profile *p,
 		snprintf(err, errlen, "profile '%s': not a file and not a shipped name", name);
 		return -1;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 65536) {
+	rc = payload_load_max(path, 65536, &pl);
+	if (rc) {
 		snprintf(err, errlen, "profile '%s': cannot read %s: %s", name, path,
-			 fd < 0 ? strerror(errno) : "not a regular file of at most 64 KiB");
-		if (fd >= 0)
-			close(fd);
+			 rc == -EFBIG ? "larger than 64 KiB" : strerror(-rc));
 		return -1;
 	}
-	text = calloc(1, (size_t)st.st_size + 1);
-	while (text && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, text + got, (size_t)st.st_size - got);
-
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	if (!text || memchr(text, '\0', got)) {
+	if (memchr(pl.data, '\0', pl.len)) {
 		snprintf(err, errlen, "%s: not a text file", path);
-		free(text);
+		payload_free(&pl);
 		return -1;
 	}
-	rc = profile_parse(text, path, p, err, errlen);
-	free(text);
+	rc = profile_parse(pl.data, path, p, err, errlen);
+	payload_free(&pl);
 	base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
 	snprintf(p->name, sizeof(p->name), "%.*s", (int)strcspn(base, "."), base);
 	return rc;

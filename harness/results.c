@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "payload.h"
 #include "results.h"
 
 #define MAX_FILE (256u << 20)
@@ -216,40 +217,19 @@ int results_parse(const char *text, size_t len, const char *name,
 
 int results_load(const char *dir, struct results *res, char *err, size_t errlen)
 {
-	char path[PATH_MAX + 16], base[PATH_MAX], *text;
-	struct stat st;
-	size_t got = 0;
-	int fd, rc;
+	char path[PATH_MAX + 16], base[PATH_MAX];
+	struct payload pl;
+	int rc;
 
 	snprintf(path, sizeof(path), "%s/rounds.jsonl", dir);
 	snprintf(base, sizeof(base), "%s", dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	rc = payload_load_max(path, MAX_FILE, &pl);
+	if (rc) {
 		snprintf(err, errlen, "%s: cannot read: %s", path,
-			 fd < 0 ? strerror(errno) : "not a regular file");
-		if (fd >= 0)
-			close(fd);
+			 rc == -EFBIG ? "larger than 256 MiB" : strerror(-rc));
 		return -1;
 	}
-	if ((uint64_t)st.st_size > MAX_FILE) {
-		snprintf(err, errlen, "%s: larger than 256 MiB", path);
-		close(fd);
-		return -1;
-	}
-	text = malloc((size_t)st.st_size + 1);
-	while (text && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, text + got, (size_t)st.st_size - got);
-
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	if (!text) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
-	rc = results_parse(text, got, path, res, err, errlen);
+	rc = results_parse(pl.data, pl.len, path, res, err, errlen);
 	if (!rc) {
 		/* label rows by the directory, not the file */
 		unsigned i;
@@ -262,7 +242,7 @@ int results_load(const char *dir, struct results *res, char *err, size_t errlen)
 			if (!strcmp(res->sat[i].run, path))
 				snprintf(res->sat[i].run, sizeof(res->sat[i].run), "%s", b);
 	}
-	free(text);
+	payload_free(&pl);
 	return rc;
 }
 

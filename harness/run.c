@@ -285,33 +285,36 @@ static int find_target(struct run *r)
 
 /* --- argv for connrate --- */
 
+/* Append "--name value" when value is set. */
+static void arg(char **av, unsigned *n, const char *name, const char *value)
+{
+	if (!value)
+		return;
+	av[(*n)++] = (char *)name;
+	av[(*n)++] = (char *)value;
+}
+
+static void argv_end(char **av, unsigned *n, bool dry)
+{
+	arg(av, n, "--json", "-");
+	if (dry)
+		av[(*n)++] = (char *)"--dry-run";
+	av[*n] = NULL;
+}
+
 static unsigned client_argv(struct run *r, char **av, bool dry)
 {
 	unsigned n = 0, i;
 
 	av[n++] = r->connrate;
 	av[n++] = (char *)(r->saturate ? "saturate" : "client");
-	av[n++] = (char *)"--target";
-	av[n++] = r->target;
-	if (r->rates) {
-		av[n++] = (char *)"--rate";
-		av[n++] = (char *)r->rates;
-	}
-	if (r->concurrency) {
-		av[n++] = (char *)"--concurrency";
-		av[n++] = (char *)r->concurrency;
-	}
-	if (r->request) {
-		av[n++] = (char *)"--request";
-		av[n++] = (char *)r->request;
-	}
+	arg(av, &n, "--target", r->target);
+	arg(av, &n, "--rate", r->rates);
+	arg(av, &n, "--concurrency", r->concurrency);
+	arg(av, &n, "--request", r->request);
 	for (i = 0; i < r->npass; i++)
 		av[n++] = r->pass[i];
-	av[n++] = (char *)"--json";
-	av[n++] = (char *)"-";
-	if (dry)
-		av[n++] = (char *)"--dry-run";
-	av[n] = NULL;
+	argv_end(av, &n, dry);
 	return n;
 }
 
@@ -323,31 +326,13 @@ static unsigned server_argv(struct run *r, char **av, bool dry)
 	snprintf(port_s, sizeof(port_s), "%u", r->port);
 	av[n++] = r->connrate;
 	av[n++] = (char *)"server";
-	av[n++] = (char *)"--port";
-	av[n++] = port_s;
-	av[n++] = (char *)"--listen";
-	av[n++] = (char *)(r->ipv6 || r->node[ROLE_SERVER] != r->node[ROLE_CLIENT] ? "::" : "0.0.0.0");
-	if (r->server_threads) {
-		av[n++] = (char *)"--threads";
-		av[n++] = (char *)r->server_threads;
-	}
-	if (r->backlog) {
-		av[n++] = (char *)"--backlog";
-		av[n++] = (char *)r->backlog;
-	}
-	if (r->response) {
-		av[n++] = (char *)"--response";
-		av[n++] = (char *)r->response;
-	}
-	if (r->respond_after) {
-		av[n++] = (char *)"--respond-after";
-		av[n++] = (char *)r->respond_after;
-	}
-	av[n++] = (char *)"--json";
-	av[n++] = (char *)"-";
-	if (dry)
-		av[n++] = (char *)"--dry-run";
-	av[n] = NULL;
+	arg(av, &n, "--port", port_s);
+	arg(av, &n, "--listen", r->ipv6 || r->node[ROLE_SERVER] != r->node[ROLE_CLIENT] ? "::" : "0.0.0.0");
+	arg(av, &n, "--threads", r->server_threads);
+	arg(av, &n, "--backlog", r->backlog);
+	arg(av, &n, "--response", r->response);
+	arg(av, &n, "--respond-after", r->respond_after);
+	argv_end(av, &n, dry);
 	return n;
 }
 
@@ -780,11 +765,7 @@ static unsigned sim_argv(struct run *r, char *copy, char **av, bool dry)
 
 	av[n++] = r->dut_bin;
 	n += split_argv(copy, av + n, MAX_ARGS - 6);
-	av[n++] = (char *)"--json";
-	av[n++] = (char *)"-";
-	if (dry)
-		av[n++] = (char *)"--dry-run";
-	av[n] = NULL;
+	argv_end(av, &n, dry);
 	return n;
 }
 

@@ -3,14 +3,12 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "payload.h"
 #include "topo.h"
 #include "units.h"
 
@@ -465,9 +463,9 @@ int topo_load(const char *name, const char *dir, struct topo *t, char **text,
 	      char *err, size_t errlen)
 {
 	char path[512];
-	struct stat st;
-	size_t len = strlen(name), got = 0;
-	int fd, rc;
+	struct payload pl;
+	size_t len = strlen(name);
+	int rc;
 
 	*text = NULL;
 	if (strchr(name, '/') || (len > 5 && !strcmp(name + len - 5, ".topo"))) {
@@ -479,39 +477,21 @@ int topo_load(const char *name, const char *dir, struct topo *t, char **text,
 		}
 		snprintf(path, sizeof(path), "%s/%s.topo", dir, name);
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > TOPO_MAX_TEXT) {
-		snprintf(err, errlen, "topology '%s': cannot read %s: %s", name, path,
-			 fd < 0 ? strerror(errno) : !S_ISREG(st.st_mode) ? "not a regular file"
-			 : "larger than 64 KiB");
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	*text = calloc(1, (size_t)st.st_size + 1);
-	while (*text && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, *text + got, (size_t)st.st_size - got);
-
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	if (!*text) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
-	if (memchr(*text, '\0', got)) {
-		snprintf(err, errlen, "%s: not a text file", path);
-		free(*text);
-		*text = NULL;
-		return -1;
-	}
-	rc = topo_parse(*text, path, t, err, errlen);
+	rc = payload_load_max(path, TOPO_MAX_TEXT, &pl);
 	if (rc) {
-		free(*text);
-		*text = NULL;
+		snprintf(err, errlen, "topology '%s': cannot read %s: %s", name, path,
+			 rc == -EFBIG ? "larger than 64 KiB" : strerror(-rc));
+		return -1;
 	}
+	if (memchr(pl.data, '\0', pl.len)) {
+		snprintf(err, errlen, "%s: not a text file", path);
+		payload_free(&pl);
+		return -1;
+	}
+	rc = topo_parse(pl.data, path, t, err, errlen);
+	if (rc)
+		payload_free(&pl);
+	else
+		*text = pl.data;
 	return rc;
 }

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +11,11 @@
 #include "payload.h"
 
 int payload_load(const char *path, struct payload *p)
+{
+	return payload_load_max(path, PAYLOAD_MAX, p);
+}
+
+int payload_load_max(const char *path, size_t max, struct payload *p)
 {
 	struct stat st;
 	size_t got = 0;
@@ -26,7 +32,7 @@ int payload_load(const char *path, struct payload *p)
 		errno = EISDIR;
 		goto fail_errno;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)PAYLOAD_MAX) {
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
 		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
 		goto fail_errno;
 	}
@@ -45,6 +51,7 @@ int payload_load(const char *path, struct payload *p)
 		got += (size_t)n;
 	}
 	p->len = got;
+	p->data[got] = '\0';
 	close(fd);
 	return 0;
 

@@ -18,6 +18,8 @@ struct payload {
 
 /* 0, or -errno (-EFBIG when over PAYLOAD_MAX, -EISDIR for a directory). */
 int payload_load(const char *path, struct payload *p);
+/* The same with another limit; the data is NUL-terminated too. */
+int payload_load_max(const char *path, size_t max, struct payload *p);
 void payload_free(struct payload *p);
 
 #endif
