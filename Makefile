@@ -43,7 +43,7 @@ CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 .SECONDARY:
-.PHONY: all check check-unit check-netns demo asan check-asan install deps help clean bench fuzz all-asan
+.PHONY: all check check-unit check-netns demo demo-dut asan check-asan install deps help clean bench fuzz all-asan
 
 all: connrate connrate-lab connrate-dut
 
@@ -178,6 +178,9 @@ fuzz: $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
 demo: deps all
 	$(Q)scripts/demo.sh
 
+demo-dut: deps all
+	$(Q)scripts/demo-dut.sh
+
 deps:
 	$(Q)scripts/deps.sh
 
@@ -198,6 +201,9 @@ help:
 	@echo "make check      unit tests, then end-to-end tests in namespaces (root)"
 	@echo "make check-unit / check-netns / check-asan"
 	@echo "make demo       install missing packages, build, run a short demonstration (root)"
+	@echo "make demo-dut   two firewall builds played by connrate-dut: the knee moves (root)"
+	@echo "make bench      connrate against wrk -> nginx, side by side (root)"
+	@echo "make fuzz       libFuzzer on every parser (FUZZ_SECS per target)"
 	@echo "make asan       build with AddressSanitizer and UBSan"
 	@echo "make deps       install the Debian packages the build and tests need"
 	@echo "make install    install connrate and its man page (PREFIX, DESTDIR)"
