@@ -233,6 +233,50 @@ client --target 127.0.0.1:1 --rate 1 --json /nonexistent/dir/x.json
 EOA
 }
 
+t_interval() {
+	local ns j=$TMP/ivl.json
+	new_ns ns a
+	server_up "$ns"
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 400 --duration 2 \
+		--interval 500ms --threads 2 --json "$j" >/dev/null
+	[ "$(jq -s 'map(select(.type=="interval")) | map(.index) | join(",")' -r "$j")" = "0,1,2,3" ] ||
+		fail "intervals: $(jq -c -s 'map(select(.type=="interval")) | map({index,started})' "$j")"
+	# the intervals add up to the round
+	jq -e -s '(map(select(.type=="interval")) | map(.started) | add) == (map(select(.type=="round"))[0].started) and
+		(map(select(.type=="interval")) | map(.ok) | add) == (map(select(.type=="round"))[0].ok)' "$j" >/dev/null ||
+		fail "intervals do not add up"
+	jq -e -s 'map(select(.type=="interval")) | all(.started >= 150 and .started <= 250)' "$j" >/dev/null ||
+		fail "uneven intervals: $(jq -c -s 'map(select(.type=="interval")) | map(.started)' "$j")"
+}
+
+t_status_line() {
+	local ns
+	need script
+	new_ns ns a
+	server_up "$ns"
+	# on a terminal (script gives one) a status line appears once a second
+	ip netns exec "$ns" script -qec "$CONNRATE client --target 127.0.0.1:$PORT --rate 200 --duration 2.5" \
+		/dev/null >"$TMP/tty" 2>&1 || fail "client failed"
+	grep -aq "open loop  started [0-9]* *ok [0-9]*" "$TMP/tty" || fail "no status line: $(cat -v "$TMP/tty" | head -5)"
+	# and not when stderr is a file
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 200 --duration 1.2 >/dev/null 2>"$TMP/err"
+	[ ! -s "$TMP/err" ] || fail "status line on a file: $(cat -v "$TMP/err")"
+}
+
+t_sources_and_targets() {
+	local ns srcs ports
+	new_ns ns a
+	server_up "$ns" --port 7171-7172
+	wait_for 5 listening "$ns" 7172 || fail "no listener on 7172"
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:7171 --target 127.0.0.1:7172 \
+		--source 127.0.0.2-127.0.0.4 --rate 300 --duration 1 --json "$TMP/st.json" >/dev/null
+	[ "$(jqt "$TMP/st.json" round .ok)" -eq 300 ] || fail "ok $(jqt "$TMP/st.json" round .ok)"
+	srcs=$(ip netns exec "$ns" ss -Htan state time-wait | awk '{split($3, a, ":"); print a[1]}' | sort -u | tr '\n' ' ')
+	[ "$srcs" = "127.0.0.2 127.0.0.3 127.0.0.4 " ] || fail "source addresses: '$srcs'"
+	ports=$(ip netns exec "$ns" ss -Htan state time-wait | awk '{n = split($4, a, ":"); print a[n]}' | sort -u | tr '\n' ' ')
+	[ "$ports" = "7171 7172 " ] || fail "target ports: '$ports'"
+}
+
 run_test "core: 2 s at 1000/s, TcpActiveOpens delta == started" t_rate_round
 run_test "core: a rate list runs one round per rate" t_rate_list
 run_test "core: closed loop (--concurrency)" t_closed_loop
@@ -246,4 +290,7 @@ run_test "core: --no-half-close drives nginx" t_nginx_no_half_close
 run_test "core: SIGINT mid-round: partial round, exit 130" t_sigint
 run_test "core: server accepted == client started" t_server_counts
 run_test "core: bad input: exit 2, one line, nothing on stdout" t_bad_input
+run_test "core: --interval lines add up to the round" t_interval
+run_test "core: a live status line on a terminal only" t_status_line
+run_test "core: --source range and several targets, round-robin" t_sources_and_targets
 finish
