@@ -43,7 +43,7 @@ CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 .SECONDARY:
-.PHONY: all check check-unit check-netns demo demo-dut asan check-asan install deps help clean bench fuzz all-asan
+.PHONY: all check check-all check-asan-run check-unit check-netns demo demo-dut asan check-asan install deps help clean bench fuzz all-asan
 
 all: connrate connrate-lab connrate-dut
 
@@ -93,7 +93,11 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB)
 # closing "N passed, M failed" line and the exit status.
 RESULTS := $(BUILD)/results
 
-check: all $(UNIT_BIN)
+# check installs what is missing first (a fresh machine: sudo make check)
+check: deps
+	$(Q)$(MAKE) --no-print-directory check-all
+
+check-all: all $(UNIT_BIN)
 	$(Q)rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	$(Q)status=0; \
 	  tests/run-unit.sh $(RESULTS) $(UNIT_BIN) || status=1; \
@@ -123,7 +127,10 @@ all-asan: $(CORE_OBJ) $(MAIN_OBJ) $(UNIT_BIN) $(HARNESS_OBJ) $(NETNS_OBJ) $(DUT_
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o connrate-lab-asan $(HARNESS_OBJ) $(NETNS_OBJ) $(LAB_CORE_OBJ) $(BUILD)/harness/nfq.o $(NL_LIBS) $(LDLIBS_CORE)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o connrate-dut-asan $(DUT_OBJ) $(NL_LIBS) $(LDLIBS_CORE)
 
-check-asan: asan
+check-asan: deps
+	$(Q)$(MAKE) --no-print-directory check-asan-run
+
+check-asan-run: asan
 	$(Q)rm -rf build-asan/results && mkdir -p build-asan/results
 	$(Q)status=0; \
 	  tests/run-unit.sh build-asan/results $(UNIT_BIN:$(BUILD)/%=build-asan/%) || status=1; \
@@ -175,16 +182,20 @@ fuzz: $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
 	done
 
 # --- the rest ------------------------------------------------------------
-demo: deps all
+# deps first, then a fresh make: pkg-config's flags are read when make starts
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
 
-demo-dut: deps all
+demo-dut: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo-dut.sh
 
 deps:
 	$(Q)scripts/deps.sh
 
-bench: deps all
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bench/bench.sh
 
 install: all
