@@ -31,8 +31,8 @@ NL_LIBS   := $(shell pkg-config --libs libnl-route-3.0 libmnl json-c 2>/dev/null
 DATADIR   ?= $(PREFIX)/share/connrate
 NETNS_SRC := $(wildcard netns/*.c)
 NETNS_OBJ := $(NETNS_SRC:netns/%.c=$(BUILD)/netns/%.o)
-HARNESS_SRC := $(filter-out harness/dut.c harness/nfq.c,$(wildcard harness/*.c))
-DUT_OBJ := $(BUILD)/harness/dut.o $(BUILD)/harness/nfq.o $(BUILD)/src/units.o $(BUILD)/src/json.o
+HARNESS_SRC := $(filter-out harness/dut.c harness/nfq.c harness/dutopts.c,$(wildcard harness/*.c))
+DUT_OBJ := $(BUILD)/harness/dut.o $(BUILD)/harness/dutopts.o $(BUILD)/harness/nfq.o $(BUILD)/src/units.o $(BUILD)/src/json.o
 HARNESS_OBJ := $(HARNESS_SRC:harness/%.c=$(BUILD)/harness/%.o)
 # what connrate-lab takes from the core
 LAB_CORE_OBJ := $(BUILD)/src/units.o $(BUILD)/src/payload.o
@@ -81,7 +81,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 
 # unit tests link everything but the mains; the linker takes what each needs
 TEST_LIB := $(BUILD)/libtest.a
-$(TEST_LIB): $(CORE_OBJ) $(NETNS_OBJ) $(filter-out $(BUILD)/harness/lab.o,$(HARNESS_OBJ)) $(BUILD)/harness/nfq.o
+$(TEST_LIB): $(CORE_OBJ) $(NETNS_OBJ) $(filter-out $(BUILD)/harness/lab.o,$(HARNESS_OBJ)) $(BUILD)/harness/nfq.o $(BUILD)/harness/dutopts.o
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB)

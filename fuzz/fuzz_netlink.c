@@ -1,4 +1,4 @@
-/* libFuzzer: netlink answers: conntrack statistics, queued packets, headers. */
+/* libFuzzer: netlink answers: conntrack statistics, sock_diag, queued packets, headers. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ctstats ct = { 0 };
+	struct sockstates socks = { 0 };
 	struct flowkey k;
 	const uint8_t *pl;
 	size_t plen;
@@ -21,8 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data, size);
 	(void)counters_parse_ct(buf, size, &ct);
-	if (size >= 16 && *(const uint32_t *)buf <= size &&
-	    nfq_parse_packet(buf, &id, &pl, &plen) == 0 && pl) {
+	(void)counters_parse_diag(buf, size, &socks);
+	if (size >= 16 && nfq_parse_packet(buf, size, &id, &pl, &plen) == 0 && pl) {
 		if (pl < (const uint8_t *)buf || pl + plen > (const uint8_t *)buf + size)
 			abort();
 		(void)flow_key(pl, plen, &k);

@@ -145,6 +145,20 @@ void counters_delta(const struct nstat *a, const struct nstat *b, struct nstat *
 
 /* --- netlink plumbing --- */
 
+bool counters_nlmsg_ok(const struct nlmsghdr *nlh, int rem)
+{
+	/*
+	 * Not mnl_nlmsg_ok(): it compares (int)nlmsg_len, so a length of
+	 * 2^31 or more passes as fitting and the parse reads past the end
+	 * (both found by fuzz_netlink).
+	 */
+	/* and attributes are walked up to the aligned end: that must fit too */
+	return rem >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= (unsigned)rem &&
+	       MNL_ALIGN(nlh->nlmsg_len) <= (unsigned)rem;
+}
+
+
 static struct mnl_socket *mnl_in(int nsfd, int bus)
 {
 	struct mnl_socket *nl = NULL;
@@ -242,6 +256,21 @@ static int diag_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+int counters_parse_diag(const void *buf, size_t len, struct sockstates *acc)
+{
+	const struct nlmsghdr *nlh = buf;
+	int rem = len > INT32_MAX ? INT32_MAX : (int)len;
+
+	while (counters_nlmsg_ok(nlh, rem)) {
+		if (nlh->nlmsg_type == NLMSG_DONE)
+			return 0;
+		if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY || diag_cb(nlh, acc) != MNL_CB_OK)
+			return -EINVAL;
+		nlh = mnl_nlmsg_next(nlh, &rem);
+	}
+	return rem == 0 ? 0 : -EINVAL;
+}
+
 int counters_read_sockets(int nsfd, struct sockstates *out)
 {
 	static const int fams[] = { AF_INET, AF_INET6 };
@@ -328,16 +357,6 @@ static int ct_cb(const struct nlmsghdr *nlh, void *data)
 	p.acc->present = true;
 	return mnl_attr_parse(nlh, sizeof(struct nfgenmsg), ct_attr_cb, &p) < 0
 	       ? MNL_CB_ERROR : MNL_CB_OK;
-}
-
-bool counters_nlmsg_ok(const struct nlmsghdr *nlh, int rem)
-{
-	/*
-	 * Not mnl_nlmsg_ok(): it compares (int)nlmsg_len, so a length of
-	 * 2^31 or more passes as fitting and the parse reads past the end.
-	 */
-	return rem >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
-	       nlh->nlmsg_len <= (unsigned)rem;
 }
 
 int counters_parse_ct(const void *buf, size_t len, struct ctstats *acc)

@@ -46,6 +46,8 @@ struct sockstates {
 
 const char *counters_tcp_state_name(unsigned st);
 int counters_read_sockets(int nsfd, struct sockstates *out);
+/* Count the sockets a sock_diag dump answer in buf describes, into acc. */
+int counters_parse_diag(const void *buf, size_t len, struct sockstates *acc);
 /* Build the sock_diag dump request for one family into buf; its length. */
 size_t counters_build_diag_req(void *buf, size_t len, int family, uint32_t seq);
 

@@ -11,7 +11,6 @@
  * SIGUSR1 writes the counters so far and goes on.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,25 +24,13 @@
 #include <linux/netfilter/nfnetlink.h>
 
 #include "clock.h"
+#include "dutopts.h"
 #include "json.h"
 #include "nfq.h"
 #include "units.h"
 
 #define RX_BUF (1u << 20)
 #define TX_BUF (64u << 10)
-
-struct dut_opts {
-	unsigned queue;
-	uint64_t delay_ns;
-	uint64_t cost_ns;
-	double drop;
-	uint64_t max_flows;
-	uint64_t flow_timeout_ns;
-	uint64_t maxlen;
-	bool fail_open;
-	bool dry_run;
-	const char *json;
-};
 
 struct dut_stats {
 	uint64_t packets, accepted, dropped_random, dropped_table_full, unparsed;
@@ -63,12 +50,6 @@ struct dut {
 	uint64_t rng;
 	FILE *json;
 };
-
-static int bad(const char *opt, const char *val, const char *want)
-{
-	fprintf(stderr, "connrate-dut: --%s '%s': expected %s\n", opt, val, want);
-	return 2;
-}
 
 static void usage(FILE *f)
 {
@@ -90,83 +71,6 @@ static void usage(FILE *f)
 		"  --dry-run           check the options, then exit (0, or 2 with the reason)\n"
 		"Steer traffic to it, e.g. iptables -A FORWARD -p tcp -j NFQUEUE --queue-num N.\n"
 		"SIGTERM: accept every held packet, print the counters, exit.\n");
-}
-
-static int parse(struct dut_opts *o, int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{ "queue", 1, NULL, 'q' }, { "delay", 1, NULL, 'd' }, { "cost-us", 1, NULL, 'c' },
-		{ "drop", 1, NULL, 'p' }, { "max-flows", 1, NULL, 'm' },
-		{ "flow-timeout", 1, NULL, 't' }, { "queue-maxlen", 1, NULL, 'l' },
-		{ "fail-open", 0, NULL, 'f' }, { "json", 1, NULL, 'j' }, { "help", 0, NULL, 'h' },
-		{ "dry-run", 0, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
-	uint64_t v;
-	int ch;
-
-	memset(o, 0, sizeof(*o));
-	o->flow_timeout_ns = 30 * NS_PER_S;
-	o->maxlen = 1024;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
-		switch (ch) {
-		case 'q':
-			if (units_parse_count(optarg, 0, 65535, &v) || strpbrk(optarg, "kMG."))
-				return bad("queue", optarg, "a queue number from 0 to 65535");
-			o->queue = (unsigned)v;
-			break;
-		case 'd':
-			if (units_parse_duration_ns(optarg, 0, 60 * NS_PER_S, &o->delay_ns))
-				return bad("delay", optarg, "a duration up to 60s (e.g. 20ms)");
-			break;
-		case 'c':
-			if (units_parse_count(optarg, 0, 1000000, &v))
-				return bad("cost-us", optarg, "microseconds from 0 to 1000000");
-			o->cost_ns = v * NS_PER_US;
-			break;
-		case 'p':
-			if (units_parse_double(optarg, 0.0, 1.0, &o->drop))
-				return bad("drop", optarg, "a fraction from 0 to 1 (e.g. 0.01)");
-			break;
-		case 'm':
-			if (units_parse_count(optarg, 0, 16000000, &o->max_flows))
-				return bad("max-flows", optarg, "a flow count from 0 to 16M");
-			break;
-		case 't':
-			if (units_parse_duration_ns(optarg, NS_PER_MS, 24 * 3600 * NS_PER_S,
-						    &o->flow_timeout_ns))
-				return bad("flow-timeout", optarg, "a duration from 1ms to 24h");
-			break;
-		case 'l':
-			if (units_parse_count(optarg, 1, 1000000, &o->maxlen))
-				return bad("queue-maxlen", optarg, "a packet count from 1 to 1M");
-			break;
-		case 'f':
-			o->fail_open = true;
-			break;
-		case 'j':
-			o->json = optarg;
-			break;
-		case 'n':
-			o->dry_run = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
-		case ':':
-			fprintf(stderr, "connrate-dut: option '%s' needs a value\n", argv[optind - 1]);
-			return 2;
-		default:
-			fprintf(stderr, "connrate-dut: unknown option '%s' (try --help)\n", argv[optind - 1]);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "connrate-dut: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
-	return 0;
 }
 
 /* xorshift64*: cheap, good enough to drop a fraction of packets */
@@ -257,7 +161,7 @@ static void release_due(struct dut *d, mono_ns now, bool all)
 static bool nlmsg_ok(const struct nlmsghdr *nlh, int rem)
 {
 	return rem >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
-	       nlh->nlmsg_len <= (unsigned)rem;
+	       nlh->nlmsg_len <= (unsigned)rem && MNL_ALIGN(nlh->nlmsg_len) <= (unsigned)rem;
 }
 
 static int handle(struct dut *d, const char *buf, size_t n)
@@ -275,7 +179,7 @@ static int handle(struct dut *d, const char *buf, size_t n)
 
 			if (e->error)
 				return e->error;
-		} else if (nfq_parse_packet(nlh, &id, &p, &plen) == 0) {
+		} else if (nfq_parse_packet(nlh, (size_t)rem, &id, &p, &plen) == 0) {
 			on_packet(d, id, p, plen);
 		}
 		nlh = mnl_nlmsg_next(nlh, &rem);
@@ -381,9 +285,18 @@ int main(int argc, char **argv)
 	char *rx;
 	int rc, sfd, one = 1;
 
-	rc = parse(&d->o, argc, argv);
-	if (rc)
-		return rc == 1 ? 0 : rc;
+	{
+		char err[256];
+
+		if (dut_opts_parse(&d->o, argc, argv, err, sizeof(err))) {
+			fprintf(stderr, "connrate-dut: %s\n", err);
+			return 2;
+		}
+	}
+	if (d->o.help) {
+		usage(stdout);
+		return 0;
+	}
 	if (d->o.dry_run)
 		return 0;
 	if (d->o.json) {

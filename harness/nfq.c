@@ -355,14 +355,17 @@ static int pkt_attr_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-int nfq_parse_packet(const void *buf, uint32_t *id, const uint8_t **payload, size_t *plen)
+int nfq_parse_packet(const void *buf, size_t len, uint32_t *id, const uint8_t **payload,
+		     size_t *plen)
 {
 	const struct nlmsghdr *nlh = buf;
 	struct pkt_attrs pa = { NULL, NULL };
 	const struct nfqnl_msg_packet_hdr *ph;
 
-	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg) ||
-	    nlh->nlmsg_len > (1u << 30) ||
+	/* libmnl walks attributes to the aligned end of the message */
+	if (len < MNL_NLMSG_HDRLEN || nlh->nlmsg_len > len ||
+	    MNL_ALIGN(nlh->nlmsg_len) > len ||
+	    nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg) ||
 	    (nlh->nlmsg_type & 0xff) != NFQNL_MSG_PACKET ||
 	    (nlh->nlmsg_type >> 8) != NFNL_SUBSYS_QUEUE)
 		return -1;

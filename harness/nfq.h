@@ -66,8 +66,8 @@ size_t nfq_build_params(void *buf, size_t len, uint16_t queue, uint32_t copy_ran
 			uint32_t maxlen, bool fail_open, uint32_t seq);
 size_t nfq_build_verdict(void *buf, size_t len, uint16_t queue, uint32_t id,
 			 bool accept, uint32_t seq);
-/* A packet message: its id and payload (pointing into the message). */
-int nfq_parse_packet(const void *nlh, uint32_t *id, const uint8_t **payload,
+/* A packet message of at most len bytes: its id and payload (pointing into it). */
+int nfq_parse_packet(const void *nlh, size_t len, uint32_t *id, const uint8_t **payload,
 		     size_t *plen);
 
 /* What /proc/net/netfilter/nfnetlink_queue says of queue q. */

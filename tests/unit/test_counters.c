@@ -122,6 +122,31 @@ static void test_ct_hostile_length(void **state)
 	free(copy);
 }
 
+static void test_diag_parse(void **state)
+{
+	unsigned char buf[512];
+	size_t n = 0;
+	struct sockstates s = { 0 };
+	int i;
+	static const uint8_t states[] = { 6, 6, 1, 10 };	/* TIME_WAIT x2, ESTABLISHED, LISTEN */
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		struct nlmsghdr *h = mnl_nlmsg_put_header(buf + n);
+		struct inet_diag_msg *m = mnl_nlmsg_put_extra_header(h, sizeof(*m));
+
+		h->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+		m->idiag_family = AF_INET;
+		m->idiag_state = states[i];
+		n += h->nlmsg_len;
+	}
+	assert_int_equal(counters_parse_diag(buf, n, &s), 0);
+	assert_int_equal(s.state[6], 2);
+	assert_int_equal(s.state[1], 1);
+	assert_int_equal(s.state[10], 1);
+	assert_int_equal(counters_parse_diag(buf, n - 3, &s), -EINVAL);	/* torn */
+}
+
 static void test_ct_delta(void **state)
 {
 	struct ctstats a = { .found = 10, .drop = 1, .count = 5, .max = 9 };
@@ -142,6 +167,7 @@ int main(void)
 		cmocka_unit_test(test_diag_request_bytes),
 		cmocka_unit_test(test_ct_parse),
 		cmocka_unit_test(test_ct_hostile_length),
+		cmocka_unit_test(test_diag_parse),
 		cmocka_unit_test(test_ct_delta),
 	};
 

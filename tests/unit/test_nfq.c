@@ -159,12 +159,33 @@ static void test_parse_packet(void **state)
 	mnl_attr_put(h, NFQA_PACKET_HDR, sizeof(ph), &ph);
 	pkt4(pkt, 1, 2, 3, 4);
 	mnl_attr_put(h, NFQA_PAYLOAD, sizeof(pkt), pkt);
-	assert_int_equal(nfq_parse_packet(h, &id, &pl, &plen), 0);
+	assert_int_equal(nfq_parse_packet(h, h->nlmsg_len, &id, &pl, &plen), 0);
 	assert_int_equal(id, 42);
 	assert_int_equal(plen, 40);
 	assert_memory_equal(pl, pkt, 40);
 	h->nlmsg_type = (NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_VERDICT;
-	assert_int_equal(nfq_parse_packet(h, &id, &pl, &plen), -1);
+	assert_int_equal(nfq_parse_packet(h, h->nlmsg_len, &id, &pl, &plen), -1);
+}
+
+/* Found by fuzz_netlink: a length not a multiple of 4 let an attribute end past the input. */
+static void test_parse_packet_unaligned(void **state)
+{
+	static const unsigned char crash[] = {
+		0x2e, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x0b, 0x00, 0x01, 0x00,
+		0x80, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x08, 0x00, 0x0a, 0x00,
+		0x00, 0x00, 0xff, 0xff, 0x08, 0x00, 0x0a, 0x00, 0x00, 0x00,
+	};
+	unsigned char *copy = malloc(sizeof(crash));
+	const uint8_t *pl = NULL;
+	size_t plen = 0;
+	uint32_t id;
+
+	(void)state;
+	memcpy(copy, crash, sizeof(crash));
+	if (nfq_parse_packet(copy, sizeof(crash), &id, &pl, &plen) == 0)
+		assert_true(pl + plen <= copy + sizeof(crash));
+	free(copy);
 }
 
 static void test_proc_stats(void **state)
@@ -192,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_flow_table),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_parse_packet),
+		cmocka_unit_test(test_parse_packet_unaligned),
 		cmocka_unit_test(test_proc_stats),
 	};
 

@@ -159,7 +159,7 @@ static void test_fixtures(void **state)
 	assert_int_equal(ct.count, 4000);
 	free(text);
 	text = slurp("tests/fixtures/nfq-packet.bin", &len);
-	assert_int_equal(nfq_parse_packet(text, &id, &pl, &plen), 0);
+	assert_int_equal(nfq_parse_packet(text, len, &id, &pl, &plen), 0);
 	assert_int_equal(id, 42);
 	assert_int_equal(flow_key(pl, plen, &k), 0);
 	assert_int_equal(k.port_lo, 40000);	/* 10.71.1.1 sorts first */
