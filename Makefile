@@ -130,7 +130,8 @@ all-asan: $(CORE_OBJ) $(MAIN_OBJ) $(UNIT_BIN) $(HARNESS_OBJ) $(NETNS_OBJ) $(DUT_
 check-asan: deps
 	$(Q)$(MAKE) --no-print-directory check-asan-run
 
-check-asan-run: asan
+# the lab under test starts the plain connrate beside it: build those too
+check-asan-run: all asan
 	$(Q)rm -rf build-asan/results && mkdir -p build-asan/results
 	$(Q)status=0; \
 	  tests/run-unit.sh build-asan/results $(UNIT_BIN:$(BUILD)/%=build-asan/%) || status=1; \

@@ -73,6 +73,21 @@ const char *lab_datadir(const char *sub, char *buf, size_t len)
 	return buf;
 }
 
+const char *lab_binary(const char *name, char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		exe[n] = '\0';
+		snprintf(buf, len, "%s/%s", dirname(exe), name);
+		if (access(buf, X_OK) == 0)
+			return buf;
+	}
+	snprintf(buf, len, "%s", name);	/* then execvp looks on PATH */
+	return buf;
+}
+
 void lab_default_prefix(char *buf, size_t len)
 {
 	struct timespec ts;

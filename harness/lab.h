@@ -17,6 +17,8 @@
 
 /* The shipped directory sub (e.g. "netns/topologies"). */
 const char *lab_datadir(const char *sub, char *buf, size_t len);
+/* A program installed beside connrate-lab, else its bare name (PATH). */
+const char *lab_binary(const char *name, char *buf, size_t len);
 /* A prefix of no existing lab: "cr" and six hex digits. */
 void lab_default_prefix(char *buf, size_t len);
 void lab_catch_signals(void);

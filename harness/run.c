@@ -202,10 +202,7 @@ static int parse_opts(struct run *r, int argc, char **argv)
 				r->pass[r->npass++] = optname[k];
 				if (passthrough[k].arg)
 					r->pass[r->npass++] = optarg;
-				if (passthrough[k].sat_only && !r->saturate) {
-					/* checked again after the loop, in case --saturate came later */
-				}
-				break;
+				break;	/* saturate-only options are checked after the loop */
 			}
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
@@ -346,8 +343,9 @@ static int dry_run(char **av)
 		int null = open("/dev/null", O_WRONLY);
 
 		dup2(null, STDOUT_FILENO);
-		execv(av[0], av);
-		fprintf(stderr, "connrate-lab run: cannot run %s: %s\n", av[0], strerror(errno));
+		execvp(av[0], av);
+		fprintf(stderr, "connrate-lab run: cannot run %s (beside connrate-lab or on PATH): %s\n",
+			av[0], strerror(errno));
 		_exit(127);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) < 0)
@@ -429,8 +427,7 @@ static void snapshot(struct run *r, struct nstat **into, struct ctstats *ct)
 		counters_read_conntrack(r->nsfd[ROLE_DUT], ct);
 }
 
-static json_object *counters_json(struct run *r, enum role k, const struct nstat *d,
-				  const struct sockstates *socks)
+static json_object *counters_json(const struct nstat *d, const struct sockstates *socks)
 {
 	json_object *o = json_object_new_object(), *so = json_object_new_object();
 	unsigned i;
@@ -446,8 +443,6 @@ static json_object *counters_json(struct run *r, enum role k, const struct nstat
 			json_object_object_add(so, counters_tcp_state_name(i),
 					       json_object_new_int64((int64_t)socks->state[i]));
 	json_object_object_add(o, "sockets", so);
-	(void)r;
-	(void)k;
 	return o;
 }
 
@@ -583,7 +578,7 @@ static void on_round(struct run *r, json_object *cr)
 		counters_read_sockets(r->nsfd[k], &socks);
 		if (k == ROLE_CLIENT)
 			client_socks = socks;
-		json_object_object_add(cnt, role_names[k], counters_json(r, k, d[k], &socks));
+		json_object_object_add(cnt, role_names[k], counters_json(d[k], &socks));
 		json_object_object_add(sys, role_names[k], sysctl_json(r, k));
 	}
 	if (r->nsfd[ROLE_DUT] >= 0 && r->ct_after.present) {
@@ -701,10 +696,9 @@ static void stop_child(pid_t *pid, int sig, int grace_ms)
 static bool listening(int nsfd, unsigned port)
 {
 	static const char *const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
-	char line[512], want[16];
+	char line[512];
 	unsigned i;
 
-	snprintf(want, sizeof(want), ":%04X 0", port);	/* local port, then remote */
 	for (i = 0; i < 2; i++) {
 		int fd = ns_open_file(nsfd, files[i], O_RDONLY);
 		FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
@@ -727,7 +721,6 @@ static bool listening(int nsfd, unsigned port)
 		}
 		fclose(f);
 	}
-	(void)want;
 	return false;
 }
 
@@ -1187,35 +1180,28 @@ int cmd_run(int argc, char **argv)
 		rc = 2;
 		goto out_free;
 	}
-	lab_datadir("connrate", r->connrate, sizeof(r->connrate));
-	if (access(r->connrate, X_OK) != 0) {
-		fprintf(stderr, "connrate-lab run: cannot find the connrate binary at %s\n", r->connrate);
-		rc = 1;
-		goto out_free;
-	}
+	lab_binary("connrate", r->connrate, sizeof(r->connrate));
 	if (r->dut_sim) {
 		char *copy = strdup(r->dut_sim);
 		int st;
 
-		lab_datadir("connrate-dut", r->dut_bin, sizeof(r->dut_bin));
+		lab_binary("connrate-dut", r->dut_bin, sizeof(r->dut_bin));
 		sim_argv(r, copy, av, true);
-		st = access(r->dut_bin, X_OK) ? 127 : dry_run(av);
+		st = dry_run(av);
 		free(copy);
-		if (st == 127)
-			fprintf(stderr, "connrate-lab run: cannot find connrate-dut at %s\n", r->dut_bin);
 		if (st) {
 			rc = st == 127 ? 1 : 2;
 			goto out_free;
 		}
 	}
 	client_argv(r, av, true);
-	if (dry_run(av) != 0) {
-		rc = 2;
-		goto out_free;
+	rc = dry_run(av);
+	if (!rc) {
+		server_argv(r, av, true);
+		rc = dry_run(av);
 	}
-	server_argv(r, av, true);
-	if (dry_run(av) != 0) {
-		rc = 2;
+	if (rc) {
+		rc = rc == 127 ? 1 : 2;
 		goto out_free;
 	}
 	rc = prepare_outdir(r);
