@@ -43,7 +43,7 @@ CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 .SECONDARY:
-.PHONY: all check check-all check-asan-run check-unit check-netns demo demo-dut asan check-asan install deps help clean bench fuzz all-asan
+.PHONY: FORCE all check check-all check-asan-run check-unit check-netns demo demo-dut asan check-asan install deps help clean bench fuzz all-asan
 
 all: connrate connrate-lab connrate-dut
 
@@ -205,8 +205,9 @@ install: all
 	install -m 0755 connrate-lab $(DESTDIR)$(PREFIX)/bin/connrate-lab
 	install -m 0755 connrate-dut $(DESTDIR)$(PREFIX)/bin/connrate-dut
 	install -m 0644 connrate.1 $(DESTDIR)$(PREFIX)/share/man/man1/connrate.1
-	install -d $(DESTDIR)$(DATADIR)/netns/topologies
+	install -d $(DESTDIR)$(DATADIR)/netns/topologies $(DESTDIR)$(DATADIR)/sysctl-profiles
 	install -m 0644 netns/topologies/*.topo $(DESTDIR)$(DATADIR)/netns/topologies/
+	install -m 0644 sysctl-profiles/*.conf $(DESTDIR)$(DATADIR)/sysctl-profiles/
 
 help:
 	@echo "make            build ./connrate"
@@ -222,5 +223,12 @@ help:
 
 clean:
 	rm -rf build build-asan build-fuzz connrate connrate-asan connrate-lab connrate-lab-asan connrate-dut connrate-dut-asan
+
+# the version is compiled in: rebuild what prints it when it changes
+$(BUILD)/.version: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+$(BUILD)/src/main.o $(BUILD)/src/cli.o $(BUILD)/harness/lab.o $(BUILD)/harness/run.o: $(BUILD)/.version
+FORCE:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -57,34 +57,31 @@ void lab_catch_signals(void)
 	catch_signals();
 }
 
-/* Where the shipped files are: next to the binary, else the install. */
-const char *lab_datadir(const char *sub, char *buf, size_t len)
+/* sub beside this program's binary, if it is there. */
+static bool beside_self(const char *sub, int mode, char *buf, size_t len)
 {
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
-	if (n > 0) {
-		exe[n] = '\0';
-		snprintf(buf, len, "%s/%s", dirname(exe), sub);
-		if (access(buf, R_OK) == 0)
-			return buf;
-	}
-	snprintf(buf, len, "%s/%s", CR_DATADIR, sub);
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	snprintf(buf, len, "%s/%s", dirname(exe), sub);
+	return access(buf, mode) == 0;
+}
+
+/* Where the shipped files are: beside the binary, else the install. */
+const char *lab_datadir(const char *sub, char *buf, size_t len)
+{
+	if (!beside_self(sub, R_OK, buf, len))
+		snprintf(buf, len, "%s/%s", CR_DATADIR, sub);
 	return buf;
 }
 
 const char *lab_binary(const char *name, char *buf, size_t len)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (n > 0) {
-		exe[n] = '\0';
-		snprintf(buf, len, "%s/%s", dirname(exe), name);
-		if (access(buf, X_OK) == 0)
-			return buf;
-	}
-	snprintf(buf, len, "%s", name);	/* then execvp looks on PATH */
+	if (!beside_self(name, X_OK, buf, len))
+		snprintf(buf, len, "%s", name);	/* then execvp looks on PATH */
 	return buf;
 }
 

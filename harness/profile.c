@@ -177,33 +177,15 @@ int profile_parse(const char *text, const char *path, struct profile *p,
 int profile_load(const char *name, const char *dir, struct profile *p,
 		 char *err, size_t errlen)
 {
-	char path[512];
+	char path[512], *text;
 	const char *base;
-	size_t len = strlen(name);
-	struct payload pl;
-	int rc;
+	int rc = topo_load_text("profile", name, dir, ".conf", 65536, &text, path,
+				sizeof(path), err, errlen);
 
-	if (strchr(name, '/') || (len > 5 && !strcmp(name + len - 5, ".conf"))) {
-		snprintf(path, sizeof(path), "%s", name);
-	} else if (topo_name_ok(name)) {
-		snprintf(path, sizeof(path), "%s/%s.conf", dir, name);
-	} else {
-		snprintf(err, errlen, "profile '%s': not a file and not a shipped name", name);
-		return -1;
-	}
-	rc = payload_load_max(path, 65536, &pl);
-	if (rc) {
-		snprintf(err, errlen, "profile '%s': cannot read %s: %s", name, path,
-			 rc == -EFBIG ? "larger than 64 KiB" : strerror(-rc));
-		return -1;
-	}
-	if (memchr(pl.data, '\0', pl.len)) {
-		snprintf(err, errlen, "%s: not a text file", path);
-		payload_free(&pl);
-		return -1;
-	}
-	rc = profile_parse(pl.data, path, p, err, errlen);
-	payload_free(&pl);
+	if (rc)
+		return rc;
+	rc = profile_parse(text, path, p, err, errlen);
+	free(text);
 	base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
 	snprintf(p->name, sizeof(p->name), "%.*s", (int)strcspn(base, "."), base);
 	return rc;

@@ -459,28 +459,26 @@ int topo_parse(const char *text, const char *path, struct topo *t,
 	return 0;
 }
 
-int topo_load(const char *name, const char *dir, struct topo *t, char **text,
-	      char *err, size_t errlen)
+int topo_load_text(const char *kind, const char *name, const char *dir, const char *ext,
+		   size_t max, char **text, char *path, size_t pathlen, char *err, size_t errlen)
 {
-	char path[512];
+	size_t len = strlen(name), elen = strlen(ext);
 	struct payload pl;
-	size_t len = strlen(name);
 	int rc;
 
 	*text = NULL;
-	if (strchr(name, '/') || (len > 5 && !strcmp(name + len - 5, ".topo"))) {
-		snprintf(path, sizeof(path), "%s", name);
+	if (strchr(name, '/') || (len > elen && !strcmp(name + len - elen, ext))) {
+		snprintf(path, pathlen, "%s", name);
+	} else if (topo_name_ok(name)) {
+		snprintf(path, pathlen, "%s/%s%s", dir, name, ext);
 	} else {
-		if (!topo_name_ok(name)) {
-			snprintf(err, errlen, "topology '%s': not a file and not a shipped name", name);
-			return -1;
-		}
-		snprintf(path, sizeof(path), "%s/%s.topo", dir, name);
+		snprintf(err, errlen, "%s '%s': not a file and not a shipped name", kind, name);
+		return -1;
 	}
-	rc = payload_load_max(path, TOPO_MAX_TEXT, &pl);
+	rc = payload_load_max(path, max, &pl);
 	if (rc) {
-		snprintf(err, errlen, "topology '%s': cannot read %s: %s", name, path,
-			 rc == -EFBIG ? "larger than 64 KiB" : strerror(-rc));
+		snprintf(err, errlen, "%s '%s': cannot read %s: %s", kind, name, path,
+			 rc == -EFBIG ? "too large" : strerror(-rc));
 		return -1;
 	}
 	if (memchr(pl.data, '\0', pl.len)) {
@@ -488,10 +486,23 @@ int topo_load(const char *name, const char *dir, struct topo *t, char **text,
 		payload_free(&pl);
 		return -1;
 	}
-	rc = topo_parse(pl.data, path, t, err, errlen);
+	*text = pl.data;
+	return 0;
+}
+
+int topo_load(const char *name, const char *dir, struct topo *t, char **text,
+	      char *err, size_t errlen)
+{
+	char path[512];
+	int rc = topo_load_text("topology", name, dir, ".topo", TOPO_MAX_TEXT, text,
+				path, sizeof(path), err, errlen);
+
 	if (rc)
-		payload_free(&pl);
-	else
-		*text = pl.data;
+		return rc;
+	rc = topo_parse(*text, path, t, err, errlen);
+	if (rc) {
+		free(*text);
+		*text = NULL;
+	}
 	return rc;
 }

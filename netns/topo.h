@@ -98,6 +98,12 @@ int topo_parse(const char *text, const char *path, struct topo *t,
  */
 int topo_load(const char *name, const char *dir, struct topo *t, char **text,
 	      char *err, size_t errlen);
+/*
+ * The text of a shipped file (dir/NAME.ext) or of a path, at most max
+ * bytes, NUL-free; *text to be freed.  kind names it in errors.
+ */
+int topo_load_text(const char *kind, const char *name, const char *dir, const char *ext,
+		   size_t max, char **text, char *path, size_t pathlen, char *err, size_t errlen);
 /* The index of a node by name, or -1. */
 int topo_node_index(const struct topo *t, const char *name);
 /* A name of [a-z0-9_-]{1,15}? */
