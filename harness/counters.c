@@ -256,7 +256,11 @@ static int diag_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int counters_parse_diag(const void *buf, size_t len, struct sockstates *acc)
+/*
+ * Run cb over every message in buf; a torn message, an error message or a
+ * callback that does not return MNL_CB_OK makes the whole answer invalid.
+ */
+static int walk(const void *buf, size_t len, mnl_cb_t cb, void *data)
 {
 	const struct nlmsghdr *nlh = buf;
 	int rem = len > INT32_MAX ? INT32_MAX : (int)len;
@@ -264,11 +268,21 @@ int counters_parse_diag(const void *buf, size_t len, struct sockstates *acc)
 	while (counters_nlmsg_ok(nlh, rem)) {
 		if (nlh->nlmsg_type == NLMSG_DONE)
 			return 0;
-		if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY || diag_cb(nlh, acc) != MNL_CB_OK)
+		if (nlh->nlmsg_type == NLMSG_ERROR || cb(nlh, data) != MNL_CB_OK)
 			return -EINVAL;
 		nlh = mnl_nlmsg_next(nlh, &rem);
 	}
 	return rem == 0 ? 0 : -EINVAL;
+}
+
+static int diag_only_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return nlh->nlmsg_type == SOCK_DIAG_BY_FAMILY ? diag_cb(nlh, data) : MNL_CB_ERROR;
+}
+
+int counters_parse_diag(const void *buf, size_t len, struct sockstates *acc)
+{
+	return walk(buf, len, diag_only_cb, acc);
 }
 
 int counters_read_sockets(int nsfd, struct sockstates *out)
@@ -361,17 +375,7 @@ static int ct_cb(const struct nlmsghdr *nlh, void *data)
 
 int counters_parse_ct(const void *buf, size_t len, struct ctstats *acc)
 {
-	const struct nlmsghdr *nlh = buf;
-	int rem = len > INT32_MAX ? INT32_MAX : (int)len;
-
-	while (counters_nlmsg_ok(nlh, rem)) {
-		if (nlh->nlmsg_type == NLMSG_DONE)
-			return 0;
-		if (nlh->nlmsg_type == NLMSG_ERROR || ct_cb(nlh, acc) != MNL_CB_OK)
-			return -EINVAL;
-		nlh = mnl_nlmsg_next(nlh, &rem);
-	}
-	return rem == 0 ? 0 : -EINVAL;	/* a torn message is no answer */
+	return walk(buf, len, ct_cb, acc);
 }
 
 int counters_read_conntrack(int nsfd, struct ctstats *out)
