@@ -535,14 +535,16 @@ static int cmd_gate(int argc, char **argv)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: connrate-lab up TOPOLOGY [--name PREFIX]   build a lab, print it\n"
+		"usage: connrate-lab up TOPOLOGY [--name PREFIX] [--profile P [--allow-host-sysctl]]\n"
+		"                                                   build a lab, print it\n"
 		"       connrate-lab down PREFIX | --stale          remove it (and only it)\n"
 		"       connrate-lab exec PREFIX NODE -- CMD...     run a command in one namespace\n"
 		"       connrate-lab run --topology T --profile P[,P2...] (--rate R,... | --concurrency C | --saturate) ...\n"
 		"       connrate-lab compare DIR [DIR...]           side-by-side table (+ plot)\n"
 		"       connrate-lab gate BASELINE CURRENT [--max-rate-drop PCT] [--max-p99-rise PCT]\n"
-		"\nTopologies: netns/topologies/*.topo (loopback, pair, dut, dut-shaped) or a file.\n"
-		"Namespaces are named PREFIX-NODE; `ip netns` sees them.\n");
+		"\nTopologies: netns/topologies/*.topo (loopback, pair, dut, dut-shaped) or a file;\n"
+		"profiles: sysctl-profiles/*.conf (default, tuned, ...) or a file.\n"
+		"Namespaces are named PREFIX-NODE; `ip netns` sees them.  COMMAND --help for more.\n");
 }
 
 int main(int argc, char **argv)
