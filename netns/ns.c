@@ -399,18 +399,28 @@ static int sysctl_path(const char *key, char *buf, size_t len)
 	return 0;
 }
 
-int ns_sysctl_write(int nsfd, const char *key, const char *value)
+/* The file of key inside nsfd (the caller's namespace when nsfd < 0): fd or -errno. */
+static int sysctl_open(int nsfd, const char *key, int flags)
 {
 	char path[256];
-	size_t len = strlen(value);
 	int fd, rc = sysctl_path(key, path, sizeof(path));
-	ssize_t n;
 
 	if (rc)
 		return rc;
-	fd = nsfd >= 0 ? ns_open_file(nsfd, path, O_WRONLY) : open(path, O_WRONLY | O_CLOEXEC);
+	if (nsfd >= 0)
+		return ns_open_file(nsfd, path, flags);
+	fd = open(path, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int ns_sysctl_write(int nsfd, const char *key, const char *value)
+{
+	size_t len = strlen(value);
+	int fd = sysctl_open(nsfd, key, O_WRONLY), rc;
+	ssize_t n;
+
 	if (fd < 0)
-		return fd < -1 ? fd : -errno;
+		return fd;
 	n = write(fd, value, len);
 	rc = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
 	close(fd);
@@ -419,15 +429,11 @@ int ns_sysctl_write(int nsfd, const char *key, const char *value)
 
 int ns_sysctl_read(int nsfd, const char *key, char *buf, size_t len)
 {
-	char path[256];
-	int fd, rc = sysctl_path(key, path, sizeof(path));
+	int fd = sysctl_open(nsfd, key, O_RDONLY), rc;
 	ssize_t n;
 
-	if (rc)
-		return rc;
-	fd = nsfd >= 0 ? ns_open_file(nsfd, path, O_RDONLY) : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fd < -1 ? fd : -errno;
+		return fd;
 	n = read(fd, buf, len - 1);
 	rc = n < 0 ? -errno : 0;
 	close(fd);

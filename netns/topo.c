@@ -258,57 +258,66 @@ static int do_route(struct pctx *p, char **tok, int n)
 	return 0;
 }
 
+struct unit {
+	const char *sfx;
+	uint64_t mul;
+};
+
+/*
+ * "NUMBERsuffix" with the suffix one of u[]: the number (digits, and a
+ * fraction when frac) in *num, the multiplier in *mul.
+ */
+static int split_unit(const char *s, bool frac, const struct unit *u, size_t nu,
+		      char *num, size_t numlen, uint64_t *mul)
+{
+	size_t i, n = strspn(s, frac ? "0123456789." : "0123456789");
+
+	if (n == 0 || n >= numlen)
+		return -EINVAL;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	for (i = 0; i < nu; i++) {
+		if (strcmp(s + n, u[i].sfx) == 0) {
+			*mul = u[i].mul;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 int topo_parse_rate_bps(const char *s, uint64_t *bps)
 {
-	static const struct { const char *sfx; uint64_t mul; } u[] = {
+	static const struct unit u[] = {
 		{ "gbit", 1000000000ULL }, { "mbit", 1000000ULL }, { "kbit", 1000ULL },
 		{ "bit", 1ULL }, { "gbps", 8000000000ULL }, { "mbps", 8000000ULL },
 		{ "kbps", 8000ULL }, { "bps", 8ULL },
 	};
 	char num[32];
-	size_t i, n = strspn(s, "0123456789.");
-	uint64_t v;
+	uint64_t mul, v;
 
-	if (n == 0 || n >= sizeof(num))
+	/* milli-units keep a fraction ("1.5mbit") exact enough */
+	if (split_unit(s, true, u, sizeof(u) / sizeof(u[0]), num, sizeof(num), &mul) ||
+	    units_parse_rate_milli(num, 1, UINT64_MAX / mul, &v))
 		return -EINVAL;
-	memcpy(num, s, n);
-	num[n] = '\0';
-	for (i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
-		if (strcmp(s + n, u[i].sfx) != 0)
-			continue;
-		/* milli-units keep a fraction ("1.5mbit") exact enough */
-		if (units_parse_rate_milli(num, 1, UINT64_MAX / u[i].mul, &v))
-			return -EINVAL;
-		*bps = v * u[i].mul / 1000;
-		return *bps ? 0 : -EINVAL;
-	}
-	return -EINVAL;
+	*bps = v * mul / 1000;
+	return *bps ? 0 : -EINVAL;
 }
 
 int topo_parse_size(const char *s, uint64_t *bytes)
 {
-	static const struct { const char *sfx; uint64_t mul; } u[] = {
+	static const struct unit u[] = {
 		{ "", 1 }, { "b", 1 }, { "k", 1024 }, { "kb", 1024 },
 		{ "m", 1048576 }, { "mb", 1048576 }, { "g", 1073741824ULL },
 		{ "gb", 1073741824ULL },
 	};
 	char num[32];
-	size_t i, n = strspn(s, "0123456789");
-	uint64_t v;
+	uint64_t mul, v;
 
-	if (n == 0 || n >= sizeof(num))
+	if (split_unit(s, false, u, sizeof(u) / sizeof(u[0]), num, sizeof(num), &mul) ||
+	    units_parse_count(num, 1, UINT32_MAX / mul, &v))
 		return -EINVAL;
-	memcpy(num, s, n);
-	num[n] = '\0';
-	for (i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
-		if (strcmp(s + n, u[i].sfx) != 0)
-			continue;
-		if (units_parse_count(num, 1, UINT32_MAX / u[i].mul, &v))
-			return -EINVAL;
-		*bytes = v * u[i].mul;
-		return 0;
-	}
-	return -EINVAL;
+	*bytes = v * mul;
+	return 0;
 }
 
 static int do_qdisc(struct pctx *p, char **tok, int n)
