@@ -35,7 +35,7 @@ void report_header(FILE *f)
 void report_row(FILE *f, const struct round_result *r)
 {
 	const struct stats *s = &r->s;
-	char b[12][24], target[24];
+	char b[9][24], target[24];
 	uint64_t errs = stats_errors(s);
 	int i, sep = 0;
 

@@ -402,8 +402,9 @@ static int bind_all(const struct config *c, struct sworker *ws, unsigned nw,
 static void print_stats(const struct config *c, const struct server_stats *s,
 			double user_s, double sys_s, FILE *json, bool final)
 {
+	/* with --json - the JSON owns standard output: the line goes to stderr */
 	if (final)
-		printf("server: accepted %llu, completed %llu, reset %llu, timeout %llu, "
+		fprintf(json == stdout ? stderr : stdout, "server: accepted %llu, completed %llu, reset %llu, timeout %llu, "
 	       "fd_limit %llu, other %llu; received %llu bytes, sent %llu bytes; "
 	       "cpu user %.2fs sys %.2fs\n",
 	       (unsigned long long)s->accepted, (unsigned long long)s->completed,
@@ -411,7 +412,7 @@ static void print_stats(const struct config *c, const struct server_stats *s,
 	       (unsigned long long)s->fd_limit, (unsigned long long)s->other,
 	       (unsigned long long)s->bytes_received,
 	       (unsigned long long)s->bytes_sent, user_s, sys_s);
-	fflush(stdout);
+	fflush(NULL);
 	if (json) {
 		struct json j;
 

@@ -209,6 +209,23 @@ t_server_counts() {
 		fail "server accepted $(jqt "$sj" server .accepted), client started $(jqt "$j" round .started)"
 }
 
+t_server_json_stdout() {
+	local ns sp
+	new_ns ns a
+	ip netns exec "$ns" "$CONNRATE" server --threads 1 --json - >"$TMP/sout" 2>"$TMP/serr" &
+	sp=$!
+	defer "kill -KILL $sp"
+	wait_for 5 listening "$ns" $PORT || fail "no server"
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 100 --duration 0.5 >/dev/null
+	kill -USR1 $sp
+	kill -TERM $sp
+	wait $sp || fail "server exit status $?"
+	# standard output is JSON Lines only: the snapshot and the final line
+	jq -e -s 'length == 2 and .[0].final == false and .[1].final == true and .[1].accepted == 50' \
+		"$TMP/sout" >/dev/null || fail "stdout: $(cat "$TMP/sout")"
+	grep -q "^server: accepted 50" "$TMP/serr" || fail "no human line on stderr"
+}
+
 t_bad_input() {
 	local args rc lines
 	while IFS= read -r args; do
@@ -290,6 +307,7 @@ run_test "core: --no-half-close drives nginx" t_nginx_no_half_close
 run_test "core: SIGINT mid-round: partial round, exit 130" t_sigint
 run_test "core: server accepted == client started" t_server_counts
 run_test "core: bad input: exit 2, one line, nothing on stdout" t_bad_input
+run_test "core: server --json -: JSON alone on stdout, SIGUSR1 snapshot" t_server_json_stdout
 run_test "core: --interval lines add up to the round" t_interval
 run_test "core: a live status line on a terminal only" t_status_line
 run_test "core: --source range and several targets, round-robin" t_sources_and_targets
