@@ -2,9 +2,20 @@
 # Syscalls per connection of connrate client and server (perf tracepoints,
 # far lighter than strace): closed loop, 50 in flight, 2 threads, 64-byte
 # request and response, in a namespace of its own.  Needs root and perf.
+#
+#   bench/syscalls.sh [SECS] [fin|http]
+#   fin (default): connrate's own exchange, the client half-closes first
+#   http: the server answers after 64 bytes and closes first (as nginx)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+bin=${CONNRATE:-$top/connrate}	# another build to compare
 secs=${1:-3}
+sargs=() cargs=()
+case ${2:-fin} in
+fin) ;;
+http) sargs=(--respond-after bytes:64); cargs=(--no-half-close) ;;
+*) echo "usage: bench/syscalls.sh [SECS] [fin|http]" >&2; exit 2 ;;
+esac
 ns=crsys$$
 tmp=$(mktemp -d /tmp/crsys.XXXXXX)
 trap 'set +e; [ -n "${sp:-}" ] && kill -TERM $sp 2>/dev/null && wait $sp; ip netns del $ns 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -14,15 +25,15 @@ ip netns exec $ns sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.
 	net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535
 head -c 64 /dev/zero >"$tmp/p64"
 ev='raw_syscalls:sys_enter,syscalls:sys_enter_recvfrom,syscalls:sys_enter_epoll_pwait2,syscalls:sys_enter_accept4,syscalls:sys_enter_epoll_ctl'
-ip netns exec $ns perf stat -x, -e "$ev" -o "$tmp/srv.perf" "$top/connrate" server --threads 2 \
-	--response "$tmp/p64" >/dev/null 2>&1 &
+ip netns exec $ns perf stat -x, -e "$ev" -o "$tmp/srv.perf" "$bin" server --threads 2 \
+	--response "$tmp/p64" "${sargs[@]}" >/dev/null 2>&1 &
 sp=$!
 sleep 0.5
-ip netns exec $ns perf stat -x, -e "$ev" -o "$tmp/cli.perf" "$top/connrate" client --target 127.0.0.1:7171 \
+ip netns exec $ns perf stat -x, -e "$ev" -o "$tmp/cli.perf" "$bin" client --target 127.0.0.1:7171 \
 	--concurrency 50 --threads 2 --duration "$secs" --request "$tmp/p64" --expect-bytes 64 \
-	--json "$tmp/c.json" >/dev/null
+	--json "$tmp/c.json" "${cargs[@]}" >/dev/null
 kill -INT "$(pgrep -P $sp || echo $sp)" 2>/dev/null || true
-pkill -INT -f "^$top/connrate server --threads 2 --response $tmp/p64" || true
+pkill -INT -f "^$bin server --threads 2 --response $tmp/p64" || true
 wait $sp || true
 sp=
 n=$(jq .ok "$tmp/c.json")
