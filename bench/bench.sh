@@ -4,8 +4,11 @@
 #
 #   closed loop: 50 connections in flight, 2 threads each side, 64-byte
 #   request and response, FIN close, tuned sysctls; connections/s median
-#   (min-max) and CPU per connection (user, system) for each side
-#   open loop: connrate at 50% and 90% of its closed-loop median
+#   (min-max) and CPU per connection (user, system) for each side.
+#   connrate targets 4 server ports; one row shows it on 1 port, where
+#   the client's TIME_WAIT reuse delay (1 s) caps a client-closes-first
+#   exchange near half the port range per second.
+#   open loop: connrate at 50%, 70% and 90% of its closed-loop median
 #
 # BENCH_RUNS (default 5) runs of BENCH_SECS (default 5) seconds each.
 # BENCH_SMOKE=1: one run of 1 s, to keep the script working (make check).
@@ -38,7 +41,7 @@ ip netns add $ns
 ip -n $ns link set lo up
 ip netns exec $ns sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1 \
 	net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535 \
-	net.ipv4.ip_local_reserved_ports=7171,8080
+	net.ipv4.ip_local_reserved_ports=7171-7174,8080
 inns() { ip netns exec $ns "$@"; }
 
 head -c 64 /dev/zero | tr '\0' x >"$tmp/req64"
@@ -71,10 +74,13 @@ cpu_of() {
 }
 wait_listen() { local i; for i in $(seq 100); do inns ss -Hltn "sport = :$1" | grep -q LISTEN && return 0; sleep 0.05; done; return 1; }
 
+# --target options for the first $1 server ports
+targets() { local p; for p in $(seq 7171 $((7170 + $1))); do echo "--target 127.0.0.1:$p"; done; }
+
 # one connrate closed-loop run: "rate client_user_us client_sys_us server_user_us server_sys_us"
 # $1 = fin: connrate's own exchange (the client half-closes first: TIME_WAIT
 # on the client); $1 = http: the server closes first, as nginx does for
-# wrk's Connection: close (TIME_WAIT on the server)
+# wrk's Connection: close (TIME_WAIT on the server).  $2: server ports.
 run_connrate() {
 	local sp j=$tmp/c.json sj=$tmp/s.json rate ok sargs=() cargs=()
 	rm -f "$j" "$sj"
@@ -83,11 +89,12 @@ run_connrate() {
 		cargs=(--no-half-close)
 	fi
 	# started directly, not through a function: $! must be the server itself
-	ip netns exec $ns "$top/connrate" server --threads 2 --response "$tmp/rsp64" --json "$sj" \
-		"${sargs[@]}" >/dev/null 2>&1 &
+	ip netns exec $ns "$top/connrate" server --threads 2 --port "7171-$((7170 + $2))" \
+		--response "$tmp/rsp64" --json "$sj" "${sargs[@]}" >/dev/null 2>&1 &
 	sp=$!; pids+=("$sp")
 	wait_listen 7171
-	inns "$top/connrate" client --target 127.0.0.1:7171 --concurrency 50 --threads 2 \
+	# shellcheck disable=SC2046 # one word per option and value
+	inns "$top/connrate" client $(targets "$2") --concurrency 50 --threads 2 \
 		--duration "$secs" --request "$tmp/req64" --expect-bytes 64 --json "$j" "${cargs[@]}" >/dev/null
 	kill -TERM "$sp"
 	wait "$sp" || echo "bench: connrate server exited with status $?" >&2
@@ -122,11 +129,12 @@ run_wrk() {
 stat_col() { awk -v c="$1" '{print $c}' "$2" | sort -g | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.0f (%.0f-%.0f)", m, a[1], a[NR]}'; }
 med_col() { awk -v c="$1" '{print $c}' "$2" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-: >"$tmp/connrate.runs"; : >"$tmp/connrate-http.runs"; : >"$tmp/wrk.runs"
+: >"$tmp/connrate.runs"; : >"$tmp/connrate-http.runs"; : >"$tmp/connrate-1p.runs"; : >"$tmp/wrk.runs"
 for i in $(seq "$runs"); do
-	echo "bench: run $i of $runs: connrate (two close orders), then wrk -> nginx (${secs} s each)" >&2
-	run_connrate fin >>"$tmp/connrate.runs"
-	run_connrate http >>"$tmp/connrate-http.runs"
+	echo "bench: run $i of $runs: connrate (two close orders, then on 1 port), then wrk -> nginx (${secs} s each)" >&2
+	run_connrate fin 4 >>"$tmp/connrate.runs"
+	run_connrate http 4 >>"$tmp/connrate-http.runs"
+	run_connrate fin 1 >>"$tmp/connrate-1p.runs"
 	run_wrk >>"$tmp/wrk.runs"
 done
 
@@ -134,7 +142,7 @@ cmax=$(med_col 1 "$tmp/connrate.runs")
 hmax=$(med_col 1 "$tmp/connrate-http.runs")
 wmax=$(med_col 1 "$tmp/wrk.runs")
 row() {
-	printf '%-30s %-24s %-18s %-18s\n' "$1" "$(stat_col 1 "$2")" \
+	printf '%-32s %-24s %-18s %-18s\n' "$1" "$(stat_col 1 "$2")" \
 		"$(printf '%.1f / %.1f' "$(med_col 2 "$2")" "$(med_col 3 "$2")")" \
 		"$(printf '%.1f / %.1f' "$(med_col 4 "$2")" "$(med_col 5 "$2")")"
 }
@@ -144,10 +152,11 @@ openloop() {
 	local pct=$1 rate sp j=$tmp/o.json
 	rate=$(awk -v m="$cmax" -v p="$pct" 'BEGIN {printf "%d", m * p / 100}')
 	rm -f "$j"
-	ip netns exec $ns "$top/connrate" server --threads 2 --response "$tmp/rsp64" >/dev/null 2>&1 &
+	ip netns exec $ns "$top/connrate" server --threads 2 --port 7171-7174 --response "$tmp/rsp64" >/dev/null 2>&1 &
 	sp=$!; pids+=("$sp")
 	wait_listen 7171
-	inns "$top/connrate" client --target 127.0.0.1:7171 --rate "$rate" --threads 2 \
+	# shellcheck disable=SC2046
+	inns "$top/connrate" client $(targets 4) --rate "$rate" --threads 2 \
 		--duration "$secs" --request "$tmp/req64" --expect-bytes 64 --json "$j" >/dev/null
 	kill -TERM "$sp"; wait "$sp" 2>/dev/null || true
 	jq -r --arg p "$pct" '"  \($p)%  \(.target_rate|floor)/s  achieved \(.achieved_rate|floor)/s  lag p99 \(.lag_us.p99) us  latency p50 \(.latency_us.p50) us  p99 \(.latency_us.p99) us  errors \(.errors|add)"' "$j"
@@ -157,12 +166,14 @@ openloop() {
 	echo "connrate bench, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	echo "kernel $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs"
 	echo "closed loop, 50 in flight, 2 threads per side, 64-byte request and response, FIN close,"
-	echo "loopback in a namespace with tuned sysctls; $runs runs of $secs s, alternating"
+	echo "loopback in a namespace with tuned sysctls; connrate on 4 server ports unless said;"
+	echo "$runs runs of $secs s, alternating"
 	echo
-	printf '%-30s %-24s %-18s %-18s\n' "" "connections/s" "client us/conn" "server us/conn"
-	printf '%-30s %-24s %-18s %-18s\n' "" "median (min-max)" "user / sys" "user / sys"
+	printf '%-32s %-24s %-18s %-18s\n' "" "connections/s" "client us/conn" "server us/conn"
+	printf '%-32s %-24s %-18s %-18s\n' "" "median (min-max)" "user / sys" "user / sys"
 	row "connrate (client closes first)" "$tmp/connrate.runs"
 	row "connrate (server closes first)" "$tmp/connrate-http.runs"
+	row "connrate (client first, 1 port)" "$tmp/connrate-1p.runs"
 	row "wrk -> nginx (server first)" "$tmp/wrk.runs"
 	echo
 	awk -v c="$hmax" -v w="$wmax" 'BEGIN {printf "ratio connrate / (wrk -> nginx), same close order: %.2f\n", c / w}'
@@ -170,7 +181,8 @@ openloop() {
 	cat "$tmp/connrate.runs" "$tmp/connrate-http.runs" |
 		awk '{u += $2 + $4; t += $2 + $3 + $4 + $5} END {printf "connrate user-space share of its CPU: %.1f%%\n", 100 * u / t}' 
 	echo
-	echo "open loop (connrate, 2 threads), at a share of its closed-loop median:"
+	echo "open loop (connrate, 2 threads, 4 ports), at a share of its closed-loop median:"
 	openloop 50
+	openloop 70
 	openloop 90
 } | tee "$out"

@@ -8,6 +8,7 @@ t_bench_smoke() {
 		fail "bench failed: $(tail -5 "$TMP/out")"
 	grep -Eq '^connrate \(client closes first\) +[1-9][0-9]* ' "$TMP/last.txt" || fail "no connrate figure: $(cat "$TMP/last.txt")"
 	grep -Eq '^connrate \(server closes first\) +[1-9][0-9]* ' "$TMP/last.txt" || fail "no connrate http figure"
+	grep -Eq '^connrate \(client first, 1 port\) +[1-9][0-9]* ' "$TMP/last.txt" || fail "no 1-port figure"
 	grep -Eq '^wrk -> nginx \(server first\) +[1-9][0-9]* ' "$TMP/last.txt" || fail "no wrk figure: $(cat "$TMP/last.txt")"
 	grep -q 'ratio connrate' "$TMP/last.txt" || fail "no ratio"
 	grep -Eq '90%.*achieved [1-9]' "$TMP/last.txt" || fail "no open-loop figures"
