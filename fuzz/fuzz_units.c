@@ -39,5 +39,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)addr_parse_address(s, 80, &e);
 	(void)topo_parse_rate_bps(s, &v);
 	(void)topo_parse_size(s, &v);
+	{
+		unsigned short cpu[16];
+		unsigned n, i, j;
+
+		if (units_parse_cpulist(s, 64, cpu, 16, &n) == 0) {
+			if (n == 0 || n > 16)
+				abort();
+			for (i = 0; i < n; i++)
+				for (j = 0; j < n; j++)
+					if (cpu[i] >= 64 || (i != j && cpu[i] == cpu[j]))
+						abort();
+		}
+	}
 	return 0;
 }

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,37 @@ static int p_threads(struct config *c, const char *a, char *w, size_t n)
 	if (units_parse_count(a, 1, MAX_THREADS, &v))
 		return why(w, n, "a thread count from 1 to %d, or auto", MAX_THREADS);
 	c->threads = (unsigned)v;
+	return 0;
+}
+
+static int p_cpus(struct config *c, const char *a, char *w, size_t n)
+{
+	cpu_set_t allowed;
+	unsigned i;
+	int rc;
+
+	c->ncpu = 0;
+	if (strcmp(a, "none") == 0)
+		return 0;
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
+		return why(w, n, "cannot read this process's CPUs: %s", strerror(errno));
+	if (strcmp(a, "auto") == 0) {
+		for (i = 0; i < CPU_SETSIZE && c->ncpu < CFG_MAX_CPUS; i++)
+			if (CPU_ISSET(i, &allowed))
+				c->cpu[c->ncpu++] = (unsigned short)i;
+		return 0;
+	}
+	rc = units_parse_cpulist(a, CPU_SETSIZE, c->cpu, CFG_MAX_CPUS, &c->ncpu);
+	if (rc)
+		return why(w, n, "auto, none, or a CPU list such as 0-3,6 (CPUs below %d)",
+			   CPU_SETSIZE);
+	for (i = 0; i < c->ncpu; i++)
+		if (!CPU_ISSET(c->cpu[i], &allowed)) {
+			unsigned k = c->cpu[i];
+
+			c->ncpu = 0;
+			return why(w, n, "CPUs this process may run on, and %u is not one (see taskset -p $$)", k);
+		}
 	return 0;
 }
 
@@ -385,6 +417,11 @@ static const struct opt_def opts[] = {
 	/* everyone */
 	{ "threads", "N", M_ALL, "auto", p_threads,
 	  "worker threads, each with its own epoll loop (auto: one per CPU)" },
+	{ "cpus", "auto|none|LIST", M_ALL, "auto", p_cpus,
+	  "pin worker thread i to the i-th CPU of LIST (e.g. 0-3, round-robin; "
+	  "auto: every CPU this process may use); the server also steers each "
+	  "CPU's connections to its thread (SO_INCOMING_CPU), so a client and "
+	  "server pinned alike on one host keep a connection on one CPU" },
 	{ "close", "fin|rst", M_ALL, "fin", p_close,
 	  "how this side closes: fin (orderly, TIME_WAIT on the side that "
 	  "closes first) or rst (SO_LINGER 0, no TIME_WAIT)" },
@@ -559,6 +596,14 @@ void cli_dump(const struct config *c, struct json *j)
 	json_obj(j, "config");
 	json_str(j, "mode", cli_mode_name(c->mode));
 	json_u64(j, "threads", c->threads);
+	if (c->ncpu) {
+		json_arr(j, "cpus");
+		for (i = 0; i < c->ncpu; i++)
+			json_u64(j, NULL, c->cpu[i]);
+		json_arr_end(j);
+	} else {
+		json_str(j, "cpus", "none");
+	}
 	json_str(j, "close", c->close == CLOSE_RST ? "rst" : "fin");
 	json_num(j, "timeout_s", (double)c->timeout_ns / 1e9, 6);
 	if (c->mode == MODE_SERVER) {

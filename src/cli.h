@@ -31,6 +31,7 @@ enum close_mode { CLOSE_FIN, CLOSE_RST };
 
 #define CFG_MAX_TARGETS 64
 #define CFG_MAX_RATES 64
+#define CFG_MAX_CPUS 1024
 
 struct config {
 	enum cr_mode mode;
@@ -38,6 +39,8 @@ struct config {
 
 	/* both sides */
 	unsigned threads;
+	unsigned short cpu[CFG_MAX_CPUS];	/* --cpus: thread i on cpu[i % ncpu] */
+	unsigned ncpu;				/* 0: the kernel places threads */
 	enum close_mode close;
 	const char *json_path;		/* NULL: none, "-": stdout */
 	uint64_t timeout_ns;		/* client: per connection; server: idle */
@@ -90,5 +93,11 @@ void cli_usage(FILE *f, enum cr_mode mode);
 void cli_dump(const struct config *c, struct json *j);
 void cli_free(struct config *c);
 const char *cli_mode_name(enum cr_mode mode);
+
+/* The CPU worker thread i is pinned to, or -1 for none (--cpus none). */
+static inline int cfg_thread_cpu(const struct config *c, unsigned i)
+{
+	return c->ncpu ? c->cpu[i % c->ncpu] : -1;
+}
 
 #endif

@@ -719,7 +719,7 @@ int client_round(const struct config *cfg, const struct client_env *env,
 		rc = loop_init(&w->loop, env->stopfd);
 		if (rc < 0)
 			break;
-		rc = -pthread_create(&w->tid, NULL, worker_main, w);
+		rc = loop_thread(&w->tid, cfg_thread_cpu(cfg, i), worker_main, w);
 		if (rc < 0) {
 			loop_fini(&w->loop);
 			break;

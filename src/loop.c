@@ -2,6 +2,7 @@
  * loop.c - epoll wrapper (see loop.h).
  */
 #include <errno.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -69,4 +70,24 @@ int loop_wait(struct loop *l, struct epoll_event *ev, int max, uint64_t timeout_
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	return n;
+}
+
+int loop_thread(pthread_t *t, int cpu, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t at;
+	cpu_set_t set;
+	int rc;
+
+	rc = pthread_attr_init(&at);
+	if (rc)
+		return -rc;
+	if (cpu >= 0) {
+		CPU_ZERO(&set);
+		CPU_SET((unsigned)cpu, &set);
+		rc = pthread_attr_setaffinity_np(&at, sizeof(set), &set);
+	}
+	if (!rc)
+		rc = pthread_create(t, &at, fn, arg);
+	pthread_attr_destroy(&at);
+	return -rc;
 }

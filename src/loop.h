@@ -10,6 +10,7 @@
 #ifndef CR_LOOP_H
 #define CR_LOOP_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 
@@ -27,5 +28,7 @@ int loop_add(struct loop *l, int fd, uint32_t events, void *ptr);
 int loop_mod(struct loop *l, int fd, uint32_t events, void *ptr);
 /* Number of events, 0 on timeout or EINTR, -errno on failure. */
 int loop_wait(struct loop *l, struct epoll_event *ev, int max, uint64_t timeout_ns);
+/* A worker thread, started on CPU cpu (-1: anywhere); 0 or -errno. */
+int loop_thread(pthread_t *t, int cpu, void *(*fn)(void *), void *arg);
 
 #endif

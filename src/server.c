@@ -395,6 +395,19 @@ static void somaxconn_warning(const struct config *c)
 	fclose(f);
 }
 
+/*
+ * Ask the kernel to hand this listener the connections whose packets it
+ * handles on cpu (a SO_REUSEPORT group prefers the member whose
+ * SO_INCOMING_CPU matches the CPU at hand).
+ */
+static int incoming_cpu(int fd, int cpu)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &cpu, sizeof(cpu)) == 0)
+		return 0;
+	fprintf(stderr, "connrate server: --cpus: SO_INCOMING_CPU: %s\n", strerror(errno));
+	return -1;
+}
+
 /* Bind every worker's listeners; a message names the address on failure. */
 static int bind_all(const struct config *c, struct sworker *ws, unsigned nw,
 		    struct endpoint *addr)
@@ -415,6 +428,10 @@ static int bind_all(const struct config *c, struct sworker *ws, unsigned nw,
 			if (fd < 0) {
 				fprintf(stderr, "connrate server: cannot listen on %s: %s\n",
 					addr_format(addr, buf, sizeof(buf)), strerror(-fd));
+				return -1;
+			}
+			if (cfg_thread_cpu(c, i) >= 0 && incoming_cpu(fd, cfg_thread_cpu(c, i)) < 0) {
+				close(fd);
 				return -1;
 			}
 			ws[i].lis[ws[i].nlis].handler = on_accept;
@@ -508,7 +525,7 @@ int server_run(const struct config *c, int sigfd, FILE *json)
 		goto out;
 	}
 	for (i = 0; i < nw; i++) {
-		if (pthread_create(&ws[i].tid, NULL, sworker_main, &ws[i]) != 0)
+		if (loop_thread(&ws[i].tid, cfg_thread_cpu(c, i), sworker_main, &ws[i]) < 0)
 			break;
 		started++;
 	}

@@ -146,3 +146,56 @@ int units_parse_double(const char *s, double min, double max, double *out)
 	*out = v;
 	return 0;
 }
+
+/* One decimal CPU number: digits only, at most five. */
+static int cpu_number(const char **p, unsigned *v)
+{
+	const char *s = *p;
+	unsigned x = 0;
+	int k = 0;
+
+	while (*s >= '0' && *s <= '9' && k < 6) {
+		x = x * 10 + (unsigned)(*s++ - '0');
+		k++;
+	}
+	if (k == 0 || k > 5)
+		return -EINVAL;
+	*p = s;
+	*v = x;
+	return 0;
+}
+
+int units_parse_cpulist(const char *s, unsigned max, unsigned short *out,
+			unsigned outlen, unsigned *n)
+{
+	unsigned lo, hi, c, i, k = 0;
+
+	for (;;) {
+		if (cpu_number(&s, &lo))
+			return -EINVAL;
+		hi = lo;
+		if (*s == '-') {
+			s++;
+			if (cpu_number(&s, &hi) || hi < lo)
+				return -EINVAL;
+		}
+		if (*s != ',' && *s != '\0')
+			return -EINVAL;
+		if (hi >= max)
+			return -ERANGE;
+		for (c = lo; c <= hi; c++) {
+			for (i = 0; i < k && out[i] != c; i++)
+				;
+			if (i < k)
+				continue;
+			if (k == outlen)
+				return -ERANGE;
+			out[k++] = (unsigned short)c;
+		}
+		if (*s == '\0')
+			break;
+		s++;
+	}
+	*n = k;
+	return 0;
+}

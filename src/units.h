@@ -8,6 +8,7 @@
  *   counts     10, 10k, 2.5M, 1G          (decimal multipliers)
  *   durations  500ns, 250us, 10ms, 2s, 1.5 (seconds), 2m, 1h
  *   rates      2000, 2k, 0.5 (connections per second, kept in 1/1000 units)
+ *   CPU lists  0, 0-3, 0,2,4-7  (as /sys/devices/system/cpu/online)
  *
  * Each function returns 0, or -EINVAL (not a number of that kind) or
  * -ERANGE (outside [min, max]).
@@ -21,5 +22,12 @@ int units_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int units_parse_duration_ns(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int units_parse_rate_milli(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int units_parse_double(const char *s, double min, double max, double *out);
+/*
+ * A CPU list into out[] in the order written (duplicates dropped), CPU
+ * numbers below max; *n is the count.  -EINVAL: not a list, a range
+ * backwards; -ERANGE: a CPU >= max or more than outlen CPUs.
+ */
+int units_parse_cpulist(const char *s, unsigned max, unsigned short *out,
+			unsigned outlen, unsigned *n);
 
 #endif

@@ -209,6 +209,35 @@ t_server_counts() {
 		fail "server accepted $(jqt "$sj" server .accepted), client started $(jqt "$j" round .started)"
 }
 
+# --cpus: threads pinned as asked, and the server's SO_INCOMING_CPU keeps a
+# connection on the CPU its client thread runs on
+t_cpus() {
+	local ns t c1 c0 own
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
+	new_ns ns a
+	server_up "$ns" --cpus 0,1
+	for t in /proc/$SERVER_PID/task/*; do
+		echo "$(cut -d' ' -f14,15 "$t/stat") $(awk '/^Cpus_allowed_list/ {print $2}' "$t/status")"
+	done >"$TMP/aff0"
+	grep -q ' 0$' "$TMP/aff0" && grep -q ' 1$' "$TMP/aff0" || fail "server threads: $(cat "$TMP/aff0")"
+	bg_in "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --concurrency 8 --threads 1 --cpus 0 \
+		--duration 1.5 --json "$TMP/cpus.json"
+	sleep 0.7
+	own=$(awk '/^Cpus_allowed_list/ {print $2}' /proc/$BG_PID/task/*/status | sort -u | tr '\n' ' ')
+	wait "$BG_PID" || fail "client exited with status $?"
+	[ "$own" = "0 0-1 " ] || [ "$own" = "0 " ] || fail "client threads on: $own"
+	for t in /proc/$SERVER_PID/task/*; do
+		echo "$(cut -d' ' -f14,15 "$t/stat") $(awk '/^Cpus_allowed_list/ {print $2}' "$t/status")"
+	done >"$TMP/aff1"
+	server_stop
+	# CPU ticks of the server thread on CPU 0 and of the one on CPU 1
+	c0=$(awk '$3 == "0" {print $1 + $2}' "$TMP/aff1")
+	c1=$(awk '$3 == "1" {print $1 + $2}' "$TMP/aff1")
+	[ "$(jqt "$TMP/cpus.json" round .ok)" -gt 1000 ] || fail "too few connections to judge"
+	[ "$c0" -ge 20 ] && [ $((c1 * 5)) -lt "$c0" ] ||
+		fail "server thread on CPU 1 worked too: $c1 ticks against $c0 on CPU 0"
+}
+
 t_server_json_stdout() {
 	local ns sp
 	new_ns ns a
@@ -306,6 +335,7 @@ run_test "core: --respond-after http serves curl" t_http_curl
 run_test "core: --no-half-close drives nginx" t_nginx_no_half_close
 run_test "core: SIGINT mid-round: partial round, exit 130" t_sigint
 run_test "core: server accepted == client started" t_server_counts
+run_test "core: --cpus pins; a connection stays on its client's CPU" t_cpus
 run_test "core: bad input: exit 2, one line, nothing on stdout" t_bad_input
 run_test "core: server --json -: JSON alone on stdout, SIGUSR1 snapshot" t_server_json_stdout
 run_test "core: --interval lines add up to the round" t_interval

@@ -72,6 +72,15 @@ static void test_values(void **state)
 	assert_int_equal(cfg.close, CLOSE_RST);
 	assert_true(cfg.no_half_close);
 	assert_int_equal(cfg.expect_bytes, 64);
+	/* --cpus: auto by default (every CPU this process may use), in order */
+	assert_true(cfg.ncpu >= 1);
+	assert_int_equal(cfg_thread_cpu(&cfg, 0), cfg.cpu[0]);
+	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --cpus none"), 0);
+	assert_int_equal(cfg.ncpu, 0);
+	assert_int_equal(cfg_thread_cpu(&cfg, 3), -1);
+	assert_int_equal(parse(MODE_SERVER, "--cpus 0,0"), 0);
+	assert_int_equal(cfg.ncpu, 1);
+	assert_int_equal(cfg_thread_cpu(&cfg, 5), 0);
 	assert_int_equal(parse(MODE_SERVER, "--port 2345-2348 --respond-after bytes:64 --listen ::1"), 0);
 	assert_int_equal(cfg.port_hi, 2348);
 	assert_int_equal(cfg.respond_after, RESPOND_BYTES);
@@ -106,6 +115,9 @@ static void test_bad_input(void **state)
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --request /", "Is a directory");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --threads 0", "--threads '0'");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --close maybe", "fin or rst");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --cpus 1-0", "--cpus '1-0': expected auto, none, or a CPU list");
+	expect_error(MODE_SERVER, "--cpus 1023", "--cpus '1023': expected CPUs this process may run on, and 1023 is not one");
+	expect_error(MODE_SERVER, "--cpus 5000", "CPUs below 1024");
 	expect_error(MODE_CLIENT, "--target [::1]:1 --rate 1 --source 10.0.0.1", "--source is IPv4");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 stray", "unexpected argument 'stray'");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate", "needs a value");

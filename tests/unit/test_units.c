@@ -90,6 +90,39 @@ static void test_double(void **state)
 	assert_int_equal(units_parse_double("", 0, 2.0, &d), -EINVAL);
 }
 
+static void test_cpulist(void **state)
+{
+	unsigned short c[8];
+	unsigned n = 99;
+
+	(void)state;
+	assert_int_equal(units_parse_cpulist("3", 64, c, 8, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(c[0], 3);
+	/* in the order written, duplicates dropped */
+	assert_int_equal(units_parse_cpulist("4-6,0,5,1", 64, c, 8, &n), 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(c[0], 4);
+	assert_int_equal(c[1], 5);
+	assert_int_equal(c[2], 6);
+	assert_int_equal(c[3], 0);
+	assert_int_equal(c[4], 1);
+	assert_int_equal(units_parse_cpulist("0-7", 8, c, 8, &n), 0);
+	assert_int_equal(n, 8);
+	assert_int_equal(units_parse_cpulist("0-8", 64, c, 8, &n), -ERANGE);
+	assert_int_equal(units_parse_cpulist("8", 8, c, 8, &n), -ERANGE);
+	assert_int_equal(units_parse_cpulist("", 64, c, 8, &n), -EINVAL);
+	assert_int_equal(units_parse_cpulist("1,", 64, c, 8, &n), -EINVAL);
+	assert_int_equal(units_parse_cpulist(",1", 64, c, 8, &n), -EINVAL);
+	assert_int_equal(units_parse_cpulist("3-1", 64, c, 8, &n), -EINVAL);
+	assert_int_equal(units_parse_cpulist("1-", 64, c, 8, &n), -EINVAL);
+	assert_int_equal(units_parse_cpulist("-1", 64, c, 8, &n), -EINVAL);
+	assert_int_equal(units_parse_cpulist("1 2", 64, c, 8, &n), -EINVAL);
+	assert_int_equal(units_parse_cpulist("0x1", 64, c, 8, &n), -EINVAL);
+	assert_int_equal(units_parse_cpulist("123456", 1 << 20, c, 8, &n), -EINVAL);
+	assert_int_equal(n, 8);	/* untouched on error */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -97,6 +130,7 @@ int main(void)
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_double),
+		cmocka_unit_test(test_cpulist),
 	};
 
 	return cmocka_run_group_tests_name("units", tests, NULL, NULL);
