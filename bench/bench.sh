@@ -50,6 +50,7 @@ mkdir -p "$tmp/www"
 head -c 64 /dev/zero | tr '\0' y >"$tmp/www/index.html"
 cat >"$tmp/nginx.conf" <<EOC
 worker_processes 2;
+worker_cpu_affinity auto;
 pid $tmp/nginx.pid;
 error_log $tmp/nginx-error.log;
 events { worker_connections 4096; }
@@ -147,8 +148,9 @@ row() {
 		"$(printf '%.1f / %.1f' "$(med_col 4 "$2")" "$(med_col 5 "$2")")"
 }
 
-# open loop at 50% and 90% of connrate's closed-loop median
-openloop() {
+# one open-loop run at $1 percent of connrate's closed-loop median:
+# "target achieved lag_p99_us latency_p50_us latency_p99_us errors"
+openloop_run() {
 	local pct=$1 rate sp j=$tmp/o.json
 	rate=$(awk -v m="$cmax" -v p="$pct" 'BEGIN {printf "%d", m * p / 100}')
 	rm -f "$j"
@@ -159,8 +161,22 @@ openloop() {
 	inns "$top/connrate" client $(targets 4) --rate "$rate" --threads 2 \
 		--duration "$secs" --request "$tmp/req64" --expect-bytes 64 --json "$j" >/dev/null
 	kill -TERM "$sp"; wait "$sp" 2>/dev/null || true
-	jq -r --arg p "$pct" '"  \($p)%  \(.target_rate|floor)/s  achieved \(.achieved_rate|floor)/s  lag p99 \(.lag_us.p99) us  latency p50 \(.latency_us.p50) us  p99 \(.latency_us.p99) us  errors \(.errors|add)"' "$j"
+	jq -r '"\(.target_rate|floor) \(.achieved_rate|floor) \(.lag_us.p99) \(.latency_us.p50) \(.latency_us.p99) \(.errors|add)"' "$j"
 }
+
+# the medians of the open-loop runs at $1 percent
+openloop() {
+	local f=$tmp/ol-$1.runs
+	printf '  %s%%  %s/s  achieved %s/s  lag p99 %s us  latency p50 %s us  p99 %s us  errors %s\n' \
+		"$1" "$(med_col 1 "$f")" "$(med_col 2 "$f")" "$(stat_col 3 "$f")" \
+		"$(printf '%.0f' "$(med_col 4 "$f")")" "$(printf '%.0f' "$(med_col 5 "$f")")" \
+		"$(awk '{e += $6} END {print e + 0}' "$f")"
+}
+
+for i in $(seq "$runs"); do
+	echo "bench: open loop, run $i of $runs: 50%, 70%, 90% of $cmax/s (${secs} s each)" >&2
+	for pct in 50 70 90; do openloop_run $pct >>"$tmp/ol-$pct.runs"; done
+done
 
 {
 	echo "connrate bench, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -181,7 +197,8 @@ openloop() {
 	cat "$tmp/connrate.runs" "$tmp/connrate-http.runs" |
 		awk '{u += $2 + $4; t += $2 + $3 + $4 + $5} END {printf "connrate user-space share of its CPU: %.1f%%\n", 100 * u / t}' 
 	echo
-	echo "open loop (connrate, 2 threads, 4 ports), at a share of its closed-loop median:"
+	echo "open loop (connrate, 2 threads, 4 ports), at a share of its closed-loop median;"
+	echo "medians of $runs runs (lag p99: median (min-max)), errors summed:"
 	openloop 50
 	openloop 70
 	openloop 90
