@@ -209,26 +209,30 @@ t_server_counts() {
 		fail "server accepted $(jqt "$sj" server .accepted), client started $(jqt "$j" round .started)"
 }
 
+# task_cpus PID: a line per thread: "utime stime allowed-CPUs"
+task_cpus() {
+	local t
+	for t in /proc/$1/task/*; do
+		echo "$(cut -d' ' -f14,15 "$t/stat") $(awk '/^Cpus_allowed_list/ {print $2}' "$t/status")"
+	done
+}
+
 # --cpus: threads pinned as asked, and the server's SO_INCOMING_CPU keeps a
 # connection on the CPU its client thread runs on
 t_cpus() {
-	local ns t c1 c0 own
+	local ns c1 c0 own
 	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
 	new_ns ns a
 	server_up "$ns" --cpus 0,1
-	for t in /proc/$SERVER_PID/task/*; do
-		echo "$(cut -d' ' -f14,15 "$t/stat") $(awk '/^Cpus_allowed_list/ {print $2}' "$t/status")"
-	done >"$TMP/aff0"
+	task_cpus $SERVER_PID >"$TMP/aff0"
 	grep -q ' 0$' "$TMP/aff0" && grep -q ' 1$' "$TMP/aff0" || fail "server threads: $(cat "$TMP/aff0")"
 	bg_in "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --concurrency 8 --threads 1 --cpus 0 \
 		--duration 1.5 --json "$TMP/cpus.json"
 	sleep 0.7
-	own=$(awk '/^Cpus_allowed_list/ {print $2}' /proc/$BG_PID/task/*/status | sort -u | tr '\n' ' ')
+	own=$(task_cpus "$BG_PID" | awk '{print $3}' | sort -u | tr '\n' ' ')
 	wait "$BG_PID" || fail "client exited with status $?"
 	[ "$own" = "0 0-1 " ] || [ "$own" = "0 " ] || fail "client threads on: $own"
-	for t in /proc/$SERVER_PID/task/*; do
-		echo "$(cut -d' ' -f14,15 "$t/stat") $(awk '/^Cpus_allowed_list/ {print $2}' "$t/status")"
-	done >"$TMP/aff1"
+	task_cpus $SERVER_PID >"$TMP/aff1"
 	server_stop
 	# CPU ticks of the server thread on CPU 0 and of the one on CPU 1
 	c0=$(awk '$3 == "0" {print $1 + $2}' "$TMP/aff1")
