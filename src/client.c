@@ -90,8 +90,7 @@ struct worker {
 	struct list deferred;	/* closed this turn: reused after the batch */
 	struct chunk *chunks;
 	bool stopping;
-	int early;		/* > 0: connect() completes at once */
-	unsigned early_probe;
+	struct hunch early;	/* does connect() complete at once? */
 	mono_ns stop_deadline_ns;
 	int err;		/* fatal error of the worker, -errno */
 	struct stats st;
@@ -101,9 +100,6 @@ struct worker {
 	struct live live;	/* published with relaxed atomics */
 	char buf[READ_BUF];
 };
-
-#define EARLY_MAX 8		/* the send-at-connect score: see send_early() */
-#define EARLY_MIN (-8)
 
 static void on_connecting(struct worker *w, struct conn *c, uint32_t ev);
 static void on_sending(struct worker *w, struct conn *c, uint32_t ev);
@@ -227,25 +223,23 @@ static void conn_done(struct worker *w, struct conn *c)
  * writable.  Where the handshake completes inside connect() (loopback, a
  * near peer) this saves an epoll wakeup and lets the server find the
  * request in at accept time.  A miss costs one send (EAGAIN: still
- * SYN_SENT), so stop trying while misses dominate, and probe now and then.
+ * SYN_SENT), so the worker's hunch decides when to try.
  */
 static void send_early(struct worker *w, struct conn *c)
 {
 	mono_ns t = clock_now_ns();
+	bool connected;
 
 	c->handler = on_sending;
 	on_sending(w, c, 0);
 	if (c->fd < 0)
 		return;		/* failed, and counted */
-	if (c->sent || c->reset_seen) {
+	connected = c->sent || c->reset_seen;
+	hunch_note(&w->early, connected);
+	if (connected)
 		count_connect(w, t - c->start_ns);
-		if (w->early < EARLY_MAX)
-			w->early++;
-		return;
-	}
-	c->handler = on_connecting;
-	if (w->early > EARLY_MIN)
-		w->early -= 2;
+	else
+		c->handler = on_connecting;	/* still SYN_SENT */
 }
 
 static void conn_start(struct worker *w, mono_ns due)
@@ -286,8 +280,7 @@ static void conn_start(struct worker *w, mono_ns due)
 	c->handler = on_connecting;
 	list_append(&w->fifo, &c->link);
 	w->inflight++;
-	if (cfg->request.len && (rc == 0 || w->early >= 0 ||
-				 (++w->early_probe & 63) == 0))
+	if (cfg->request.len && (rc == 0 || hunch_try(&w->early)))
 		send_early(w, c);
 	if (c->fd < 0)
 		return;

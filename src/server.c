@@ -26,8 +26,6 @@
 #define CHUNK_CONNS 256
 #define READ_BUF 65536
 #define MAX_PORTS 64
-#define EARLY_MAX 8		/* the read-at-accept score: see accept_one() */
-#define EARLY_MIN (-8)
 
 struct sworker;
 struct sconn;
@@ -61,8 +59,7 @@ struct sworker {
 	struct listener lis[MAX_PORTS];
 	unsigned nlis;
 	int spare_fd;		/* closed to accept-and-drop at EMFILE */
-	int early;		/* > 0: requests are in at accept time */
-	unsigned early_probe;
+	struct hunch early;	/* are requests in at accept time? */
 	struct list fifo, freel, deferred;
 	struct schunk *chunks;
 	struct server_stats st;
@@ -149,25 +146,16 @@ static void accept_one(struct sworker *w, int fd)
 	list_append(&w->fifo, &c->link);
 	if (w->cfg->close == CLOSE_RST)
 		(void)sock_linger0(fd);
-	if (w->early >= 0 || (++w->early_probe & 63) == 0) {
+	if (hunch_try(&w->early)) {
 		/*
-		 * The request is often in before accept4() returns (on
-		 * loopback, always): serve it now and never register.  A
-		 * miss costs one recv, so stop trying while misses dominate,
-		 * and probe now and then.
+		 * The request is often in by the time accept4() returns (a
+		 * client that sends at once, a near one): serve it now and
+		 * never register.  A miss costs one recv.
 		 */
 		on_request(w, c, 0);
-		if (c->fd < 0) {
-			if (w->early < EARLY_MAX)
-				w->early++;
+		hunch_note(&w->early, c->fd < 0 || c->received || c->sent);
+		if (c->fd < 0)
 			return;
-		}
-		if (c->received || c->sent) {
-			if (w->early < EARLY_MAX)
-				w->early++;
-		} else if (w->early > EARLY_MIN) {
-			w->early -= 2;
-		}
 	}
 	/* edge-triggered: whatever arrived since the recv is reported now */
 	if (loop_add(&w->loop, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, c) < 0)
@@ -525,8 +513,13 @@ int server_run(const struct config *c, int sigfd, FILE *json)
 		goto out;
 	}
 	for (i = 0; i < nw; i++) {
-		if (loop_thread(&ws[i].tid, cfg_thread_cpu(c, i), sworker_main, &ws[i]) < 0)
+		int err = loop_thread(&ws[i].tid, cfg_thread_cpu(c, i), sworker_main, &ws[i]);
+
+		if (err < 0) {
+			fprintf(stderr, "connrate server: cannot start thread %u: %s\n",
+				i + 1, strerror(-err));
 			break;
+		}
 		started++;
 	}
 	addr_set_port(&addr, c->port_lo);
