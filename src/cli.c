@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "spin.h"
 #include "units.h"
 
 #define M_S MODE_SERVER
@@ -337,6 +338,17 @@ static int p_refine(struct config *c, const char *a, char *w, size_t n)
 	return 0;
 }
 
+static int p_spin(struct config *c, const char *a, char *w, size_t n)
+{
+	c->spin_auto = !strcmp(a, "auto");
+	c->spin_ns = 0;
+	if (c->spin_auto || !strcmp(a, "off"))
+		return 0;
+	if (units_parse_duration_ns(a, 1, SPIN_MAX_NS, &c->spin_ns))
+		return why(w, n, "auto, off, or a duration up to 1ms (e.g. 50us)");
+	return 0;
+}
+
 static int p_max_lag(struct config *c, const char *a, char *w, size_t n)
 {
 	if (units_parse_duration_ns(a, NS_PER_US, MAX_DURATION_NS, &c->max_lag_ns))
@@ -395,6 +407,10 @@ static const struct opt_def opts[] = {
 	{ "max-inflight", "N", M_CT, "auto", p_max_inflight,
 	  "most connections open at once (auto: the open-file limit, raised "
 	  "to its hard limit)" },
+	{ "spin", "auto|off|DUR", M_CT, "auto", p_spin,
+	  "open loop: wake DUR before each start and poll up to it, so the "
+	  "kernel's wake-up latency does not become lag (auto: measure it; "
+	  "at most a quarter of a thread's time; off: sleep to the instant)" },
 	{ "interval", "DUR", M_CT, "0", p_interval,
 	  "with --json, also write an 'interval' line every DUR (0: off)" },
 	/* saturate */
@@ -626,6 +642,10 @@ void cli_dump(const struct config *c, struct json *j)
 		json_bool(j, "half_close", !c->no_half_close);
 		json_num(j, "duration_s", (double)c->duration_ns / 1e9, 3);
 		json_u64(j, "max_inflight", c->max_inflight);
+		if (c->spin_auto)
+			json_str(j, "spin", "auto");
+		else
+			json_num(j, "spin_us", (double)c->spin_ns / 1e3, 3);
 		if (c->has_source)
 			json_u64(j, "source_addresses", c->source.count);
 	}

@@ -71,6 +71,8 @@ struct config {
 	struct addr_range source;
 	bool has_source;
 	uint64_t max_inflight;		/* 0: from RLIMIT_NOFILE */
+	uint64_t spin_ns;		/* --spin DUR (0: off) */
+	bool spin_auto;			/* --spin auto */
 
 	/* saturate */
 	uint64_t start_milli;

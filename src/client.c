@@ -20,6 +20,7 @@
 #include "pacer.h"
 #include "report.h"
 #include "sock.h"
+#include "spin.h"
 
 #define EVENTS_MAX 256
 #define START_BUDGET 256	/* starts per loop turn before events are served */
@@ -91,6 +92,7 @@ struct worker {
 	struct chunk *chunks;
 	bool stopping;
 	struct hunch early;	/* does connect() complete at once? */
+	struct spin spin;	/* open loop: how early to wake for a start */
 	mono_ns stop_deadline_ns;
 	int err;		/* fatal error of the worker, -errno */
 	struct stats st;
@@ -489,6 +491,27 @@ static void publish_live(struct worker *w)
 	__atomic_store_n(&w->live.inflight, w->inflight, __ATOMIC_RELAXED);
 }
 
+/*
+ * --spin auto: learn the wake-up latency before the first start is due,
+ * from short sleeps (they end the way a timed epoll wait does), so that
+ * the first starts of a round are as punctual as the rest.
+ */
+static void spin_calibrate(struct worker *w)
+{
+	mono_ns until = w->base_ns - 2 * NS_PER_MS, t = clock_now_ns();
+	unsigned i;
+
+	for (i = 0; i < SPIN_WINDOW && t + 100 * NS_PER_US < until; i++) {
+		mono_ns target = t + 20 * NS_PER_US;
+		struct timespec ts = clock_ts(target);
+
+		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL))
+			break;
+		t = clock_now_ns();
+		spin_note(&w->spin, t > target ? t - target : 0);
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -497,6 +520,8 @@ static void *worker_main(void *arg)
 	int i, n;
 
 	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	if (w->spin.autom)
+		spin_calibrate(w);
 	for (;;) {
 		mono_ns now = clock_now_ns(), next, wake;
 
@@ -521,9 +546,20 @@ static void *worker_main(void *arg)
 			wake = w->stop_deadline_ns;
 		if (w->col && w->ivl_next_ns < wake)
 			wake = w->ivl_next_ns;
+		/* a start: wake early by the margin, then poll up to it */
+		if (wake == next && wake != LOOP_FOREVER)
+			wake = wake > spin_margin(&w->spin) ?
+			       wake - spin_margin(&w->spin) : 0;
+		now = clock_now_ns();
 		n = loop_wait(&w->loop, ev, EVENTS_MAX,
 			      wake == LOOP_FOREVER ? LOOP_FOREVER :
 			      wake > now ? wake - now : 0);
+		if (n == 0 && wake != LOOP_FOREVER && wake > now) {
+			mono_ns t = clock_now_ns();
+
+			if (t >= wake)
+				spin_note(&w->spin, t - wake);
+		}
 		if (n < 0) {
 			w->err = n;
 			w->stopping = true;
@@ -709,6 +745,9 @@ int client_round(const struct config *cfg, const struct client_env *env,
 		stats_init(&w->ivl);
 		pacer_init(&w->pacer, base, spec->closed_loop ? 1 : spec->rate_milli,
 			   spec->duration_ns, i, nw);
+		spin_init(&w->spin, cfg->spin_ns, cfg->spin_auto,
+			  spec->closed_loop ? 0 : (mono_ns)((unsigned __int128)nw *
+				1000 * NS_PER_S / spec->rate_milli));
 		rc = loop_init(&w->loop, env->stopfd);
 		if (rc < 0)
 			break;
@@ -733,6 +772,8 @@ int client_round(const struct config *cfg, const struct client_env *env,
 		stats_merge(&res->s, &ws[i].st);
 		if (ws[i].last_start_ns > last)
 			last = ws[i].last_start_ns;
+		if ((double)spin_margin(&ws[i].spin) / 1e3 > res->spin_us)
+			res->spin_us = (double)spin_margin(&ws[i].spin) / 1e3;
 		if (ws[i].err && !rc)
 			rc = ws[i].err;
 		worker_free(&ws[i]);

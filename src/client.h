@@ -39,6 +39,7 @@ struct round_result {
 	double achieved_rate;	/* ok per second of the round */
 	double cpu_user_s;
 	double cpu_sys_s;
+	double spin_us;		/* open loop: the largest --spin margin in use at the end */
 	bool interrupted;
 };
 

@@ -147,6 +147,8 @@ void report_round_json(FILE *f, const struct config *c,
 	json_num(&j, "user_s", r->cpu_user_s, 3);
 	json_num(&j, "sys_s", r->cpu_sys_s, 3);
 	json_obj_end(&j);
+	if (!r->spec.closed_loop)
+		json_num(&j, "spin_us", r->spin_us, 3);
 	json_bool(&j, "interrupted", r->interrupted);
 	json_obj(&j, "histogram");
 	json_str(&j, "unit", "ns");

@@ -242,6 +242,31 @@ t_cpus() {
 		fail "server thread on CPU 1 worked too: $c1 ticks against $c0 on CPU 0"
 }
 
+# --spin: a fixed margin is spent polling before every start; auto learns
+# one from the kernel's wake-ups; off sleeps to the instant.
+t_spin() {
+	local ns cpu
+	new_ns ns a
+	server_up "$ns"
+	for s in 1ms off auto; do
+		ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 200 \
+			--duration 1 --threads 1 --spin $s --json "$TMP/spin-$s.json" >/dev/null ||
+			fail "client --spin $s: exit status $?"
+		[ "$(jqt "$TMP/spin-$s.json" round .ok)" -eq 200 ] || fail "--spin $s: not all ok"
+	done
+	[ "$(jqt "$TMP/spin-1ms.json" round .spin_us)" = 1000 ] || fail "1ms: spin_us $(jqt "$TMP/spin-1ms.json" round .spin_us)"
+	[ "$(jqt "$TMP/spin-off.json" round .spin_us)" = 0 ] || fail "off: spin_us $(jqt "$TMP/spin-off.json" round .spin_us)"
+	jq -e 'select(.type == "round") | .spin_us > 0 and .spin_us <= 1000' "$TMP/spin-auto.json" >/dev/null ||
+		fail "auto learnt no margin: $(jqt "$TMP/spin-auto.json" round .spin_us)"
+	[ "$(jqt "$TMP/spin-auto.json" round .config.spin)" = auto ] || fail "config does not say spin auto"
+	# 200 starts with 1ms of polling before each: about 0.2 s of CPU; off: a few ms
+	cpu=$(jqt "$TMP/spin-1ms.json" round '.cpu.user_s + .cpu.sys_s')
+	awk -v c="$cpu" 'BEGIN {exit !(c >= 0.1)}' || fail "--spin 1ms used only ${cpu}s of CPU"
+	cpu=$(jqt "$TMP/spin-off.json" round '.cpu.user_s + .cpu.sys_s')
+	awk -v c="$cpu" 'BEGIN {exit !(c < 0.08)}' || fail "--spin off used ${cpu}s of CPU"
+	server_stop
+}
+
 t_server_json_stdout() {
 	local ns sp
 	new_ns ns a
@@ -340,6 +365,7 @@ run_test "core: --no-half-close drives nginx" t_nginx_no_half_close
 run_test "core: SIGINT mid-round: partial round, exit 130" t_sigint
 run_test "core: server accepted == client started" t_server_counts
 run_test "core: --cpus pins; a connection stays on its client's CPU" t_cpus
+run_test "core: --spin polls before starts: fixed, off, learnt" t_spin
 run_test "core: bad input: exit 2, one line, nothing on stdout" t_bad_input
 run_test "core: server --json -: JSON alone on stdout, SIGUSR1 snapshot" t_server_json_stdout
 run_test "core: --interval lines add up to the round" t_interval

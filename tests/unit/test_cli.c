@@ -85,6 +85,17 @@ static void test_values(void **state)
 	assert_int_equal(cfg.port_hi, 2348);
 	assert_int_equal(cfg.respond_after, RESPOND_BYTES);
 	assert_int_equal(cfg.respond_bytes, 64);
+	/* --spin: auto by default, off, or a margin up to 1ms */
+	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1"), 0);
+	assert_true(cfg.spin_auto);
+	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --spin off"), 0);
+	assert_false(cfg.spin_auto);
+	assert_int_equal(cfg.spin_ns, 0);
+	assert_int_equal(parse(MODE_SATURATE, "--target 127.0.0.1:1 --spin 1ms"), 0);
+	assert_false(cfg.spin_auto);
+	assert_int_equal(cfg.spin_ns, 1000000);
+	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --spin 50us"), 0);
+	assert_int_equal(cfg.spin_ns, 50000);
 }
 
 static void expect_error(enum cr_mode mode, const char *line, const char *msg)
@@ -122,6 +133,11 @@ static void test_bad_input(void **state)
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 stray", "unexpected argument 'stray'");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate", "needs a value");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --interval 1ms", "--interval");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --spin 2ms",
+		     "--spin '2ms': expected auto, off, or a duration up to 1ms");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --spin 50", "--spin '50'");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --spin fast", "--spin 'fast'");
+	expect_error(MODE_SERVER, "--spin auto", "unknown option '--spin'");
 	expect_error(MODE_SATURATE, "--target 127.0.0.1:1 --rate 1", "unknown option '--rate'");
 	expect_error(MODE_SATURATE, "--target 127.0.0.1:1 --factor 1", "--factor '1'");
 	expect_error(MODE_SERVER, "--port 0", "--port '0'");

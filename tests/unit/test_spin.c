@@ -1,0 +1,105 @@
+/*
+ * test_spin.c - how early an open-loop worker wakes for a start (--spin):
+ * fixed, off, or learned from the kernel's wake-up latency and bounded.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "spin.h"
+
+#define US NS_PER_US
+
+/* n samples of late_ns each */
+static void note_n(struct spin *s, unsigned n, mono_ns late_ns)
+{
+	while (n--)
+		spin_note(s, late_ns);
+}
+
+static void test_fixed_and_off(void **state)
+{
+	struct spin s;
+
+	(void)state;
+	spin_init(&s, 50 * US, false, 1000 * US);
+	assert_int_equal(spin_margin(&s), 50 * US);
+	note_n(&s, 3 * SPIN_WINDOW, 400 * US);	/* a fixed margin does not learn */
+	assert_int_equal(spin_margin(&s), 50 * US);
+	/* a fixed margin is the user's: not capped by the gap */
+	spin_init(&s, 50 * US, false, 10 * US);
+	assert_int_equal(spin_margin(&s), 50 * US);
+	spin_init(&s, 0, false, 1000 * US);
+	note_n(&s, SPIN_WINDOW, 30 * US);
+	assert_int_equal(spin_margin(&s), 0);
+	/* closed loop: no schedule, no margin */
+	spin_init(&s, 50 * US, false, 0);
+	assert_int_equal(spin_margin(&s), 0);
+	spin_init(&s, 0, true, 0);
+	note_n(&s, SPIN_WINDOW, 30 * US);
+	assert_int_equal(spin_margin(&s), 0);
+}
+
+static void test_auto_learns_per_window(void **state)
+{
+	struct spin s;
+
+	(void)state;
+	spin_init(&s, 0, true, 2000 * US);
+	note_n(&s, SPIN_WINDOW - 1, 30 * US);
+	assert_int_equal(spin_margin(&s), 0);	/* not a full window yet */
+	spin_note(&s, 30 * US);
+	assert_int_equal(spin_margin(&s), 60 * US);	/* twice the tail */
+	/* the machine got quieter: the next window says so */
+	note_n(&s, SPIN_WINDOW, 5 * US);
+	assert_int_equal(spin_margin(&s), 10 * US);
+}
+
+static void test_auto_ignores_one_outlier(void **state)
+{
+	struct spin s;
+	unsigned i;
+
+	(void)state;
+	spin_init(&s, 0, true, 2000 * US);
+	for (i = 0; i < SPIN_WINDOW; i++)
+		spin_note(&s, i == 17 ? 5000 * US : 10 * US + i * 100);
+	/* the second largest is 10us + 63 * 100ns */
+	assert_int_equal(spin_margin(&s), 2 * (10 * US + 63 * 100));
+	/* two outliers are a tail: the margin follows, up to the cap */
+	for (i = 0; i < SPIN_WINDOW; i++)
+		spin_note(&s, i < 2 ? 5000 * US : 10 * US);
+	assert_int_equal(spin_margin(&s), 500 * US);	/* 2000us / 4 */
+}
+
+static void test_auto_capped_by_gap_and_max(void **state)
+{
+	struct spin s;
+
+	(void)state;
+	/* 25,000/s on 2 threads: 80us between a thread's starts */
+	spin_init(&s, 0, true, 80 * US);
+	note_n(&s, SPIN_WINDOW, 40 * US);
+	assert_int_equal(spin_margin(&s), 20 * US);
+	/* 1/s: the gap allows a lot, SPIN_MAX_NS does not */
+	spin_init(&s, 0, true, 1000000 * US);
+	note_n(&s, SPIN_WINDOW, 3000 * US);
+	assert_int_equal(spin_margin(&s), SPIN_MAX_NS);
+	/* lateness beyond 32 bits of ns is clamped, not wrapped */
+	note_n(&s, SPIN_WINDOW, 10ULL * NS_PER_S);
+	assert_int_equal(spin_margin(&s), SPIN_MAX_NS);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fixed_and_off),
+		cmocka_unit_test(test_auto_learns_per_window),
+		cmocka_unit_test(test_auto_ignores_one_outlier),
+		cmocka_unit_test(test_auto_capped_by_gap_and_max),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
