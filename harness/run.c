@@ -54,7 +54,7 @@ static const struct { const char *name; bool arg; bool sat_only; } passthrough[]
 	{ "duration", true, false }, { "cooldown", true, false }, { "threads", true, false },
 	{ "timeout", true, false }, { "close", true, false }, { "expect-bytes", true, false },
 	{ "no-half-close", false, false }, { "max-inflight", true, false },
-	{ "interval", true, false },
+	{ "interval", true, false }, { "spin", true, false },
 	{ "start", true, true }, { "factor", true, true }, { "slowdown", true, true },
 	{ "max-error-rate", true, true }, { "max-lag", true, true }, { "refine", true, true },
 	{ "max-rounds", true, true },
@@ -125,7 +125,7 @@ static void run_usage(void)
 	       "         [--name PREFIX] [--out DIR] [--force] [--allow-host-sysctl] [--ipv6]\n"
 	       "         [--port P] [--server-threads N] [--backlog N] [--respond-after WHEN]\n"
 	       "         [client options: --duration --cooldown --threads --timeout --close --expect-bytes\n"
-	       "          --no-half-close --max-inflight --interval; saturate: --start --factor --slowdown\n"
+	       "          --no-half-close --max-inflight --interval --spin; saturate: --start --factor --slowdown\n"
 	       "          --max-error-rate --max-lag --refine --max-rounds]\n"
 	       "\nFor each profile: build the topology fresh, apply the profile, start the device and\n"
 	       "the server, run the client's rounds, read the kernel's counters around each round,\n"

@@ -19,7 +19,7 @@ run() {
 
 t_counters_match() {
 	local p=cr${UNIQ}a out=$TMP/r1 started
-	run $p "$out" --topology dut --profile tuned --rate 500,1000 --duration 1 >"$TMP/log" ||
+	run $p "$out" --topology dut --profile tuned --rate 500,1000 --duration 1 --spin 100us >"$TMP/log" ||
 		fail "run failed: $(tail -5 "$TMP/log")"
 	left_nothing $p
 	for f in run.json rounds.jsonl summary.txt; do [ -s "$out/$f" ] || fail "no $f"; done
@@ -30,6 +30,7 @@ t_counters_match() {
 		.counters.client.TcpActiveOpens == .client.started and
 		.counters.server.TcpPassiveOpens == .client.started and
 		.server.accepted == .client.started and
+		.client.spin_us == 100 and
 		.counters.dut.conntrack.count > 0 and
 		.sysctl.client["net.ipv4.tcp_tw_reuse"] == "1" and
 		.sysctl.server["net.core.somaxconn"] == "65535")' "$out/rounds.jsonl" >/dev/null ||
@@ -145,6 +146,7 @@ t_bad_input() {
 --topology pair --rate 100 --dut-nft /etc/hostname
 --topology dut --rate 100 --dut-nft /nonexistent
 --topology dut --rate 100 --bogus
+--topology dut --rate 100 --spin 5ms
 EOA
 	mkdir -p "$TMP/full" && touch "$TMP/full/x"
 	rc=0
