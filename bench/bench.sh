@@ -148,10 +148,11 @@ row() {
 		"$(printf '%.1f / %.1f' "$(med_col 4 "$2")" "$(med_col 5 "$2")")"
 }
 
-# one open-loop run at $1 percent of connrate's closed-loop median:
-# "target achieved lag_p99_us latency_p50_us latency_p99_us errors"
+# one open-loop run at $1 percent of connrate's closed-loop median, with
+# --spin $2 (default auto):
+# "target achieved lag_p99_us latency_p50_us latency_p99_us errors lag_p50_us"
 openloop_run() {
-	local pct=$1 rate sp j=$tmp/o.json
+	local pct=$1 spin=${2:-auto} rate sp j=$tmp/o.json
 	rate=$(awk -v m="$cmax" -v p="$pct" 'BEGIN {printf "%d", m * p / 100}')
 	rm -f "$j"
 	ip netns exec $ns "$top/connrate" server --threads 2 --port 7171-7174 --response "$tmp/rsp64" >/dev/null 2>&1 &
@@ -159,22 +160,25 @@ openloop_run() {
 	wait_listen 7171
 	# shellcheck disable=SC2046
 	inns "$top/connrate" client $(targets 4) --rate "$rate" --threads 2 \
-		--duration "$secs" --request "$tmp/req64" --expect-bytes 64 --json "$j" >/dev/null
+		--duration "$secs" --request "$tmp/req64" --expect-bytes 64 --spin "$spin" \
+		--json "$j" >/dev/null
 	kill -TERM "$sp"; wait "$sp" 2>/dev/null || true
-	jq -r '"\(.target_rate|floor) \(.achieved_rate|floor) \(.lag_us.p99) \(.latency_us.p50) \(.latency_us.p99) \(.errors|add)"' "$j"
+	jq -r '"\(.target_rate|floor) \(.achieved_rate|floor) \(.lag_us.p99) \(.latency_us.p50) \(.latency_us.p99) \(.errors|add) \(.lag_us.p50)"' "$j"
 }
 
-# the medians of the open-loop runs at $1 percent
+# the medians of the open-loop runs in $tmp/ol-$1.runs, labelled $2
 openloop() {
 	local f=$tmp/ol-$1.runs
-	printf '  %s%%  %s/s  achieved %s/s  lag p99 %s us  latency p50 %s us  p99 %s us  errors %s\n' \
-		"$1" "$(med_col 1 "$f")" "$(med_col 2 "$f")" "$(stat_col 3 "$f")" \
+	printf '  %-14s %s/s  achieved %s/s  lag p50 %s us  p99 %s us  latency p50 %s us  p99 %s us  errors %s\n' \
+		"$2" "$(med_col 1 "$f")" "$(med_col 2 "$f")" "$(printf '%.1f' "$(med_col 7 "$f")")" "$(stat_col 3 "$f")" \
 		"$(printf '%.0f' "$(med_col 4 "$f")")" "$(printf '%.0f' "$(med_col 5 "$f")")" \
 		"$(awk '{e += $6} END {print e + 0}' "$f")"
 }
 
 for i in $(seq "$runs"); do
-	echo "bench: open loop, run $i of $runs: 50%, 70%, 90% of $cmax/s (${secs} s each)" >&2
+	echo "bench: open loop, run $i of $runs: 10% (--spin off, auto), 50%, 70%, 90% of $cmax/s (${secs} s each)" >&2
+	openloop_run 10 off >>"$tmp/ol-10-off.runs"
+	openloop_run 10 auto >>"$tmp/ol-10-auto.runs"
 	for pct in 50 70 90; do openloop_run $pct >>"$tmp/ol-$pct.runs"; done
 done
 
@@ -197,9 +201,12 @@ done
 	cat "$tmp/connrate.runs" "$tmp/connrate-http.runs" |
 		awk '{u += $2 + $4; t += $2 + $3 + $4 + $5} END {printf "connrate user-space share of its CPU: %.1f%%\n", 100 * u / t}' 
 	echo
-	echo "open loop (connrate, 2 threads, 4 ports), at a share of its closed-loop median;"
+	echo "open loop (connrate, 2 threads, 4 ports, --spin auto unless said), at a share of"
+	echo "its closed-loop median;"
 	echo "medians of $runs runs (lag p99: median (min-max)), errors summed:"
-	openloop 50
-	openloop 70
-	openloop 90
+	openloop 10-off "10%, spin off"
+	openloop 10-auto "10%"
+	openloop 50 "50%"
+	openloop 70 "70%"
+	openloop 90 "90%"
 } | tee "$out"

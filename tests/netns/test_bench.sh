@@ -11,7 +11,9 @@ t_bench_smoke() {
 	grep -Eq '^connrate \(client first, 1 port\) +[1-9][0-9]* ' "$TMP/last.txt" || fail "no 1-port figure"
 	grep -Eq '^wrk -> nginx \(server first\) +[1-9][0-9]* ' "$TMP/last.txt" || fail "no wrk figure: $(cat "$TMP/last.txt")"
 	grep -q 'ratio connrate' "$TMP/last.txt" || fail "no ratio"
-	grep -Eq '90%.*achieved [1-9]' "$TMP/last.txt" || fail "no open-loop figures"
+	grep -Eq '90% .*achieved [1-9].*lag p50 [0-9.]+ us  p99 ' "$TMP/last.txt" || fail "no open-loop figures"
+	grep -Eq '10%, spin off .*achieved [1-9]' "$TMP/last.txt" || fail "no --spin off row"
+	grep -Eq '^  10%  .*achieved [1-9]' "$TMP/last.txt" || fail "no --spin auto row"
 	! ip netns list | grep -q '^crbench' || fail "the bench's namespace was left"
 }
 
