@@ -10,7 +10,7 @@ void spin_init(struct spin *s, uint64_t fixed_ns, bool autom, mono_ns gap_ns)
 {
 	memset(s, 0, sizeof(*s));
 	s->autom = autom && gap_ns;
-	s->cap_ns = gap_ns / 4 < SPIN_MAX_NS ? gap_ns / 4 : SPIN_MAX_NS;
+	s->cap_ns = gap_ns / 5 < SPIN_MAX_NS ? gap_ns / 5 : SPIN_MAX_NS;
 	s->margin_ns = autom ? 0 : gap_ns ? fixed_ns : 0;
 }
 
@@ -35,5 +35,10 @@ void spin_note(struct spin *s, mono_ns late_ns)
 	memcpy(v, s->late, sizeof(v));
 	qsort(v, SPIN_WINDOW, sizeof(v[0]), cmp_u32);
 	q = 2 * (mono_ns)v[SPIN_WINDOW - 2];
-	s->margin_ns = q < s->cap_ns ? q : s->cap_ns;
+	/*
+	 * All or nothing: a margin cut to fit a dense schedule did not cut
+	 * the lag there (the thread is rarely asleep when a start is due),
+	 * only took CPU from whatever shares it.
+	 */
+	s->margin_ns = q <= s->cap_ns ? q : 0;
 }

@@ -9,10 +9,10 @@
  *
  * --spin DUR uses a fixed margin.  --spin auto measures: every timed wait
  * that ran out says how late the kernel woke the thread; the margin is
- * the third-largest lateness of the last SPIN_WINDOW (about the 97th
- * percentile), at most a quarter of the thread's gap between two starts,
- * so polling never takes more than a quarter of a thread's time and
- * stops by itself when the schedule is dense enough to keep it busy.
+ * twice the second-largest lateness of the last SPIN_WINDOW, or nothing
+ * when that is more than a fifth of the thread's gap between two starts:
+ * polling never takes more than a fifth of a thread's time, and stops by
+ * itself when the schedule is dense enough to keep the thread busy.
  */
 #ifndef CR_SPIN_H
 #define CR_SPIN_H
@@ -27,7 +27,7 @@
 
 struct spin {
 	mono_ns margin_ns;	/* sleep until this long before a start */
-	mono_ns cap_ns;		/* auto: the most margin worth spending */
+	mono_ns cap_ns;		/* auto: a larger margin is not worth spending */
 	bool autom;
 	unsigned n;		/* samples in late[] */
 	uint32_t late[SPIN_WINDOW];	/* ns, clamped */

@@ -70,8 +70,11 @@ static void test_auto_ignores_one_outlier(void **state)
 	assert_int_equal(spin_margin(&s), 2 * (10 * US + 63 * 100));
 	/* two outliers are a tail: the margin follows, up to the cap */
 	for (i = 0; i < SPIN_WINDOW; i++)
-		spin_note(&s, i < 2 ? 5000 * US : 10 * US);
-	assert_int_equal(spin_margin(&s), 500 * US);	/* 2000us / 4 */
+		spin_note(&s, i < 2 ? 200 * US : 10 * US);
+	assert_int_equal(spin_margin(&s), 400 * US);	/* 2000us / 5 */
+	for (i = 0; i < SPIN_WINDOW; i++)
+		spin_note(&s, i < 2 ? 201 * US : 10 * US);
+	assert_int_equal(spin_margin(&s), 0);		/* past it: no polling */
 }
 
 static void test_auto_capped_by_gap_and_max(void **state)
@@ -79,17 +82,22 @@ static void test_auto_capped_by_gap_and_max(void **state)
 	struct spin s;
 
 	(void)state;
-	/* 25,000/s on 2 threads: 80us between a thread's starts */
+	/* 25,000/s on 2 threads: 80us between a thread's starts, 16 to spend */
 	spin_init(&s, 0, true, 80 * US);
+	note_n(&s, SPIN_WINDOW, 8 * US);
+	assert_int_equal(spin_margin(&s), 16 * US);
 	note_n(&s, SPIN_WINDOW, 40 * US);
-	assert_int_equal(spin_margin(&s), 20 * US);
+	assert_int_equal(spin_margin(&s), 0);
 	/* 1/s: the gap allows a lot, SPIN_MAX_NS does not */
 	spin_init(&s, 0, true, 1000000 * US);
-	note_n(&s, SPIN_WINDOW, 3000 * US);
+	note_n(&s, SPIN_WINDOW, 500 * US);
 	assert_int_equal(spin_margin(&s), SPIN_MAX_NS);
-	/* lateness beyond 32 bits of ns is clamped, not wrapped */
-	note_n(&s, SPIN_WINDOW, 10ULL * NS_PER_S);
-	assert_int_equal(spin_margin(&s), SPIN_MAX_NS);
+	note_n(&s, SPIN_WINDOW, 501 * US);
+	assert_int_equal(spin_margin(&s), 0);
+	/* lateness beyond 32 bits of ns is clamped (huge: no margin), not
+	 * wrapped (to 100us, which would give a margin of 200us) */
+	note_n(&s, SPIN_WINDOW, (1ULL << 32) + 100 * US);
+	assert_int_equal(spin_margin(&s), 0);
 }
 
 int main(void)
