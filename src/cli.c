@@ -409,9 +409,8 @@ static const struct opt_def opts[] = {
 	  "to its hard limit)" },
 	{ "spin", "auto|off|DUR", M_CT, "auto", p_spin,
 	  "open loop: wake DUR before each start and poll up to it, so the "
-	  "kernel's wake-up latency does not become lag (auto: measure it, "
-	  "and poll only where that takes under a fifth of a thread's time; "
-	  "off: sleep to the instant)" },
+	  "kernel's wake-up latency does not become lag (auto: measure it; "
+	  "at most a fifth of a thread's time; off: sleep to the instant)" },
 	{ "interval", "DUR", M_CT, "0", p_interval,
 	  "with --json, also write an 'interval' line every DUR (0: off)" },
 	/* saturate */

@@ -34,11 +34,6 @@ void spin_note(struct spin *s, mono_ns late_ns)
 	s->n = 0;
 	memcpy(v, s->late, sizeof(v));
 	qsort(v, SPIN_WINDOW, sizeof(v[0]), cmp_u32);
-	q = 2 * (mono_ns)v[SPIN_WINDOW - 2];
-	/*
-	 * All or nothing: a margin cut to fit a dense schedule did not cut
-	 * the lag there (the thread is rarely asleep when a start is due),
-	 * only took CPU from whatever shares it.
-	 */
-	s->margin_ns = q <= s->cap_ns ? q : 0;
+	q = v[SPIN_WINDOW - 2];
+	s->margin_ns = q < s->cap_ns ? q : s->cap_ns;
 }

@@ -9,10 +9,9 @@
  *
  * --spin DUR uses a fixed margin.  --spin auto measures: every timed wait
  * that ran out says how late the kernel woke the thread; the margin is
- * twice the second-largest lateness of the last SPIN_WINDOW, or nothing
- * when that is more than a fifth of the thread's gap between two starts:
- * polling never takes more than a fifth of a thread's time, and stops by
- * itself when the schedule is dense enough to keep the thread busy.
+ * the second-largest lateness of the last SPIN_WINDOW (about the 98th
+ * percentile), at most a fifth of the thread's gap between two starts, so
+ * polling never takes more than a fifth of a thread's time.
  */
 #ifndef CR_SPIN_H
 #define CR_SPIN_H
@@ -27,7 +26,7 @@
 
 struct spin {
 	mono_ns margin_ns;	/* sleep until this long before a start */
-	mono_ns cap_ns;		/* auto: a larger margin is not worth spending */
+	mono_ns cap_ns;		/* auto: the most margin worth spending */
 	bool autom;
 	unsigned n;		/* samples in late[] */
 	uint32_t late[SPIN_WINDOW];	/* ns, clamped */
