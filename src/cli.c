@@ -97,6 +97,17 @@ static int p_cpus(struct config *c, const char *a, char *w, size_t n)
 	return 0;
 }
 
+static int p_sched(struct config *c, const char *a, char *w, size_t n)
+{
+	if (strcmp(a, "batch") == 0)
+		c->sched_batch = true;
+	else if (strcmp(a, "inherit") == 0)
+		c->sched_batch = false;
+	else
+		return why(w, n, "batch or inherit");
+	return 0;
+}
+
 static int p_close(struct config *c, const char *a, char *w, size_t n)
 {
 	if (strcmp(a, "fin") == 0)
@@ -376,6 +387,11 @@ static const struct opt_def opts[] = {
 	{ "respond-after", "WHEN", M_S, "eof", p_respond_after,
 	  "eof: after the client's half-close; http: after a header block "
 	  "(\\r\\n\\r\\n); bytes:N: after N bytes" },
+	{ "sched", "batch|inherit", M_S, "batch", p_sched,
+	  "batch: worker threads run SCHED_BATCH and never preempt a thread "
+	  "they wake, so a client (or device) on the same CPU finishes its "
+	  "request and half-close before the server takes the connection; "
+	  "inherit: keep the policy connrate was started with (nice, chrt)" },
 	{ "timeout", "DUR", M_S, "60s", p_timeout,
 	  "close a connection that has not finished after DUR" },
 	/* client and saturate */
@@ -632,6 +648,7 @@ void cli_dump(const struct config *c, struct json *j)
 			 c->respond_after == RESPOND_HTTP ? "http" : "bytes");
 		if (c->respond_after == RESPOND_BYTES)
 			json_u64(j, "respond_bytes", c->respond_bytes);
+		json_str(j, "sched", c->sched_batch ? "batch" : "inherit");
 	} else {
 		json_arr(j, "targets");
 		for (i = 0; i < c->ntargets; i++)

@@ -54,6 +54,7 @@ struct config {
 	const char *response_path;
 	enum respond_after respond_after;
 	uint64_t respond_bytes;
+	bool sched_batch;		/* --sched batch: worker threads SCHED_BATCH */
 
 	/* client and saturate */
 	struct endpoint target[CFG_MAX_TARGETS];

@@ -242,6 +242,30 @@ t_cpus() {
 		fail "server thread on CPU 1 worked too: $c1 ticks against $c0 on CPU 0"
 }
 
+# policies of a process's threads (field 41 of their stat), sorted, unique
+task_policies() {
+	local t
+	for t in /proc/$1/task/*; do cut -d' ' -f41 "$t/stat"; done | sort -u | tr '\n' ' '
+}
+
+# --sched: the server's threads run SCHED_BATCH (3) by default, and keep
+# the policy they were started with (0, SCHED_OTHER) with inherit
+t_sched() {
+	local ns pol
+	new_ns ns a
+	server_up "$ns"
+	pol=$(task_policies "$SERVER_PID")
+	[ "$pol" = "3 " ] || fail "default: thread policies '$pol', want SCHED_BATCH (3)"
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --concurrency 4 \
+		--duration 0.3 --json "$TMP/sched.json" >/dev/null || fail "client failed"
+	[ "$(jqt "$TMP/sched.json" round '.errors | add')" -eq 0 ] || fail "errors with SCHED_BATCH"
+	server_stop
+	server_up "$ns" --sched inherit
+	pol=$(task_policies "$SERVER_PID")
+	[ "$pol" = "0 " ] || fail "inherit: thread policies '$pol', want SCHED_OTHER (0)"
+	server_stop
+}
+
 # --spin: a fixed margin is spent polling before every start; auto learns
 # one from the kernel's wake-ups; off sleeps to the instant.
 t_spin() {
@@ -366,6 +390,7 @@ run_test "core: SIGINT mid-round: partial round, exit 130" t_sigint
 run_test "core: server accepted == client started" t_server_counts
 run_test "core: --cpus pins; a connection stays on its client's CPU" t_cpus
 run_test "core: --spin polls before starts: fixed, off, learnt" t_spin
+run_test "core: server --sched: SCHED_BATCH by default, or inherit" t_sched
 run_test "core: bad input: exit 2, one line, nothing on stdout" t_bad_input
 run_test "core: server --json -: JSON alone on stdout, SIGUSR1 snapshot" t_server_json_stdout
 run_test "core: --interval lines add up to the round" t_interval

@@ -85,6 +85,9 @@ static void test_values(void **state)
 	assert_int_equal(cfg.port_hi, 2348);
 	assert_int_equal(cfg.respond_after, RESPOND_BYTES);
 	assert_int_equal(cfg.respond_bytes, 64);
+	assert_true(cfg.sched_batch);		/* --sched batch by default */
+	assert_int_equal(parse(MODE_SERVER, "--sched inherit"), 0);
+	assert_false(cfg.sched_batch);
 	/* --spin: auto by default, off, or a margin up to 1ms */
 	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1"), 0);
 	assert_true(cfg.spin_auto);
@@ -138,6 +141,8 @@ static void test_bad_input(void **state)
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --spin 50", "--spin '50'");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --spin fast", "--spin 'fast'");
 	expect_error(MODE_SERVER, "--spin auto", "unknown option '--spin'");
+	expect_error(MODE_SERVER, "--sched fifo", "--sched 'fifo': expected batch or inherit");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --sched batch", "unknown option '--sched'");
 	expect_error(MODE_SATURATE, "--target 127.0.0.1:1 --rate 1", "unknown option '--rate'");
 	expect_error(MODE_SATURATE, "--target 127.0.0.1:1 --factor 1", "--factor '1'");
 	expect_error(MODE_SERVER, "--port 0", "--port '0'");
