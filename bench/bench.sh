@@ -8,7 +8,11 @@
 #   connrate targets 4 server ports; one row shows it on 1 port, where
 #   the client's TIME_WAIT reuse delay (1 s) caps a client-closes-first
 #   exchange near half the port range per second.
-#   open loop: connrate at 50%, 70% and 90% of its closed-loop median
+#   Both servers' workers are pinned (connrate --cpus auto, nginx
+#   worker_cpu_affinity auto) and run SCHED_BATCH (connrate --sched batch,
+#   nginx under chrt -b 0; NGINX_SCHED= runs it as started).
+#   open loop: connrate at 10% (--spin off, then auto), 50%, 70% and 90%
+#   of its closed-loop median
 #
 # BENCH_RUNS (default 5) runs of BENCH_SECS (default 5) seconds each.
 # BENCH_SMOKE=1: one run of 1 s, to keep the script working (make check).
@@ -108,7 +112,8 @@ run_connrate() {
 # one wrk -> nginx run, the same line
 run_wrk() {
 	local np before after wu ws rate n
-	ip netns exec $ns nginx -c "$tmp/nginx.conf" -g 'daemon off;' 2>/dev/null &
+	# SCHED_BATCH, as connrate's server runs by default (--sched batch)
+	ip netns exec $ns ${NGINX_SCHED-chrt -b 0} nginx -c "$tmp/nginx.conf" -g 'daemon off;' 2>/dev/null &
 	np=$!; pids+=("$np")
 	wait_listen 8080
 	local procs; procs=$(pgrep -P "$np" | tr '\n' ' ')
@@ -186,7 +191,8 @@ done
 	echo "connrate bench, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	echo "kernel $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs"
 	echo "closed loop, 50 in flight, 2 threads per side, 64-byte request and response, FIN close,"
-	echo "loopback in a namespace with tuned sysctls; connrate on 4 server ports unless said;"
+	echo "loopback in a namespace with tuned sysctls; both servers pinned and SCHED_BATCH;"
+	echo "connrate on 4 server ports unless said;"
 	echo "$runs runs of $secs s, alternating"
 	echo
 	printf '%-32s %-24s %-18s %-18s\n' "" "connections/s" "client us/conn" "server us/conn"
