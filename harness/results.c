@@ -101,6 +101,7 @@ static int parse_round(json_object *o, const char *name, struct results *res)
 	struct rrow *r;
 	json_object *c, *errs;
 	const char *mode, *prof = str(o, "profile");
+	double started;
 	bool ok = true;
 
 	if (!json_object_object_get_ex(o, "client", &c) || !json_object_is_type(c, json_type_object))
@@ -117,7 +118,7 @@ static int parse_round(json_object *o, const char *name, struct results *res)
 	r->achieved = num(c, "achieved_rate", NULL, &ok);
 	r->p50_us = num(c, "latency_us", "p50", &ok);
 	r->p99_us = num(c, "latency_us", "p99", &ok);
-	r->started = (uint64_t)num(c, "started", NULL, &ok);
+	started = num(c, "started", NULL, &ok);
 	if (!get(c, "errors", NULL, &errs) || !json_object_is_type(errs, json_type_object))
 		return -1;
 	json_object_object_foreach(errs, k, v) {
@@ -130,8 +131,11 @@ static int parse_round(json_object *o, const char *name, struct results *res)
 		r->interrupted = json_object_object_get_ex(c, "interrupted", &x) &&
 				 json_object_get_boolean(x);
 	}
-	if (!ok || r->target < 0 || r->achieved < 0 || !isfinite(r->p99_us))
+	/* a count a double holds exactly; anything else is not a connrate file */
+	if (!ok || r->target < 0 || r->achieved < 0 || !isfinite(r->p99_us) ||
+	    !(started >= 0 && started <= 9007199254740992.0))
 		return -1;
+	r->started = (uint64_t)started;
 	res->nrows++;
 	return 0;
 }

@@ -108,6 +108,13 @@ static void test_bad_files(void **state)
 		"{\"type\":\"round\",\"profile\":\"x\",\"client\":{\"mode\":\"rate\"}}\n",
 		"",					/* no rounds */
 		"{\"type\":\"run\"}\n",			/* no rounds either */
+		/* started out of any integer's range (found by fuzz_results) */
+		"{\"type\":\"round\",\"profile\":\"x\",\"client\":{\"mode\":\"rate\","
+		"\"target_rate\":1,\"achieved_rate\":1,\"started\":1e300,"
+		"\"latency_us\":{\"p50\":1,\"p99\":1},\"errors\":{}}}\n",
+		"{\"type\":\"round\",\"profile\":\"x\",\"client\":{\"mode\":\"rate\","
+		"\"target_rate\":1,\"achieved_rate\":1,\"started\":-5,"
+		"\"latency_us\":{\"p50\":1,\"p99\":1},\"errors\":{}}}\n",
 	};
 	struct results *r = calloc(1, sizeof(*r));
 	char err[256];
