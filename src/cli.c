@@ -97,25 +97,29 @@ static int p_cpus(struct config *c, const char *a, char *w, size_t n)
 	return 0;
 }
 
+/* Which of two words a is: 0, 1, or -1 for neither. */
+static int one_of(const char *a, const char *w0, const char *w1)
+{
+	return !strcmp(a, w0) ? 0 : !strcmp(a, w1) ? 1 : -1;
+}
+
 static int p_sched(struct config *c, const char *a, char *w, size_t n)
 {
-	if (strcmp(a, "batch") == 0)
-		c->sched_batch = true;
-	else if (strcmp(a, "inherit") == 0)
-		c->sched_batch = false;
-	else
+	int k = one_of(a, "batch", "inherit");
+
+	if (k < 0)
 		return why(w, n, "batch or inherit");
+	c->sched_batch = k == 0;
 	return 0;
 }
 
 static int p_close(struct config *c, const char *a, char *w, size_t n)
 {
-	if (strcmp(a, "fin") == 0)
-		c->close = CLOSE_FIN;
-	else if (strcmp(a, "rst") == 0)
-		c->close = CLOSE_RST;
-	else
+	int k = one_of(a, "fin", "rst");
+
+	if (k < 0)
 		return why(w, n, "fin or rst");
+	c->close = k ? CLOSE_RST : CLOSE_FIN;
 	return 0;
 }
 
