@@ -61,6 +61,7 @@ struct sworker {
 	unsigned nlis;
 	int spare_fd;		/* closed to accept-and-drop at EMFILE */
 	struct hunch early;	/* are requests in at accept time? */
+	struct hunch more;	/* is a second connection queued behind the first? */
 	struct list fifo, freel, deferred;
 	struct schunk *chunks;
 	struct server_stats st;
@@ -169,7 +170,17 @@ static void on_accept(struct sworker *w, struct sconn *l, uint32_t ev)
 
 	(void)ev;
 	for (i = 0; i < ACCEPT_BATCH; i++) {
+		/*
+		 * Where connections come one at a time (an open loop at a
+		 * moderate rate), the second accept4() only says EAGAIN.  The
+		 * listener is level-triggered: skip it, and epoll reports any
+		 * connection still queued on the next turn.
+		 */
+		if (i == 1 && !hunch_try(&w->more))
+			return;
 		fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (i == 1)
+			hunch_note(&w->more, fd >= 0);
 		if (fd >= 0) {
 			accept_one(w, fd);
 			continue;

@@ -266,6 +266,33 @@ t_sched() {
 	server_stop
 }
 
+# One connection at a time (500/s): the server accepts each without a
+# second accept4() that would only say EAGAIN (the listener is
+# level-triggered); a burst (closed loop) is still drained.
+t_accept_once() {
+	local ns sp calls errs
+	need strace
+	new_ns ns a
+	ip netns exec "$ns" strace -f -qq -c -e trace=accept4 -o "$TMP/strace" \
+		"$CONNRATE" server --port $PORT --threads 2 >/dev/null 2>&1 &
+	sp=$!
+	defer "kill -KILL $sp 2>/dev/null"
+	wait_for 5 listening "$ns" $PORT || fail "no server"
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 500 \
+		--duration 1 --json "$TMP/once.json" >/dev/null || fail "client failed"
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --concurrency 20 \
+		--duration 0.5 --json "$TMP/burst.json" >/dev/null || fail "closed loop failed"
+	# the server itself, strace's child: strace then writes its table and ends
+	kill -TERM "$(pgrep -P $sp)"
+	wait $sp || fail "server (under strace) exit status $?"
+	[ "$(jqt "$TMP/once.json" round .ok)" -eq 500 ] || fail "open loop: not all ok"
+	[ "$(jqt "$TMP/burst.json" round '.errors | add')" -eq 0 ] || fail "closed loop: errors"
+	# strace -c: calls errors syscall (the errors column is empty without any)
+	read -r calls errs < <(awk '$NF == "accept4" {print $4, (NF == 6 ? $5 : 0)}' "$TMP/strace")
+	[ -n "$calls" ] || fail "no accept4 in $(cat "$TMP/strace")"
+	[ "$errs" -lt 100 ] || fail "$errs of $calls accept4 calls said EAGAIN for 500 lone connections"
+}
+
 # --spin: a fixed margin is spent polling before every start; auto learns
 # one from the kernel's wake-ups; off sleeps to the instant.
 t_spin() {
@@ -391,6 +418,7 @@ run_test "core: server accepted == client started" t_server_counts
 run_test "core: --cpus pins; a connection stays on its client's CPU" t_cpus
 run_test "core: --spin polls before starts: fixed, off, learnt" t_spin
 run_test "core: server --sched: SCHED_BATCH by default, or inherit" t_sched
+run_test "core: lone connections cost one accept4 each, bursts drain" t_accept_once
 run_test "core: bad input: exit 2, one line, nothing on stdout" t_bad_input
 run_test "core: server --json -: JSON alone on stdout, SIGUSR1 snapshot" t_server_json_stdout
 run_test "core: --interval lines add up to the round" t_interval
