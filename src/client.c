@@ -687,7 +687,7 @@ int client_round(const struct config *cfg, const struct client_env *env,
 	struct collector *col = NULL;
 	struct rusage ru0, ru1;
 	uint64_t max_inflight = cfg->max_inflight;
-	mono_ns base, last = 0;
+	mono_ns base, last = 0, spin_ns = 0;
 	int donefd, rc = 0;
 	bool stopped;
 
@@ -772,13 +772,14 @@ int client_round(const struct config *cfg, const struct client_env *env,
 		stats_merge(&res->s, &ws[i].st);
 		if (ws[i].last_start_ns > last)
 			last = ws[i].last_start_ns;
-		if ((double)spin_margin(&ws[i].spin) / 1e3 > res->spin_us)
-			res->spin_us = (double)spin_margin(&ws[i].spin) / 1e3;
+		if (spin_margin(&ws[i].spin) > spin_ns)
+			spin_ns = spin_margin(&ws[i].spin);
 		if (ws[i].err && !rc)
 			rc = ws[i].err;
 		worker_free(&ws[i]);
 	}
 	getrusage(RUSAGE_SELF, &ru1);
+	res->spin_us = (double)spin_ns / 1e3;
 	if (col) {
 		/* the last, partial intervals */
 		for (i = 0; i < IVL_SLOTS; i++) {

@@ -3,7 +3,7 @@
  *
  * A worker that sleeps until its next start is due wakes up late by the
  * kernel's wake-up latency: a few microseconds on an idle bare-metal
- * machine, 50 to 80 on a virtual one, where every late wake-up is lag and
+ * machine, 20 to 80 on a virtual one, where every late wake-up is lag and
  * so latency.  With a margin the worker sleeps until margin before the
  * start and polls from there.
  *
