@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Syscalls per connection of connrate client and server (perf tracepoints,
-# far lighter than strace): closed loop, 50 in flight, 2 threads, 64-byte
-# request and response, in a namespace of its own.  Needs root and perf.
+# far lighter than strace): closed loop, 50 in flight (or open loop at
+# RATE/s), 2 threads, 64-byte request and response, in a namespace of its
+# own.  Needs root and perf.
 #
-#   bench/syscalls.sh [SECS] [fin|http]
+#   bench/syscalls.sh [SECS] [fin|http] [RATE]
 #   fin (default): connrate's own exchange, the client half-closes first
 #   http: the server answers after 64 bytes and closes first (as nginx)
+#   RATE: open loop instead (its --spin polls show as client epoll_pwait2)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${CONNRATE:-$top/connrate}	# another build to compare
@@ -14,8 +16,13 @@ sargs=() cargs=()
 case ${2:-fin} in
 fin) ;;
 http) sargs=(--respond-after bytes:64); cargs=(--no-half-close) ;;
-*) echo "usage: bench/syscalls.sh [SECS] [fin|http]" >&2; exit 2 ;;
+*) echo "usage: bench/syscalls.sh [SECS] [fin|http] [RATE]" >&2; exit 2 ;;
 esac
+loop=(--concurrency 50)
+if [ -n "${3:-}" ]; then
+	[[ $3 =~ ^[1-9][0-9]*$ ]] || { echo "bench/syscalls.sh: RATE '$3': expected connections/s > 0" >&2; exit 2; }
+	loop=(--rate "$3")
+fi
 ns=crsys$$
 tmp=$(mktemp -d /tmp/crsys.XXXXXX)
 trap 'set +e; [ -n "${sp:-}" ] && kill -TERM $sp 2>/dev/null && wait $sp; ip netns del $ns 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -30,7 +37,7 @@ ip netns exec $ns perf stat -x, -e "$ev" -o "$tmp/srv.perf" "$bin" server --thre
 sp=$!
 sleep 0.5
 ip netns exec $ns perf stat -x, -e "$ev" -o "$tmp/cli.perf" "$bin" client --target 127.0.0.1:7171 \
-	--concurrency 50 --threads 2 --duration "$secs" --request "$tmp/p64" --expect-bytes 64 \
+	"${loop[@]}" --threads 2 --duration "$secs" --request "$tmp/p64" --expect-bytes 64 \
 	--json "$tmp/c.json" "${cargs[@]}" >/dev/null
 kill -INT "$(pgrep -P $sp || echo $sp)" 2>/dev/null || true
 pkill -INT -f "^$bin server --threads 2 --response $tmp/p64" || true
