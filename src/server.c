@@ -226,6 +226,13 @@ static bool request_done(const struct config *cfg, struct sconn *c,
 
 static void on_request(struct sworker *w, struct sconn *c, uint32_t ev)
 {
+	/*
+	 * A reset also raises EPOLLRDHUP, with EPOLLHUP: then read on to the
+	 * error, for the data before it is no whole request.
+	 */
+	bool fin = (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) == EPOLLRDHUP;
+	bool hup = ev & (EPOLLHUP | EPOLLERR);
+
 	for (;;) {
 		ssize_t n = recv(c->fd, w->buf, sizeof(w->buf), 0);
 
@@ -233,7 +240,7 @@ static void on_request(struct sworker *w, struct sconn *c, uint32_t ev)
 			c->received += (uint64_t)n;
 			/* a short read after the FIN was seen took it all: EOF */
 			if (request_done(w->cfg, c, w->buf, (size_t)n) ||
-			    ((ev & EPOLLRDHUP) && (size_t)n < sizeof(w->buf))) {
+			    (fin && (size_t)n < sizeof(w->buf))) {
 				respond(w, c);
 				return;
 			}
@@ -241,8 +248,9 @@ static void on_request(struct sworker *w, struct sconn *c, uint32_t ev)
 			 * Drained: the next arrival raises an edge.  Called at
 			 * accept time (ev 0), there is no edge yet: read on
 			 * until EAGAIN, which also catches a FIN already in.
+			 * After a hang-up no edge follows: read on to the end.
 			 */
-			if ((size_t)n < sizeof(w->buf) && ev)
+			if ((size_t)n < sizeof(w->buf) && ev && !hup)
 				return;
 			continue;
 		}

@@ -209,6 +209,37 @@ t_server_counts() {
 		fail "server accepted $(jqt "$sj" server .accepted), client started $(jqt "$j" round .started)"
 }
 
+# A client that resets in mid-request, while the server holds data of it
+# still unread: the server counts a reset, never a served request.  lo is
+# slowed by tbf so that the request is still coming when the server stops
+# (SIGSTOP), the client's timeout resets it meanwhile, and on SIGCONT the
+# server finds data, the hang-up and the error all at once.
+t_reset_mid_request() {
+	local ns sj=$TMP/rm-server.json cp
+	need tc
+	new_ns ns a
+	ip -n "$ns" link set lo mtu 1500
+	tc -n "$ns" qdisc add dev lo root tbf rate 8mbit burst 32kb latency 2s ||
+		skip_kernel "tbf on lo refused"
+	head -c 2000000 /dev/zero >"$TMP/2mb"
+	server_up "$ns" --threads 1 --cpus none --timeout 10s --json "$sj"
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 1 --duration 1 \
+		--request "$TMP/2mb" --no-half-close --close rst --timeout 0.6 \
+		--json "$TMP/rm.json" >/dev/null &
+	cp=$!
+	sleep 0.3
+	kill -STOP "$SERVER_PID"
+	sleep 0.9
+	kill -CONT "$SERVER_PID"
+	wait $cp || fail "client exit status $?"
+	[ "$(jqt "$TMP/rm.json" round .errors.timeout)" -eq 1 ] || fail "the client did not time out"
+	sleep 0.2
+	server_stop
+	jq -e 'select(.type == "server") | .accepted == 1 and .errors.reset == 1 and .completed == 0' \
+		"$sj" >/dev/null ||
+		fail "server counts: $(jq -c 'select(.type == "server") | {accepted,completed,errors,bytes_received}' "$sj")"
+}
+
 # task_cpus PID: a line per thread: "utime stime allowed-CPUs"
 task_cpus() {
 	local t
@@ -417,6 +448,7 @@ run_test "core: --respond-after http serves curl" t_http_curl
 run_test "core: --no-half-close drives nginx" t_nginx_no_half_close
 run_test "core: SIGINT mid-round: partial round, exit 130" t_sigint
 run_test "core: server accepted == client started" t_server_counts
+run_test "core: a reset mid-request is a reset, not a served request" t_reset_mid_request
 run_test "core: --cpus pins; a connection stays on its client's CPU" t_cpus
 run_test "core: --spin polls before starts: fixed, off, learnt" t_spin
 run_test "core: server --sched: SCHED_BATCH by default, or inherit" t_sched

@@ -91,8 +91,10 @@ t_hostile_clients() {
 	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 50 --duration 1 \
 		--no-half-close --timeout 3s >/dev/null &
 	local c2=$!
+	# (no EOF either: however fast the 60 MB go, the server still reads
+	# when the client's 20 ms run out and it resets)
 	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 20 --duration 1 \
-		--request "$TMP/big" --close rst --timeout 20ms >/dev/null &
+		--request "$TMP/big" --no-half-close --close rst --timeout 20ms >/dev/null &
 	local c3=$!
 	# meanwhile, an honest client is served
 	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 200 --duration 1 --json "$j" >/dev/null ||
