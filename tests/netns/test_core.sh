@@ -269,7 +269,7 @@ t_cpus() {
 	c0=$(awk '$3 == "0" {print $1 + $2}' "$TMP/aff1")
 	c1=$(awk '$3 == "1" {print $1 + $2}' "$TMP/aff1")
 	[ "$(jqt "$TMP/cpus.json" round .ok)" -gt 1000 ] || fail "too few connections to judge"
-	[ "$c0" -ge 20 ] && [ $((c1 * 5)) -lt "$c0" ] ||
+	[ "$c0" -ge 10 ] && [ $((c1 * 5)) -lt "$c0" ] ||
 		fail "server thread on CPU 1 worked too: $c1 ticks against $c0 on CPU 0"
 }
 
@@ -313,17 +313,23 @@ t_accept_once() {
 	wait_for 5 listening "$ns" $PORT || fail "no server"
 	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 500 \
 		--duration 1 --json "$TMP/once.json" >/dev/null || fail "client failed"
-	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --concurrency 20 \
-		--duration 0.5 --json "$TMP/burst.json" >/dev/null || fail "closed loop failed"
 	# the server itself, strace's child: strace then writes its table and ends
 	kill -TERM "$(pgrep -P $sp)"
 	wait $sp || fail "server (under strace) exit status $?: $(tail -3 "$TMP/accept.out")"
 	[ "$(jqt "$TMP/once.json" round .ok)" -eq 500 ] || fail "open loop: not all ok"
-	[ "$(jqt "$TMP/burst.json" round '.errors | add')" -eq 0 ] || fail "closed loop: errors"
 	# strace -c: calls errors syscall (the errors column is empty without any)
 	read -r calls errs < <(awk '$NF == "accept4" {print $4, (NF == 6 ? $5 : 0)}' "$TMP/strace")
 	[ -n "$calls" ] || fail "no accept4 in $(cat "$TMP/strace")"
+	# Without the shortcut every connection costs one EAGAIN (500); with
+	# it, 7-10, with the machine busy or not.  (Not the closed loop below:
+	# there each drained batch may end in one, by design.)
 	[ "$errs" -lt 100 ] || fail "$errs of $calls accept4 calls said EAGAIN for 500 lone connections"
+	server_up "$ns"
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --concurrency 20 \
+		--duration 0.5 --json "$TMP/burst.json" >/dev/null || fail "closed loop failed"
+	[ "$(jqt "$TMP/burst.json" round '.errors | add')" -eq 0 ] || fail "closed loop: errors"
+	[ "$(jqt "$TMP/burst.json" round .ok)" -gt 100 ] || fail "closed loop: too few"
+	server_stop
 }
 
 # --spin: a fixed margin is spent polling before every start; auto learns
