@@ -348,8 +348,12 @@ static int dry_run(char **av)
 			av[0], strerror(errno));
 		_exit(127);
 	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+	if (pid < 0)
 		return -1;
+	/* a signal caught meanwhile only sets the stop flag: wait on */
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
@@ -1134,6 +1138,8 @@ int cmd_run(int argc, char **argv)
 	if (!r)
 		return 1;
 	stop = lab_stop_flag();
+	/* from the start, so that a signal at any point ends the run cleanly */
+	lab_catch_signals();
 	rc = parse_opts(r, argc, argv);
 	if (rc == 3)
 		rc = 0;
@@ -1190,7 +1196,7 @@ int cmd_run(int argc, char **argv)
 		st = dry_run(av);
 		free(copy);
 		if (st) {
-			rc = st == 127 ? 1 : 2;
+			rc = *stop ? 130 : st == 127 ? 1 : 2;
 			goto out_free;
 		}
 	}
@@ -1201,7 +1207,7 @@ int cmd_run(int argc, char **argv)
 		rc = dry_run(av);
 	}
 	if (rc) {
-		rc = rc == 127 ? 1 : 2;
+		rc = *stop ? 130 : rc == 127 ? 1 : 2;
 		goto out_free;
 	}
 	rc = prepare_outdir(r);
@@ -1221,12 +1227,16 @@ int cmd_run(int argc, char **argv)
 		rc = 2;
 		goto out_free;
 	}
+	if (*stop) {
+		fprintf(stderr, "connrate-lab run: interrupted before anything was built\n");
+		rc = 130;
+		goto out_free;
+	}
 	if (results_mkdir_p(r->outdir)) {
 		fprintf(stderr, "connrate-lab run: cannot create %s: %s\n", r->outdir, strerror(errno));
 		rc = 1;
 		goto out_free;
 	}
-	lab_catch_signals();
 	write_run_json(r, argc, argv);
 	snprintf(path, sizeof(path), "%s/rounds.jsonl", r->outdir);
 	r->rounds = fopen(path, r->force ? "we" : "wxe");

@@ -109,6 +109,14 @@ t_hostile_clients() {
 		fail "server counts: $(jq -c 'select(.final) | {completed,errors}' "$sj")"
 }
 
+# PID is connrate-lab itself (exec'd) and has a SIGTERM handler.
+catches_term() {
+	local cgt
+	[ "$(readlink "/proc/$1/exe")" = "$(readlink -f "$LAB")" ] || return 1
+	cgt=$(awk '/^SigCgt:/ {print $2}' "/proc/$1/status") || return 1
+	(( (0x$cgt >> 14) & 1 ))
+}
+
 t_signal_anywhere() {
 	local p d rc out before key=/proc/sys/net/netfilter/nf_conntrack_max i=0
 	need iptables
@@ -122,6 +130,9 @@ t_signal_anywhere() {
 		"$LAB" run --name $p --out "$out" --topology dut --profile tuned,small-device --allow-host-sysctl \
 			--rate 300 --duration 1 --dut-sim "--delay 5ms" >/dev/null 2>&1 &
 		local pid=$!
+		# the clock starts once it handles SIGTERM: before that (exec,
+		# dynamic linking) the default action ends it, with nothing built
+		wait_for 5 catches_term $pid || fail "connrate-lab never caught SIGTERM"
 		sleep $d
 		kill -TERM $pid 2>/dev/null || true	# it may have finished
 		rc=0
