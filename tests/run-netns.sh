@@ -19,6 +19,9 @@ for t in "$@"; do
 		continue
 	fi
 	COUNT_FILE="$results/netns-$name.count" bash "$here/netns/$t" || status=1
-	[ -s "$results/netns-$name.count" ] || { echo "$name: died before counting"; echo "0 1 0" >"$results/netns-$name.count"; }
+	[ -s "$results/netns-$name.count" ] || {
+		echo "$name: died before counting" | tee "$results/netns-$name.fail"
+		echo "0 1 0" >"$results/netns-$name.count"
+	}
 done
 exit $status

@@ -15,10 +15,15 @@ for bin in "$@"; do
 	failed=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' "$log" | tail -n1)
 	passed=${passed:-0}; failed=${failed:-0}
 	if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
-		echo "$name: exited with status $rc before its summary"
+		echo "$name: exited with status $rc before its summary" | tee "$results/unit-$name.fail"
 		failed=1
 	fi
-	[ "$failed" -eq 0 ] || status=1
+	if [ "$failed" -ne 0 ]; then
+		status=1
+		# summary.sh repeats these last, where a cut log still shows them
+		{ echo "$name:"; grep -E '^\[ +(ERROR|LINE|FAILED) +\]' "$log" |
+			grep -v 'listed below' | awk '!seen[$0]++' | head -n 8 | sed 's/^/    /'; } >>"$results/unit-$name.fail"
+	fi
 	echo "$passed $failed 0" >"$results/unit-$name.count"
 done
 exit $status

@@ -11,6 +11,13 @@ for c in "$results"/*.count; do
 	p=$((p + a)); f=$((f + b)); s=$((s + ${k:-0}))
 done
 echo
+if [ "$f" -gt 0 ]; then
+	# each failure again, at the end, where a log cut to its tail shows it
+	echo "Failed:"
+	for c in "$results"/*.fail; do
+		[ -e "$c" ] && cat "$c"
+	done
+fi
 if [ "$s" -gt 0 ]; then
 	echo "$p passed, $f failed, $s skipped"
 else

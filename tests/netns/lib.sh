@@ -94,7 +94,11 @@ run_test() {
 	   if [ "${CI:-}" = true ]; then FAILED=$((FAILED + 1)); else SKIPPED=$((SKIPPED + 1)); fi ;;
 	3) printf 'TEST: %-62s [SKIP]\n' "$name"; cat "$TMP/out"; SKIPPED=$((SKIPPED + 1)) ;;
 	*) printf 'TEST: %-62s [FAIL]\n' "$name"; sed 's/^/    /' "$TMP/out" | tail -n 30
-	   FAILED=$((FAILED + 1)) ;;
+	   FAILED=$((FAILED + 1))
+	   # summary.sh repeats these last, where a cut log still shows them
+	   [ -n "${COUNT_FILE:-}" ] &&
+		{ echo "$(basename "$0"): $name"; sed 's/^/    /' "$TMP/out" | tail -n 5; } \
+			>>"${COUNT_FILE%.count}.fail" ;;
 	esac
 }
 
