@@ -415,7 +415,9 @@ static const struct opt_def opts[] = {
 	{ "request", "FILE", M_CT, NULL, p_request,
 	  "send this file on every connection (default: nothing)" },
 	{ "expect-bytes", "N", M_CT, "0", p_expect,
-	  "count an answer shorter than N bytes as 'short'" },
+	  "count an answer shorter than N bytes as 'short'; with N, an RST "
+	  "after N bytes counts 'ok' (a server with --close rst), without, "
+	  "'reset'" },
 	{ "no-half-close", NULL, M_CT, NULL, p_no_half_close,
 	  "do not shut down the sending side; read until the server closes "
 	  "(for real HTTP servers with Connection: close)" },

@@ -368,10 +368,11 @@ static void on_reading(struct worker *w, struct conn *c, uint32_t ev)
 			/*
 			 * The peer's FIN was in when epoll reported, so a short read
 			 * took everything before it: that is EOF, without asking
-			 * again (one recv per connection instead of two).
+			 * again (one recv per connection instead of two).  Not
+			 * after a reset (EPOLLRDHUP with EPOLLHUP): read on to it.
 			 */
-			if ((ev & EPOLLRDHUP) && (size_t)n < sizeof(w->buf) &&
-			    c->handler == on_reading) {
+			if ((ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) == EPOLLRDHUP &&
+			    (size_t)n < sizeof(w->buf) && c->handler == on_reading) {
 				conn_done(w, c);
 				return;
 			}

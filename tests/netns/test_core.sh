@@ -240,6 +240,25 @@ t_reset_mid_request() {
 		fail "server counts: $(jq -c 'select(.type == "server") | {accepted,completed,errors,bytes_received}' "$sj")"
 }
 
+# A server that resets right after its answer (--close rst): on loopback
+# the answer and the RST are in together.  The client counts them ok only
+# when --expect-bytes says the answer is whole, and reset otherwise.
+t_server_rst() {
+	local ns
+	new_ns ns a
+	head -c 64 /dev/zero >"$TMP/r64"
+	server_up "$ns" --close rst --response "$TMP/r64"
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 500 --duration 0.5 \
+		--json "$TMP/srst.json" >/dev/null || fail "client failed"
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 500 --duration 0.5 \
+		--expect-bytes 64 --json "$TMP/srst-e.json" >/dev/null || fail "client --expect-bytes failed"
+	server_stop
+	[ "$(jqt "$TMP/srst.json" round .errors.reset)" -eq 250 ] ||
+		fail "without --expect-bytes: $(jq -c 'select(.type == "round") | {ok,errors}' "$TMP/srst.json")"
+	[ "$(jqt "$TMP/srst-e.json" round .ok)" -eq 250 ] ||
+		fail "with --expect-bytes 64: $(jq -c 'select(.type == "round") | {ok,errors}' "$TMP/srst-e.json")"
+}
+
 # task_cpus PID: a line per thread: "utime stime allowed-CPUs"
 task_cpus() {
 	local t
@@ -455,6 +474,7 @@ run_test "core: --no-half-close drives nginx" t_nginx_no_half_close
 run_test "core: SIGINT mid-round: partial round, exit 130" t_sigint
 run_test "core: server accepted == client started" t_server_counts
 run_test "core: a reset mid-request is a reset, not a served request" t_reset_mid_request
+run_test "core: a server's RST after the answer: ok only with --expect-bytes" t_server_rst
 run_test "core: --cpus pins; a connection stays on its client's CPU" t_cpus
 run_test "core: --spin polls before starts: fixed, off, learnt" t_spin
 run_test "core: server --sched: SCHED_BATCH by default, or inherit" t_sched
