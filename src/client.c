@@ -369,9 +369,11 @@ static void on_reading(struct worker *w, struct conn *c, uint32_t ev)
 			 * The peer's FIN was in when epoll reported, so a short read
 			 * took everything before it: that is EOF, without asking
 			 * again (one recv per connection instead of two).  Not
-			 * after a reset (EPOLLRDHUP with EPOLLHUP): read on to it.
+			 * after a reset, which raises EPOLLRDHUP too, with the
+			 * error (EPOLLERR): read on to it.  (EPOLLHUP alone is
+			 * the FIN after our own half-close.)
 			 */
-			if ((ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) == EPOLLRDHUP &&
+			if ((ev & (EPOLLRDHUP | EPOLLERR)) == EPOLLRDHUP &&
 			    (size_t)n < sizeof(w->buf) && c->handler == on_reading) {
 				conn_done(w, c);
 				return;

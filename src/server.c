@@ -227,10 +227,11 @@ static bool request_done(const struct config *cfg, struct sconn *c,
 static void on_request(struct sworker *w, struct sconn *c, uint32_t ev)
 {
 	/*
-	 * A reset also raises EPOLLRDHUP, with EPOLLHUP: then read on to the
-	 * error, for the data before it is no whole request.
+	 * A reset also raises EPOLLRDHUP, with the error (EPOLLERR) and
+	 * EPOLLHUP: then read on to the error, for the data before it is no
+	 * whole request.
 	 */
-	bool fin = (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) == EPOLLRDHUP;
+	bool fin = (ev & (EPOLLRDHUP | EPOLLERR)) == EPOLLRDHUP;
 	bool hup = ev & (EPOLLHUP | EPOLLERR);
 
 	for (;;) {
