@@ -1128,6 +1128,13 @@ static int prepare_outdir(struct run *r)
 	return 0;
 }
 
+/* SIGINT/SIGTERM while the options were checked: 130, nothing made */
+static int stopped_early(void)
+{
+	fprintf(stderr, "connrate-lab run: interrupted before anything was built\n");
+	return 130;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run *r = calloc(1, sizeof(*r));
@@ -1196,7 +1203,7 @@ int cmd_run(int argc, char **argv)
 		st = dry_run(av);
 		free(copy);
 		if (st) {
-			rc = *stop ? 130 : st == 127 ? 1 : 2;
+			rc = *stop ? stopped_early() : st == 127 ? 1 : 2;
 			goto out_free;
 		}
 	}
@@ -1207,7 +1214,7 @@ int cmd_run(int argc, char **argv)
 		rc = dry_run(av);
 	}
 	if (rc) {
-		rc = *stop ? 130 : rc == 127 ? 1 : 2;
+		rc = *stop ? stopped_early() : rc == 127 ? 1 : 2;
 		goto out_free;
 	}
 	rc = prepare_outdir(r);
@@ -1228,8 +1235,7 @@ int cmd_run(int argc, char **argv)
 		goto out_free;
 	}
 	if (*stop) {
-		fprintf(stderr, "connrate-lab run: interrupted before anything was built\n");
-		rc = 130;
+		rc = stopped_early();
 		goto out_free;
 	}
 	if (results_mkdir_p(r->outdir)) {
