@@ -101,6 +101,7 @@ check-all: all $(UNIT_BIN)
 	$(Q)rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	$(Q)status=0; \
 	  tests/run-unit.sh $(RESULTS) $(UNIT_BIN) || status=1; \
+	  tests/test-runners.sh $(RESULTS) || status=1; \
 	  tests/run-netns.sh $(RESULTS) || status=1; \
 	  tests/summary.sh $(RESULTS) || status=1; \
 	  exit $$status
@@ -108,6 +109,7 @@ check-all: all $(UNIT_BIN)
 check-unit: $(UNIT_BIN)
 	$(Q)rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	$(Q)status=0; tests/run-unit.sh $(RESULTS) $(UNIT_BIN) || status=1; \
+	  tests/test-runners.sh $(RESULTS) || status=1; \
 	  tests/summary.sh $(RESULTS) || status=1; exit $$status
 
 check-netns: all
