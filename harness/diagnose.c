@@ -31,13 +31,22 @@ void diagnose(const struct diag_input *in, struct diagnosis *d)
 	bool explained = false;
 
 	d->n = 0;
-	/* TIME_WAIT filling the port range: connect() scans for a free port */
+	/*
+	 * TIME_WAIT filling the port range.  connect() tries the ports of one
+	 * parity first: once half the range is taken, each connect() walks
+	 * through ports in use before it finds a free one, and a client that
+	 * falls behind then is paying for that walk (and on one host, the
+	 * server with it).  Near full, it also runs out.
+	 */
 	bool ports_full = in->client_ports &&
-			  in->client_time_wait * 10 >= in->client_ports * 8;
+			  (in->client_time_wait * 10 >= in->client_ports * 8 ||
+			   (in->client_time_wait * 2 >= in->client_ports &&
+			    in->lag_p99_us > 1000.0));
 
 	if (ports_full) {
-		say(d, "client has %llu sockets in TIME_WAIT for %llu source ports: connect() spends its time searching for a free port (the client's lag) and then fails with addr_not_avail; widen net.ipv4.ip_local_port_range, set net.ipv4.tcp_tw_reuse = 1, add --source addresses or use --close rst",
-		    (unsigned long long)in->client_time_wait, (unsigned long long)in->client_ports);
+		say(d, "client has %llu sockets in TIME_WAIT for %llu source ports: past half the range, connect() searches through ports in use for a free one (the client's lag, CPU taken from all on the host)%s; widen net.ipv4.ip_local_port_range, set net.ipv4.tcp_tw_reuse = 1, add --source addresses or use --close rst",
+		    (unsigned long long)in->client_time_wait, (unsigned long long)in->client_ports,
+		    in->addr_not_avail ? ", then fails with addr_not_avail" : "");
 		explained = true;
 	}
 	if ((v = get(in->server, "TcpExtListenOverflows")) > 0) {

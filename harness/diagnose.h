@@ -15,7 +15,7 @@
 #include "counters.h"
 
 #define DIAG_MAX 12
-#define DIAG_LEN 256
+#define DIAG_LEN 512
 
 struct diag_input {
 	/* client round */
