@@ -97,7 +97,14 @@ RESULTS := $(BUILD)/results
 check: deps
 	$(Q)$(MAKE) --no-print-directory check-all
 
-check-all: all $(UNIT_BIN)
+# an LD_PRELOAD shim the end-to-end tests use (tests/preload)
+PRELOAD := $(BUILD)/tests/slowconnect.so
+$(PRELOAD): tests/preload/slowconnect.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $< -ldl
+
+check-all: all $(UNIT_BIN) $(PRELOAD)
 	$(Q)rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	$(Q)status=0; \
 	  tests/run-unit.sh $(RESULTS) $(UNIT_BIN) || status=1; \
@@ -112,7 +119,7 @@ check-unit: $(UNIT_BIN)
 	  tests/test-runners.sh $(RESULTS) || status=1; \
 	  tests/summary.sh $(RESULTS) || status=1; exit $$status
 
-check-netns: all
+check-netns: all $(PRELOAD)
 	$(Q)rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	$(Q)status=0; tests/run-netns.sh $(RESULTS) || status=1; \
 	  tests/summary.sh $(RESULTS) || status=1; exit $$status
@@ -133,7 +140,7 @@ check-asan: deps
 	$(Q)$(MAKE) --no-print-directory check-asan-run
 
 # the lab under test starts the plain connrate beside it: build those too
-check-asan-run: all asan
+check-asan-run: all asan $(PRELOAD)
 	$(Q)rm -rf build-asan/results && mkdir -p build-asan/results
 	$(Q)status=0; \
 	  tests/run-unit.sh build-asan/results $(UNIT_BIN:$(BUILD)/%=build-asan/%) || status=1; \

@@ -24,6 +24,13 @@
 
 #define EVENTS_MAX 256
 #define START_BUDGET 256	/* starts per loop turn before events are served */
+/*
+ * ... and at most this long: where connect() is slow (a port range full of
+ * TIME_WAIT makes it walk thousands of ports, 2-4 ms a call), 256 starts
+ * would leave the connections in flight unserved for a second and more,
+ * counted as timeouts and slow connects that were the client's own doing.
+ */
+#define START_SLICE_NS (1 * NS_PER_MS)
 #define CHUNK_CONNS 256
 #define READ_BUF 65536
 #define IVL_SLOTS 16
@@ -424,6 +431,7 @@ static void expire(struct worker *w, mono_ns now)
 /* Start what is due; returns the time the next start is due, or LOOP_FOREVER. */
 static mono_ns start_due(struct worker *w, mono_ns now)
 {
+	const mono_ns t0 = now;
 	int budget = START_BUDGET;
 	mono_ns due;
 
@@ -432,17 +440,22 @@ static mono_ns start_due(struct worker *w, mono_ns now)
 	if (w->spec->closed_loop) {
 		if (now >= w->end_ns)
 			return LOOP_FOREVER;
-		while (w->inflight < w->want && budget-- > 0)
+		while (w->inflight < w->want) {
+			if (budget-- == 0 || now - t0 >= START_SLICE_NS)
+				return now;
 			conn_start(w, 0);	/* due now: no lag */
-		return budget > 0 ? w->end_ns : now;
+			now = w->last_start_ns;	/* when that start began */
+		}
+		return w->end_ns;
 	}
 	while (pacer_peek(&w->pacer, &due)) {
 		if (due > now || w->inflight >= w->max_inflight)
 			return due > now ? due : LOOP_FOREVER;
-		if (budget-- == 0)
+		if (budget-- == 0 || now - t0 >= START_SLICE_NS)
 			return now;
 		pacer_advance(&w->pacer);
 		conn_start(w, due);
+		now = w->last_start_ns;
 	}
 	return LOOP_FOREVER;
 }

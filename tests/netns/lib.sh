@@ -11,6 +11,8 @@ set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CONNRATE=${CONNRATE:-$TOP/connrate}
 case $CONNRATE in /*) ;; *) CONNRATE=$TOP/${CONNRATE#./} ;; esac
+# the LD_PRELOAD shim that slows connect() (tests/preload, built by make)
+PRELOAD=$TOP/build/tests/slowconnect.so
 TMP=$(mktemp -d /tmp/crtest.XXXXXX)
 UNIQ=$(printf '%04x%04x' $$ $((RANDOM)))
 PASSED=0 FAILED=0 SKIPPED=0
