@@ -405,11 +405,6 @@ static void somaxconn_warning(const struct config *c)
 }
 
 /*
- * Ask the kernel to hand this listener the connections whose packets it
- * handles on cpu (a SO_REUSEPORT group prefers the member whose
- * SO_INCOMING_CPU matches the CPU at hand).
- */
-/*
  * SCHED_BATCH: a woken server thread waits for the running thread to block
  * instead of preempting it.  On a CPU it shares with the client, the
  * client's connect() wakes the server thread; preempting there would have
@@ -427,6 +422,11 @@ static void use_batch(void)
 			"threads keep the policy they were started with\n", strerror(rc));
 }
 
+/*
+ * Ask the kernel to hand this listener the connections whose packets it
+ * handles on cpu (a SO_REUSEPORT group prefers the member whose
+ * SO_INCOMING_CPU matches the CPU at hand).
+ */
 static int incoming_cpu(int fd, int cpu)
 {
 	if (setsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &cpu, sizeof(cpu)) == 0)
