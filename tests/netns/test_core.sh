@@ -262,7 +262,8 @@ t_server_rst() {
 # Starts that are slow (connect() through a port range full of TIME_WAIT
 # takes milliseconds; here a preloaded shim sleeps 2 ms in each): the client
 # falls behind, but still serves the connections in flight between starts,
-# so none times out and connect times stay what they are.
+# so none times out and connect times stay what they are; in the closed
+# loop as well.
 t_slow_starts() {
 	local ns j=$TMP/slow.json env=()
 	new_ns ns a
@@ -281,6 +282,16 @@ t_slow_starts() {
 		fail "timeouts $(jqt "$j" round .errors.timeout): connections left unserved behind starts"
 	awk -v c="$(jqt "$j" round .connect_us.p99)" 'BEGIN {exit !(c < 100000)}' ||
 		fail "connect p99 $(jqt "$j" round .connect_us.p99) us: connections left unserved behind starts"
+	# closed loop: 200 to open at once, 0.4 s of connect() in one go
+	server_up "$ns"
+	ip netns exec "$ns" env "${env[@]}" LD_PRELOAD="$PRELOAD" CR_SLOW_CONNECT_US=2000 \
+		"$CONNRATE" client --target 127.0.0.1:$PORT --concurrency 200 --duration 1 --threads 1 \
+		--timeout 0.3 --json "$TMP/slow-c.json" >/dev/null || fail "closed loop: exit status $?"
+	server_stop
+	check_sum "$TMP/slow-c.json"
+	[ "$(jqt "$TMP/slow-c.json" round .ok)" -gt 100 ] || fail "closed loop: too few"
+	[ "$(jqt "$TMP/slow-c.json" round .errors.timeout)" -eq 0 ] ||
+		fail "closed loop: timeouts $(jqt "$TMP/slow-c.json" round .errors.timeout): connections left unserved behind starts"
 }
 
 # task_cpus PID: a line per thread: "utime stime allowed-CPUs"
