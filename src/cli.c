@@ -2,9 +2,7 @@
  * cli.c - the option table and what is done with it (see cli.h).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +10,7 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "opt.h"
 #include "spin.h"
 #include "units.h"
 
@@ -24,34 +23,9 @@
 #define MAX_THREADS 1024
 #define MAX_DURATION_NS (7ULL * 24 * 3600 * NS_PER_S)
 
-/* A parser sets its fields or writes why not (after "--name VALUE: "). */
-typedef int (*opt_parse_fn)(struct config *c, const char *arg,
-			    char *why, size_t whylen);
-
-struct opt_def {
-	const char *name;
-	const char *metavar;	/* NULL: a flag without argument */
-	unsigned modes;
-	const char *def;	/* default, as a user would type it */
-	opt_parse_fn parse;
-	const char *help;
-};
-
-static int why(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int why(char *buf, size_t len, const char *fmt, ...)
+static int p_threads(void *obj, const char *a, char *w, size_t n)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static int p_threads(struct config *c, const char *a, char *w, size_t n)
-{
+	struct config *c = obj;
 	uint64_t v;
 	long cpus;
 
@@ -61,13 +35,14 @@ static int p_threads(struct config *c, const char *a, char *w, size_t n)
 		return 0;
 	}
 	if (units_parse_count(a, 1, MAX_THREADS, &v))
-		return why(w, n, "a thread count from 1 to %d, or auto", MAX_THREADS);
+		return opt_why(w, n, "a thread count from 1 to %d, or auto", MAX_THREADS);
 	c->threads = (unsigned)v;
 	return 0;
 }
 
-static int p_cpus(struct config *c, const char *a, char *w, size_t n)
+static int p_cpus(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	cpu_set_t allowed;
 	unsigned i;
 	int rc;
@@ -76,7 +51,7 @@ static int p_cpus(struct config *c, const char *a, char *w, size_t n)
 	if (strcmp(a, "none") == 0)
 		return 0;
 	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
-		return why(w, n, "cannot read this process's CPUs: %s", strerror(errno));
+		return opt_why(w, n, "cannot read this process's CPUs: %s", strerror(errno));
 	if (strcmp(a, "auto") == 0) {
 		for (i = 0; i < CPU_SETSIZE && c->ncpu < CFG_MAX_CPUS; i++)
 			if (CPU_ISSET(i, &allowed))
@@ -85,14 +60,14 @@ static int p_cpus(struct config *c, const char *a, char *w, size_t n)
 	}
 	rc = units_parse_cpulist(a, CPU_SETSIZE, c->cpu, CFG_MAX_CPUS, &c->ncpu);
 	if (rc)
-		return why(w, n, "auto, none, or a CPU list such as 0-3,6 (CPUs below %d)",
+		return opt_why(w, n, "auto, none, or a CPU list such as 0-3,6 (CPUs below %d)",
 			   CPU_SETSIZE);
 	for (i = 0; i < c->ncpu; i++)
 		if (!CPU_ISSET(c->cpu[i], &allowed)) {
 			unsigned k = c->cpu[i];
 
 			c->ncpu = 0;
-			return why(w, n, "CPUs this process may run on, and %u is not one (see taskset -p $$)", k);
+			return opt_why(w, n, "CPUs this process may run on, and %u is not one (see taskset -p $$)", k);
 		}
 	return 0;
 }
@@ -103,64 +78,71 @@ static int one_of(const char *a, const char *w0, const char *w1)
 	return !strcmp(a, w0) ? 0 : !strcmp(a, w1) ? 1 : -1;
 }
 
-static int p_sched(struct config *c, const char *a, char *w, size_t n)
+static int p_sched(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	int k = one_of(a, "batch", "inherit");
 
 	if (k < 0)
-		return why(w, n, "batch or inherit");
+		return opt_why(w, n, "batch or inherit");
 	c->sched_batch = k == 0;
 	return 0;
 }
 
-static int p_close(struct config *c, const char *a, char *w, size_t n)
+static int p_close(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	int k = one_of(a, "fin", "rst");
 
 	if (k < 0)
-		return why(w, n, "fin or rst");
+		return opt_why(w, n, "fin or rst");
 	c->close = k ? CLOSE_RST : CLOSE_FIN;
 	return 0;
 }
 
-static int p_json(struct config *c, const char *a, char *w, size_t n)
+static int p_json(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	if (!*a)
-		return why(w, n, "a file name, or - for standard output");
+		return opt_why(w, n, "a file name, or - for standard output");
 	c->json_path = a;
 	return 0;
 }
 
-static int p_timeout(struct config *c, const char *a, char *w, size_t n)
+static int p_timeout(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	if (units_parse_duration_ns(a, NS_PER_US, MAX_DURATION_NS, &c->timeout_ns))
-		return why(w, n, "a duration from 1us to 7 days (e.g. 5, 500ms, 2s)");
+		return opt_why(w, n, "a duration from 1us to 7 days (e.g. 5, 500ms, 2s)");
 	return 0;
 }
 
-static int p_listen(struct config *c, const char *a, char *w, size_t n)
+static int p_listen(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	struct endpoint e;
 
 	if (strlen(a) >= sizeof(c->listen) || addr_parse_address(a, 0, &e))
-		return why(w, n, "a numeric IPv4 or IPv6 address (e.g. 0.0.0.0, ::, 127.0.0.1)");
+		return opt_why(w, n, "a numeric IPv4 or IPv6 address (e.g. 0.0.0.0, ::, 127.0.0.1)");
 	strcpy(c->listen, a);
 	return 0;
 }
 
-static int p_port(struct config *c, const char *a, char *w, size_t n)
+static int p_port(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	if (addr_parse_ports(a, &c->port_lo, &c->port_hi))
-		return why(w, n, "a port from 1 to 65535, or a range such as 2345-2348");
+		return opt_why(w, n, "a port from 1 to 65535, or a range such as 2345-2348");
 	if (c->port_hi - c->port_lo >= 64)
-		return why(w, n, "at most 64 ports");
+		return opt_why(w, n, "at most 64 ports");
 	return 0;
 }
 
-static int p_backlog(struct config *c, const char *a, char *w, size_t n)
+static int p_backlog(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	if (units_parse_count(a, 1, 2147483647ULL, &c->backlog))
-		return why(w, n, "a queue length from 1 to 2147483647");
+		return opt_why(w, n, "a queue length from 1 to 2147483647");
 	return 0;
 }
 
@@ -171,24 +153,27 @@ static int load_payload(struct payload *p, const char *a, char *w, size_t n)
 	payload_free(p);
 	rc = payload_load(a, p);
 	if (rc)
-		return why(w, n, "cannot read '%s': %s", a, strerror(-rc));
+		return opt_why(w, n, "cannot read '%s': %s", a, strerror(-rc));
 	return 0;
 }
 
-static int p_response(struct config *c, const char *a, char *w, size_t n)
+static int p_response(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	c->response_path = a;
 	return load_payload(&c->response, a, w, n);
 }
 
-static int p_request(struct config *c, const char *a, char *w, size_t n)
+static int p_request(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	c->request_path = a;
 	return load_payload(&c->request, a, w, n);
 }
 
-static int p_respond_after(struct config *c, const char *a, char *w, size_t n)
+static int p_respond_after(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	if (strcmp(a, "eof") == 0) {
 		c->respond_after = RESPOND_EOF;
 	} else if (strcmp(a, "http") == 0) {
@@ -197,30 +182,32 @@ static int p_respond_after(struct config *c, const char *a, char *w, size_t n)
 		   units_parse_count(a + 6, 1, UINT64_MAX, &c->respond_bytes) == 0) {
 		c->respond_after = RESPOND_BYTES;
 	} else {
-		return why(w, n, "eof, http or bytes:N (N >= 1)");
+		return opt_why(w, n, "eof, http or bytes:N (N >= 1)");
 	}
 	return 0;
 }
 
-static int p_target(struct config *c, const char *a, char *w, size_t n)
+static int p_target(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	int rc;
 
 	if (c->ntargets == CFG_MAX_TARGETS)
-		return why(w, n, "at most %d targets", CFG_MAX_TARGETS);
+		return opt_why(w, n, "at most %d targets", CFG_MAX_TARGETS);
 	rc = addr_parse_endpoint(a, &c->target[c->ntargets]);
 	if (rc == -ENOENT)
-		return why(w, n, "'%s' does not resolve to an address", a);
+		return opt_why(w, n, "'%s' does not resolve to an address", a);
 	if (rc)
-		return why(w, n, "HOST:PORT, e.g. 192.0.2.1:7171 or [::1]:7171");
+		return opt_why(w, n, "HOST:PORT, e.g. 192.0.2.1:7171 or [::1]:7171");
 	c->ntargets++;
 	return 0;
 }
 
 #define RATES_WANTED "rates > 0 per second, comma-separated, e.g. 1000,2k,0.5 (at most 64, each at most 100M)"
 
-static int p_rate(struct config *c, const char *a, char *w, size_t n)
+static int p_rate(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	char buf[64];
 	const char *p = a;
 
@@ -229,152 +216,169 @@ static int p_rate(struct config *c, const char *a, char *w, size_t n)
 		size_t len = strcspn(p, ",");
 
 		if (len == 0 || len >= sizeof(buf) || c->nrates == CFG_MAX_RATES)
-			return why(w, n, RATES_WANTED);
+			return opt_why(w, n, RATES_WANTED);
 		memcpy(buf, p, len);
 		buf[len] = '\0';
 		if (units_parse_rate_milli(buf, 1, 100000000000ULL,
 					   &c->rate_milli[c->nrates]))
-			return why(w, n, RATES_WANTED);
+			return opt_why(w, n, RATES_WANTED);
 		c->nrates++;
 		p += len;
 		if (*p == ',' && *++p == '\0')
-			return why(w, n, RATES_WANTED);
+			return opt_why(w, n, RATES_WANTED);
 	}
 	if (!c->nrates)
-		return why(w, n, RATES_WANTED);
+		return opt_why(w, n, RATES_WANTED);
 	return 0;
 }
 
-static int p_concurrency(struct config *c, const char *a, char *w, size_t n)
+static int p_concurrency(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	if (units_parse_count(a, 1, 10000000, &c->concurrency))
-		return why(w, n, "connections in flight, from 1 to 10M");
+		return opt_why(w, n, "connections in flight, from 1 to 10M");
 	return 0;
 }
 
-static int p_duration(struct config *c, const char *a, char *w, size_t n)
+static int p_duration(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	if (units_parse_duration_ns(a, NS_PER_MS, MAX_DURATION_NS, &c->duration_ns))
-		return why(w, n, "a duration from 1ms to 7 days (e.g. 10, 2.5s, 500ms)");
+		return opt_why(w, n, "a duration from 1ms to 7 days (e.g. 10, 2.5s, 500ms)");
 	return 0;
 }
 
-static int p_cooldown(struct config *c, const char *a, char *w, size_t n)
+static int p_cooldown(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	if (units_parse_duration_ns(a, 0, MAX_DURATION_NS, &c->cooldown_ns))
-		return why(w, n, "a duration up to 7 days (e.g. 0, 2s)");
+		return opt_why(w, n, "a duration up to 7 days (e.g. 0, 2s)");
 	return 0;
 }
 
-static int p_interval(struct config *c, const char *a, char *w, size_t n)
+static int p_interval(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	if (units_parse_duration_ns(a, 0, MAX_DURATION_NS, &c->interval_ns) ||
 	    (c->interval_ns && c->interval_ns < 10 * NS_PER_MS))
-		return why(w, n, "0 (off) or a duration of at least 10ms (e.g. 1, 500ms)");
+		return opt_why(w, n, "0 (off) or a duration of at least 10ms (e.g. 1, 500ms)");
 	return 0;
 }
 
-static int p_expect(struct config *c, const char *a, char *w, size_t n)
+static int p_expect(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	if (units_parse_count(a, 0, UINT64_MAX, &c->expect_bytes))
-		return why(w, n, "a byte count");
+		return opt_why(w, n, "a byte count");
 	return 0;
 }
 
-static int p_no_half_close(struct config *c, const char *a, char *w, size_t n)
+static int p_no_half_close(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	(void)a; (void)w; (void)n;
 	c->no_half_close = true;
 	return 0;
 }
 
-static int p_source(struct config *c, const char *a, char *w, size_t n)
+static int p_source(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	int rc = addr_parse_range(a, &c->source);
 
 	if (rc == -ERANGE)
-		return why(w, n, "the range's last address comes before its first");
+		return opt_why(w, n, "the range's last address comes before its first");
 	if (rc)
-		return why(w, n, "ADDR or ADDR-ADDR2, numeric, one family (e.g. 10.0.0.1-10.0.0.40)");
+		return opt_why(w, n, "ADDR or ADDR-ADDR2, numeric, one family (e.g. 10.0.0.1-10.0.0.40)");
 	c->has_source = true;
 	return 0;
 }
 
-static int p_max_inflight(struct config *c, const char *a, char *w, size_t n)
+static int p_max_inflight(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	if (strcmp(a, "auto") == 0) {
 		c->max_inflight = 0;
 		return 0;
 	}
 	if (units_parse_count(a, 1, 100000000, &c->max_inflight))
-		return why(w, n, "a connection count from 1 to 100M, or auto");
+		return opt_why(w, n, "a connection count from 1 to 100M, or auto");
 	return 0;
 }
 
-static int p_dry_run(struct config *c, const char *a, char *w, size_t n)
+static int p_dry_run(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	(void)a; (void)w; (void)n;
 	c->dry_run = true;
 	return 0;
 }
 
-static int p_start(struct config *c, const char *a, char *w, size_t n)
+static int p_start(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	if (units_parse_rate_milli(a, 1, 100000000000ULL, &c->start_milli))
-		return why(w, n, "a rate > 0 per second (e.g. 1000, 5k)");
+		return opt_why(w, n, "a rate > 0 per second (e.g. 1000, 5k)");
 	return 0;
 }
 
-static int p_factor(struct config *c, const char *a, char *w, size_t n)
+static int p_factor(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	if (units_parse_double(a, 1.01, 100.0, &c->factor))
-		return why(w, n, "a factor from 1.01 to 100 (e.g. 1.5)");
+		return opt_why(w, n, "a factor from 1.01 to 100 (e.g. 1.5)");
 	return 0;
 }
 
-static int p_slowdown(struct config *c, const char *a, char *w, size_t n)
+static int p_slowdown(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	if (units_parse_double(a, 1.0, 1e6, &c->slowdown))
-		return why(w, n, "a factor >= 1 (e.g. 3: p50 three times the previous round's)");
+		return opt_why(w, n, "a factor >= 1 (e.g. 3: p50 three times the previous round's)");
 	return 0;
 }
 
-static int p_max_error_rate(struct config *c, const char *a, char *w, size_t n)
+static int p_max_error_rate(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	if (units_parse_double(a, 0.0, 1.0, &c->max_error_rate))
-		return why(w, n, "a fraction from 0 to 1 (e.g. 0.01 for 1%%)");
+		return opt_why(w, n, "a fraction from 0 to 1 (e.g. 0.01 for 1%%)");
 	return 0;
 }
 
-static int p_refine(struct config *c, const char *a, char *w, size_t n)
+static int p_refine(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	if (units_parse_count(a, 0, 20, &c->refine))
-		return why(w, n, "a round count from 0 to 20");
+		return opt_why(w, n, "a round count from 0 to 20");
 	return 0;
 }
 
-static int p_spin(struct config *c, const char *a, char *w, size_t n)
+static int p_spin(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	c->spin_auto = !strcmp(a, "auto");
 	c->spin_ns = 0;
 	if (c->spin_auto || !strcmp(a, "off"))
 		return 0;
 	if (units_parse_duration_ns(a, 1, SPIN_MAX_NS, &c->spin_ns))
-		return why(w, n, "auto, off, or a duration up to 1ms (e.g. 50us)");
+		return opt_why(w, n, "auto, off, or a duration up to 1ms (e.g. 50us)");
 	return 0;
 }
 
-static int p_max_lag(struct config *c, const char *a, char *w, size_t n)
+static int p_max_lag(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	if (units_parse_duration_ns(a, NS_PER_US, MAX_DURATION_NS, &c->max_lag_ns))
-		return why(w, n, "a duration of at least 1us (e.g. 1ms)");
+		return opt_why(w, n, "a duration of at least 1us (e.g. 1ms)");
 	return 0;
 }
 
-static int p_max_rounds(struct config *c, const char *a, char *w, size_t n)
+static int p_max_rounds(void *obj, const char *a, char *w, size_t n)
 {
+	struct config *c = obj;
 	if (units_parse_count(a, 1, 1000, &c->max_rounds))
-		return why(w, n, "a round count from 1 to 1000");
+		return opt_why(w, n, "a round count from 1 to 1000");
 	return 0;
 }
 
@@ -492,25 +496,24 @@ static const char *const mode_synopsis[] = {
 			  "client) gives up; report the knee",
 };
 
+static struct opt_set mode_set(enum cr_mode mode, void *obj)
+{
+	return (struct opt_set){ .def = opts, .n = NOPTS, .modes = mode, .obj = obj };
+}
+
+const struct opt_def *cli_options(size_t *n)
+{
+	*n = NOPTS;
+	return opts;
+}
+
 void cli_usage(FILE *f, enum cr_mode mode)
 {
-	size_t i;
+	struct opt_set set = mode_set(mode, NULL);
 
 	fprintf(f, "usage: connrate %s [options]\n  %s\n\noptions:\n",
 		cli_mode_name(mode), mode_synopsis[mode]);
-	for (i = 0; i < NOPTS; i++) {
-		char left[48];
-
-		if (!(opts[i].modes & mode))
-			continue;
-		snprintf(left, sizeof(left), "--%s%s%s", opts[i].name,
-			 opts[i].metavar ? " " : "",
-			 opts[i].metavar ? opts[i].metavar : "");
-		fprintf(f, "  %-26s %s", left, opts[i].help);
-		if (opts[i].def)
-			fprintf(f, " [%s]", opts[i].def);
-		fputc('\n', f);
-	}
+	opt_usage(f, &set);
 	fprintf(f, "  %-26s %s\n  %-26s %s\n", "-h, --help", "this text",
 		"--version", "print the version");
 	fprintf(f, "\nDurations take ns, us, ms, s, m, h (default s); counts and "
@@ -526,68 +529,16 @@ static void config_init(struct config *c, enum cr_mode mode)
 int cli_parse(struct config *c, enum cr_mode mode, int argc, char **argv,
 	      char *err, size_t errlen)
 {
-	struct option lopts[NOPTS + 3];
-	size_t i, nl = 0;
-	char w[256];
-	int ch;
+	struct opt_set set = mode_set(mode, c);
+	int rc;
 
 	config_init(c, mode);
-	for (i = 0; i < NOPTS; i++) {
-		if (!(opts[i].modes & mode))
-			continue;
-		if (opts[i].def && opts[i].parse(c, opts[i].def, w, sizeof(w))) {
-			snprintf(err, errlen, "internal: bad default for --%s", opts[i].name);
-			return -1;
-		}
-		lopts[nl].name = opts[i].name;
-		lopts[nl].has_arg = opts[i].metavar ? required_argument : no_argument;
-		lopts[nl].flag = NULL;
-		lopts[nl].val = 256 + (int)i;
-		nl++;
-	}
-	lopts[nl++] = (struct option){ "help", no_argument, NULL, 'h' };
-	lopts[nl++] = (struct option){ "version", no_argument, NULL, 'V' };
-	lopts[nl] = (struct option){ NULL, 0, NULL, 0 };
-
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
-		const struct opt_def *o;
-
-		if (ch == 'h') {
-			cli_usage(stdout, mode);
-			return 1;
-		}
-		if (ch == 'V') {
-			printf("connrate %s\n", CR_VERSION);
-			return 1;
-		}
-		if (ch == ':') {
-			snprintf(err, errlen, "option '%s' needs a value",
-				 argv[optind - 1]);
-			return -1;
-		}
-		if (ch == '?' || ch < 256) {
-			snprintf(err, errlen, "unknown option '%s' for '%s' (try --help)",
-				 argv[optind - 1], cli_mode_name(mode));
-			return -1;
-		}
-		o = &opts[ch - 256];
-		if (o->parse(c, optarg, w, sizeof(w))) {
-			if (o->metavar)
-				snprintf(err, errlen, "--%s '%s': expected %s",
-					 o->name, optarg, w);
-			else
-				snprintf(err, errlen, "--%s: %s", o->name, w);
-			return -1;
-		}
-	}
-	if (optind < argc) {
-		snprintf(err, errlen, "unexpected argument '%s' (options start with --)",
-			 argv[optind]);
-		return -1;
-	}
-	return 0;
+	rc = opt_parse(&set, 1, argc, argv, NULL, cli_mode_name(mode), err, errlen);
+	if (rc == OPT_HELP)
+		cli_usage(stdout, mode);
+	else if (rc == OPT_VERSION)
+		printf("connrate %s\n", CR_VERSION);
+	return rc > 0 ? 1 : rc;
 }
 
 static bool family_matches(const struct config *c, int family)

@@ -18,6 +18,7 @@
 
 #include "addr.h"
 #include "json.h"
+#include "opt.h"
 #include "payload.h"
 
 enum cr_mode {
@@ -96,6 +97,9 @@ void cli_usage(FILE *f, enum cr_mode mode);
 void cli_dump(const struct config *c, struct json *j);
 void cli_free(struct config *c);
 const char *cli_mode_name(enum cr_mode mode);
+/* The option table itself (rows for every mode), for programs that pass
+ * options on to connrate. */
+const struct opt_def *cli_options(size_t *n);
 
 /* The CPU worker thread i is pinned to, or -1 for none (--cpus none). */
 static inline int cfg_thread_cpu(const struct config *c, unsigned i)
