@@ -35,7 +35,7 @@ HARNESS_SRC := $(filter-out harness/dut.c harness/nfq.c harness/dutopts.c,$(wild
 DUT_OBJ := $(BUILD)/harness/dut.o $(BUILD)/harness/dutopts.o $(BUILD)/harness/nfq.o $(BUILD)/src/units.o $(BUILD)/src/json.o
 HARNESS_OBJ := $(HARNESS_SRC:harness/%.c=$(BUILD)/harness/%.o)
 # what connrate-lab takes from the core
-LAB_CORE_OBJ := $(BUILD)/src/units.o $(BUILD)/src/payload.o
+LAB_CORE_OBJ := $(BUILD)/src/units.o $(BUILD)/src/payload.o $(BUILD)/src/opt.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -81,7 +81,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 
 # unit tests link everything but the mains; the linker takes what each needs
 TEST_LIB := $(BUILD)/libtest.a
-$(TEST_LIB): $(CORE_OBJ) $(NETNS_OBJ) $(filter-out $(BUILD)/harness/lab.o,$(HARNESS_OBJ)) $(BUILD)/harness/nfq.o $(BUILD)/harness/dutopts.o
+$(TEST_LIB): $(CORE_OBJ) $(NETNS_OBJ) $(filter-out $(BUILD)/harness/main.o,$(HARNESS_OBJ)) $(BUILD)/harness/nfq.o $(BUILD)/harness/dutopts.o
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB)
@@ -238,7 +238,7 @@ clean:
 $(BUILD)/.version: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
-$(BUILD)/src/main.o $(BUILD)/src/cli.o $(BUILD)/harness/lab.o $(BUILD)/harness/run.o: $(BUILD)/.version
+$(BUILD)/src/main.o $(BUILD)/src/cli.o $(BUILD)/harness/main.o $(BUILD)/harness/run.o: $(BUILD)/.version
 FORCE:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,10 +1,11 @@
 /*
- * lab.h - what the parts of connrate-lab share.
+ * lab.h - what the commands of connrate-lab share: where the shipped
+ * files and programs are, lab names, and sysctl profiles loaded, checked
+ * and applied to a lab's namespaces by role.
  */
 #ifndef CR_LAB_H
 #define CR_LAB_H
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -21,7 +22,6 @@ const char *lab_datadir(const char *sub, char *buf, size_t len);
 const char *lab_binary(const char *name, char *buf, size_t len);
 /* A prefix of no existing lab: "cr" and six hex digits. */
 void lab_default_prefix(char *buf, size_t len);
-void lab_catch_signals(void);
 /* Load a profile and check it against this kernel (exit-2 material). */
 int lab_load_profile(const char *name, bool allow_host, struct profile *p,
 		     char *err, size_t errlen);
@@ -30,6 +30,5 @@ int lab_apply_profile(const struct topo *t, const char *prefix,
 		      const struct profile *p, char *err, size_t errlen);
 int lab_host_restore(const char *prefix);
 void lab_host_save_path(const char *prefix, char *buf, size_t len);
-const volatile sig_atomic_t *lab_stop_flag(void);
 
 #endif

@@ -106,9 +106,8 @@ struct run {
 	struct ctstats ct_before, ct_after;
 	unsigned rounds_done;
 	bool interrupted;
+	const volatile sig_atomic_t *stop;	/* set by a signal */
 };
-
-static const volatile sig_atomic_t *stop;
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -387,7 +386,7 @@ static int read_line(int fd, char *buf, size_t *len, size_t cap, char *out,
 		}
 		if (*len == cap)
 			*len = 0;	/* a line longer than we take: drop it */
-		if (on_stop && *stop)
+		if (on_stop && *r->stop)
 			on_stop(r);
 		pr = poll(&pf, 1, 200);
 		if (pr == 0) {
@@ -803,7 +802,7 @@ static int start_sim(struct run *r)
 		close(log);
 	free(copy);
 	for (waited = 0; !queue_bound(r->nsfd[ROLE_DUT], q); waited += 20) {
-		if (waited > 5000 || r->sim.pid < 0 || waitpid(r->sim.pid, &status, WNOHANG) != 0 || *stop) {
+		if (waited > 5000 || r->sim.pid < 0 || waitpid(r->sim.pid, &status, WNOHANG) != 0 || *r->stop) {
 			fprintf(stderr, "connrate-lab run: connrate-dut did not bind queue %u (see %s/dut-%s.log)\n",
 				q, r->outdir, r->p->name);
 			if (r->sim.pid > 0 && waitpid(r->sim.pid, &status, WNOHANG) != 0)
@@ -874,7 +873,7 @@ static int run_profile(struct run *r)
 		r->nsfd[k] = -1;
 	printf("== profile %s: building %s as %s\n", r->p->name, r->t->path, r->prefix);
 	fflush(stdout);
-	rc = build_up(r->t, r->prefix, "running", stop, err, sizeof(err));
+	rc = build_up(r->t, r->prefix, "running", r->stop, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "connrate-lab run: %s\n", err);
 		return rc == -EINTR ? -EINTR : -1;
@@ -931,10 +930,10 @@ static int run_profile(struct run *r)
 	r->srv.out = pipe_srv[0];
 	pipe_srv[0] = -1;
 	for (waited = 0; !listening(r->nsfd[ROLE_SERVER], r->port); waited += 20) {
-		if (waited > 5000 || waitpid(r->srv.pid, &status, WNOHANG) != 0 || *stop) {
+		if (waited > 5000 || waitpid(r->srv.pid, &status, WNOHANG) != 0 || *r->stop) {
 			fprintf(stderr, "connrate-lab run: the server did not listen on port %u (see %s/server-%s.log)\n",
 				r->port, r->outdir, r->p->name);
-			rc = *stop ? -EINTR : -1;
+			rc = *r->stop ? -EINTR : -1;
 			goto out;
 		}
 		usleep(20000);
@@ -973,7 +972,7 @@ static int run_profile(struct run *r)
 	}
 	waitpid(r->cli_pid, &status, 0);
 	r->cli_pid = 0;
-	if (r->interrupted || *stop)
+	if (r->interrupted || *r->stop)
 		rc = -EINTR;
 	else if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0)) {
 		fprintf(stderr, "connrate-lab run: the client failed (status %d; see %s/client-%s.log)\n",
@@ -983,7 +982,7 @@ static int run_profile(struct run *r)
 	}
 	goto out;
 out_fail:
-	rc = *stop ? -EINTR : -1;
+	rc = *r->stop ? -EINTR : -1;
 out:
 	free(line);
 	stop_child(&r->cli_pid, SIGINT, 3000);
@@ -1135,7 +1134,7 @@ static int stopped_early(void)
 	return 130;
 }
 
-int cmd_run(int argc, char **argv)
+int cmd_run(int argc, char **argv, const volatile sig_atomic_t *stop)
 {
 	struct run *r = calloc(1, sizeof(*r));
 	char err[1024], dir[PATH_MAX], path[PATH_MAX + 32], *av[MAX_ARGS];
@@ -1144,9 +1143,7 @@ int cmd_run(int argc, char **argv)
 
 	if (!r)
 		return 1;
-	stop = lab_stop_flag();
-	/* from the start, so that a signal at any point ends the run cleanly */
-	lab_catch_signals();
+	r->stop = stop;
 	rc = parse_opts(r, argc, argv);
 	if (rc == 3)
 		rc = 0;
@@ -1203,7 +1200,7 @@ int cmd_run(int argc, char **argv)
 		st = dry_run(av);
 		free(copy);
 		if (st) {
-			rc = *stop ? stopped_early() : st == 127 ? 1 : 2;
+			rc = *r->stop ? stopped_early() : st == 127 ? 1 : 2;
 			goto out_free;
 		}
 	}
@@ -1214,7 +1211,7 @@ int cmd_run(int argc, char **argv)
 		rc = dry_run(av);
 	}
 	if (rc) {
-		rc = *stop ? stopped_early() : rc == 127 ? 1 : 2;
+		rc = *r->stop ? stopped_early() : rc == 127 ? 1 : 2;
 		goto out_free;
 	}
 	rc = prepare_outdir(r);
@@ -1234,7 +1231,7 @@ int cmd_run(int argc, char **argv)
 		rc = 2;
 		goto out_free;
 	}
-	if (*stop) {
+	if (*r->stop) {
 		rc = stopped_early();
 		goto out_free;
 	}

@@ -16,6 +16,13 @@
 #ifndef CR_RUN_H
 #define CR_RUN_H
 
-int cmd_run(int argc, char **argv);
+#include <signal.h>
+
+/*
+ * The whole command: argv[0] is "run".  stop is set by the caller's signal
+ * handler (installed before this is called); the run then tears down and
+ * returns 130.  Returns the exit status.
+ */
+int cmd_run(int argc, char **argv, const volatile sig_atomic_t *stop);
 
 #endif
