@@ -34,8 +34,8 @@ NETNS_OBJ := $(NETNS_SRC:netns/%.c=$(BUILD)/netns/%.o)
 HARNESS_SRC := $(filter-out harness/dut.c harness/nfq.c harness/dutopts.c,$(wildcard harness/*.c))
 DUT_OBJ := $(BUILD)/harness/dut.o $(BUILD)/harness/dutopts.o $(BUILD)/harness/nfq.o $(BUILD)/src/units.o $(BUILD)/src/json.o
 HARNESS_OBJ := $(HARNESS_SRC:harness/%.c=$(BUILD)/harness/%.o)
-# what connrate-lab takes from the core
-LAB_CORE_OBJ := $(BUILD)/src/units.o $(BUILD)/src/payload.o $(BUILD)/src/opt.o
+# what connrate-lab takes from the core: connrate's option table among it
+LAB_CORE_OBJ := $(addprefix $(BUILD)/src/,units.o payload.o opt.o cli.o addr.o json.o)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

@@ -177,21 +177,28 @@ const struct opt_def *opt_find(const struct opt_set *set, const char *name)
 	return NULL;
 }
 
+void opt_usage_row(FILE *f, const struct opt_def *o, bool with_default)
+{
+	char left[48];
+
+	snprintf(left, sizeof(left), "--%s%s%s", o->name,
+		 o->metavar ? " " : "", o->metavar ? o->metavar : "");
+	fprintf(f, "  %-26s %s", left, o->help);
+	if (o->def && with_default)
+		fprintf(f, " [%s]", o->def);
+	fputc('\n', f);
+}
+
+bool opt_usage_shown(const struct opt_set *set, size_t i)
+{
+	return taken(set, 0, i);
+}
+
 void opt_usage(FILE *f, const struct opt_set *set)
 {
 	size_t i;
 
-	for (i = 0; i < set->n; i++) {
-		const struct opt_def *o = &set->def[i];
-		char left[48];
-
-		if (!taken(set, 0, i))
-			continue;
-		snprintf(left, sizeof(left), "--%s%s%s", o->name,
-			 o->metavar ? " " : "", o->metavar ? o->metavar : "");
-		fprintf(f, "  %-26s %s", left, o->help);
-		if (o->def && !set->pass)
-			fprintf(f, " [%s]", o->def);
-		fputc('\n', f);
-	}
+	for (i = 0; i < set->n; i++)
+		if (taken(set, 0, i))
+			opt_usage_row(f, &set->def[i], !set->pass);
 }

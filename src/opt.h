@@ -18,6 +18,7 @@
 #ifndef CR_OPT_H
 #define CR_OPT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -59,6 +60,9 @@ int opt_parse(const struct opt_set *sets, unsigned nsets, int argc, char **argv,
 const struct opt_def *opt_find(const struct opt_set *set, const char *name);
 /* One line per row of the set: "  --name METAVAR   help [default]". */
 void opt_usage(FILE *f, const struct opt_set *set);
+void opt_usage_row(FILE *f, const struct opt_def *o, bool with_default);
+/* Does row i belong to the set's modes, and is it the first of its name? */
+bool opt_usage_shown(const struct opt_set *set, size_t i);
 /* Write a reason into why and return -1: for parsers. */
 int opt_why(char *why, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

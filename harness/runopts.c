@@ -1,0 +1,295 @@
+/*
+ * runopts.c - connrate-lab run's options and command lines (see runopts.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ns.h"
+#include "opt.h"
+#include "runopts.h"
+#include "units.h"
+
+/* A row that keeps its value as text: which field is the row's data. */
+#define TEXT_OPT(fn, field)						\
+	static int fn(void *obj, const char *a, char *w, size_t n)	\
+	{								\
+		(void)w, (void)n;					\
+		((struct run_opts *)obj)->field = a;			\
+		return 0;						\
+	}
+
+TEXT_OPT(p_topology, topology)
+TEXT_OPT(p_profile, profiles)
+TEXT_OPT(p_rate, rates)
+TEXT_OPT(p_concurrency, concurrency)
+TEXT_OPT(p_dut_nft, dut_nft)
+TEXT_OPT(p_dut_cmd, dut_cmd)
+TEXT_OPT(p_dut_sim, dut_sim)
+TEXT_OPT(p_request, request)
+TEXT_OPT(p_response, response)
+TEXT_OPT(p_out, out)
+TEXT_OPT(p_server_threads, server_threads)
+TEXT_OPT(p_backlog, backlog)
+TEXT_OPT(p_respond_after, respond_after)
+
+#define FLAG_OPT(fn, field)						\
+	static int fn(void *obj, const char *a, char *w, size_t n)	\
+	{								\
+		(void)a, (void)w, (void)n;				\
+		((struct run_opts *)obj)->field = true;			\
+		return 0;						\
+	}
+
+FLAG_OPT(p_saturate, saturate)
+FLAG_OPT(p_force, force)
+FLAG_OPT(p_allow_host, allow_host)
+FLAG_OPT(p_ipv6, ipv6)
+
+static int p_name(void *obj, const char *a, char *w, size_t n)
+{
+	if (!ns_prefix_ok(a))
+		return opt_why(w, n, "1 to 24 of a-z 0-9 -, starting with a letter");
+	((struct run_opts *)obj)->name = a;
+	return 0;
+}
+
+static int p_port(void *obj, const char *a, char *w, size_t n)
+{
+	struct run_opts *o = obj;
+	uint64_t v;
+
+	if (units_parse_count(a, 1, 65535, &v))
+		return opt_why(w, n, "a port from 1 to 65535");
+	o->port = (unsigned)v;
+	snprintf(o->port_text, sizeof(o->port_text), "%u", o->port);
+	return 0;
+}
+
+static const struct opt_def run_opts_table[] = {
+	{ "topology", "T", 1, NULL, p_topology,
+	  "a shipped topology (loopback, pair, dut, dut-shaped) or a .topo file" },
+	{ "profile", "P[,P2...]", 1, "default", p_profile,
+	  "sysctl profiles, each run on a freshly built lab" },
+	{ "rate", "R[,R2...]", 1, NULL, p_rate,
+	  "open loop: rounds at these rates (connections/s)" },
+	{ "concurrency", "C", 1, NULL, p_concurrency,
+	  "closed loop: keep C connections in flight" },
+	{ "saturate", NULL, 1, NULL, p_saturate,
+	  "raise the rate round by round until the device gives up (the knee)" },
+	{ "dut-nft", "FILE", 1, NULL, p_dut_nft,
+	  "load this nftables ruleset into the dut (nft -f)" },
+	{ "dut-sim", "\"ARGS\"", 1, NULL, p_dut_sim,
+	  "run connrate-dut ARGS in the dut, forwarded TCP steered to its queue" },
+	{ "dut-cmd", "\"CMD\"", 1, NULL, p_dut_cmd,
+	  "run CMD (split at blanks, no shell) in the dut: your firewall build" },
+	{ "request", "FILE", 1, NULL, p_request,
+	  "the client sends this file on every connection" },
+	{ "response", "FILE", 1, NULL, p_response,
+	  "the server answers every connection with this file" },
+	{ "name", "PREFIX", 1, NULL, p_name,
+	  "name the namespaces PREFIX-NODE (default: cr and six hex digits)" },
+	{ "out", "DIR", 1, NULL, p_out,
+	  "results directory (default results/<time>-<topology>)" },
+	{ "force", NULL, 1, NULL, p_force,
+	  "write into --out DIR even if it is not empty" },
+	{ "allow-host-sysctl", NULL, 1, NULL, p_allow_host,
+	  "let the profiles' [host] keys change the host (always restored)" },
+	{ "ipv6", NULL, 1, NULL, p_ipv6,
+	  "connect over IPv6" },
+	{ "port", "P", 1, "7171", p_port,
+	  "the server's port" },
+	{ "server-threads", "N", 1, NULL, p_server_threads,
+	  "the server's --threads" },
+	{ "backlog", "N", 1, NULL, p_backlog,
+	  "the server's --backlog" },
+	{ "respond-after", "WHEN", 1, NULL, p_respond_after,
+	  "the server's --respond-after" },
+};
+
+#define NRUNOPTS (sizeof(run_opts_table) / sizeof(run_opts_table[0]))
+
+/* connrate's options that the lab sets itself */
+static const char *const lab_sets[] = { "target", "json", "dry-run", "source", "listen" };
+
+static bool lab_sets_it(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(lab_sets) / sizeof(lab_sets[0]); i++)
+		if (!strcmp(name, lab_sets[i]))
+			return true;
+	return false;
+}
+
+static int pass(void *obj, const struct opt_def *d, const char *a, char *w, size_t n)
+{
+	struct run_opts *o = obj;
+
+	if (lab_sets_it(d->name)) {
+		if (!o->lab_sets)
+			o->lab_sets = d->name;
+		return 0;
+	}
+	if (o->npass + 2 >= RUN_MAX_ARGS)
+		return opt_why(w, n, "fewer options (at most %d words)", RUN_MAX_ARGS - 2);
+	snprintf(o->pass_names[o->nnames], sizeof(o->pass_names[0]), "--%s", d->name);
+	o->pass[o->npass++] = o->pass_names[o->nnames++];
+	if (a)
+		o->pass[o->npass++] = a;
+	if (!(d->modes & MODE_CLIENT) && !o->saturate_only)
+		o->saturate_only = d->name;
+	return 0;
+}
+
+void run_usage(FILE *f)
+{
+	struct opt_set own = { run_opts_table, NRUNOPTS, 1, NULL, NULL };
+	struct opt_set client = { NULL, 0, MODE_CLIENT | MODE_SATURATE, NULL, pass };
+
+	client.def = cli_options(&client.n);
+	fprintf(f, "usage: connrate-lab run --topology T --profile P[,P2...] "
+		"(--rate R[,R2...] | --concurrency C | --saturate) [options]\n"
+		"\nFor each profile: build the topology fresh, apply the profile, start the device and\n"
+		"the server, run the client's rounds, read the kernel's counters around each round,\n"
+		"tear down.  Results in --out DIR: run.json, rounds.jsonl, summary.txt, latency.svg.\n"
+		"\noptions:\n");
+	size_t i;
+
+	opt_usage(f, &own);
+	fprintf(f, "\nconnrate's client options, passed on (see connrate client --help;\n"
+		"the saturate ones need --saturate):\n");
+	for (i = 0; i < client.n; i++)
+		if (opt_usage_shown(&client, i) && !opt_find(&own, client.def[i].name) &&
+		    !lab_sets_it(client.def[i].name))
+			opt_usage_row(f, &client.def[i], false);
+}
+
+/* What no single option can check. */
+static int validate(struct run_opts *o, char *err, size_t errlen)
+{
+	char *tok, *save = NULL;
+
+	if (!o->topology)
+		return opt_why(err, errlen, "--topology T is required (a shipped name such as dut, or a .topo file)");
+	if (!!o->rates + !!o->concurrency + o->saturate != 1)
+		return opt_why(err, errlen, "say what to run: one of --rate R[,R2...], --concurrency C or --saturate");
+	if (o->lab_sets)
+		return opt_why(err, errlen, "--%s: the lab sets it itself (from the topology and its own files)",
+			       o->lab_sets);
+	if (o->saturate_only && !o->saturate)
+		return opt_why(err, errlen, "--%s only goes with --saturate", o->saturate_only);
+	if (!!o->dut_sim + !!o->dut_cmd > 1)
+		return opt_why(err, errlen, "--dut-sim and --dut-cmd exclude each other (one device at a time)");
+	o->profiles_copy = strdup(o->profiles);
+	if (!o->profiles_copy)
+		return opt_why(err, errlen, "out of memory");
+	for (tok = strtok_r(o->profiles_copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (o->nprofiles == RUN_MAX_PROFILES)
+			return opt_why(err, errlen, "--profile: at most %d profiles", RUN_MAX_PROFILES);
+		o->profile_names[o->nprofiles++] = tok;
+	}
+	if (!o->nprofiles)
+		return opt_why(err, errlen, "--profile '%s': expected P[,P2...]", o->profiles);
+	return 0;
+}
+
+int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t errlen)
+{
+	struct opt_set sets[2] = {
+		{ run_opts_table, NRUNOPTS, 1, o, NULL },
+		{ NULL, 0, MODE_CLIENT | MODE_SATURATE, o, pass },
+	};
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	sets[1].def = cli_options(&sets[1].n);
+	rc = opt_parse(sets, 2, argc, argv, NULL, NULL, err, errlen);
+	if (rc == OPT_HELP)
+		run_usage(stdout);
+	else if (rc == OPT_VERSION)
+		printf("connrate-lab %s\n", CR_VERSION);
+	if (rc)
+		return rc > 0 ? 1 : -1;
+	return validate(o, err, errlen);
+}
+
+void run_opts_free(struct run_opts *o)
+{
+	free(o->profiles_copy);
+	o->profiles_copy = NULL;
+}
+
+/* --- command lines --- */
+
+/* Append "name value" when value is set. */
+static void arg(char **av, unsigned *n, const char *name, const char *value)
+{
+	if (!value)
+		return;
+	av[(*n)++] = (char *)name;
+	av[(*n)++] = (char *)value;
+}
+
+static void argv_end(char **av, unsigned *n, bool dry)
+{
+	arg(av, n, "--json", "-");
+	if (dry)
+		av[(*n)++] = (char *)"--dry-run";
+	av[*n] = NULL;
+}
+
+unsigned run_client_argv(const struct run_opts *o, const char *connrate,
+			 const char *target, char **av, bool dry)
+{
+	unsigned n = 0, i;
+
+	av[n++] = (char *)connrate;
+	av[n++] = (char *)(o->saturate ? "saturate" : "client");
+	arg(av, &n, "--target", target);
+	arg(av, &n, "--rate", o->rates);
+	arg(av, &n, "--concurrency", o->concurrency);
+	arg(av, &n, "--request", o->request);
+	for (i = 0; i < o->npass; i++)
+		av[n++] = (char *)o->pass[i];
+	argv_end(av, &n, dry);
+	return n;
+}
+
+unsigned run_server_argv(const struct run_opts *o, const char *connrate,
+			 const char *listen, char **av, bool dry)
+{
+	unsigned n = 0;
+
+	av[n++] = (char *)connrate;
+	av[n++] = (char *)"server";
+	arg(av, &n, "--port", o->port_text);
+	arg(av, &n, "--listen", listen);
+	arg(av, &n, "--threads", o->server_threads);
+	arg(av, &n, "--backlog", o->backlog);
+	arg(av, &n, "--response", o->response);
+	arg(av, &n, "--respond-after", o->respond_after);
+	argv_end(av, &n, dry);
+	return n;
+}
+
+unsigned run_split_argv(char *cmd, char **av, unsigned max)
+{
+	unsigned n = 0;
+	char *save = NULL, *tok;
+
+	for (tok = strtok_r(cmd, " \t", &save); tok && n + 1 < max; tok = strtok_r(NULL, " \t", &save))
+		av[n++] = tok;
+	av[n] = NULL;
+	return n;
+}
+
+unsigned run_sim_argv(const char *dut, char *copy, char **av, bool dry)
+{
+	unsigned n = 0;
+
+	av[n++] = (char *)dut;
+	n += run_split_argv(copy, av + n, RUN_MAX_ARGS - 6);
+	argv_end(av, &n, dry);
+	return n;
+}
