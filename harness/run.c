@@ -112,6 +112,16 @@ static const char *server_listen(const struct run *r)
 
 /* --- the device --- */
 
+/* Start av in role's namespace, listed in the owner record: PID or -errno. */
+static pid_t spawn(struct run *r, enum lab_role role, char **av, int out, int err)
+{
+	pid_t pid = ns_spawn(r->nsfd[role], av, -1, out, err);
+
+	if (pid > 0)
+		ns_record_add_child(r->prefix, pid);	/* else PDEATHSIG alone */
+	return pid;
+}
+
 static int open_log(struct run *r, const char *what)
 {
 	char path[PATH_MAX + 128];
@@ -164,7 +174,7 @@ static int start_sim(struct run *r)
 		return -1;
 	}
 	run_sim_argv(r->dut_bin, copy, av, false);
-	r->sim.pid = ns_spawn(r->nsfd[ROLE_DUT], av, -1, p[1], log);
+	r->sim.pid = spawn(r, ROLE_DUT, av, p[1], log);
 	close(p[1]);
 	r->sim.out = p[0];
 	if (log >= 0)
@@ -223,7 +233,7 @@ static int start_cmd(struct run *r)
 
 	if (copy) {
 		run_split_argv(copy, av, RUN_MAX_ARGS);
-		r->cmd_pid = ns_spawn(r->nsfd[ROLE_DUT], av, -1, log, log);
+		r->cmd_pid = spawn(r, ROLE_DUT, av, log, log);
 	} else {
 		r->cmd_pid = -ENOMEM;
 	}
@@ -260,7 +270,7 @@ static int start_server(struct run *r)
 		return -1;
 	log = open_log(r, "server");
 	run_server_argv(&r->o, r->connrate, server_listen(r), av, false);
-	r->srv.pid = ns_spawn(r->nsfd[ROLE_SERVER], av, -1, p[1], log);
+	r->srv.pid = spawn(r, ROLE_SERVER, av, p[1], log);
 	close(p[1]);
 	r->srv.out = p[0];
 	if (log >= 0)
@@ -331,7 +341,7 @@ static int run_client(struct run *r)
 	r->sim.prev = jchild_counters(&r->sim, true);
 	log = open_log(r, "client");
 	run_client_argv(&r->o, r->connrate, r->target, av, false);
-	r->cli_pid = ns_spawn(r->nsfd[ROLE_CLIENT], av, -1, p[1], log);
+	r->cli_pid = spawn(r, ROLE_CLIENT, av, p[1], log);
 	close(p[1]);
 	if (log >= 0)
 		close(log);

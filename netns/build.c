@@ -413,16 +413,24 @@ int build_up(const struct topo *t, const char *prefix, const char *state,
 	snprintf(rec.state, sizeof(rec.state), "building");
 	for (i = 0; i < t->nnodes; i++)
 		build_ns_name(prefix, t->node[i].name, rec.ns[rec.nns++], NS_NAME_MAX);
-	rc = ns_record_write(&rec);
+	rc = ns_record_create(&rec);
+	if (rc == -EEXIST) {
+		snprintf(err, errlen, "prefix '%s' is in use (%s/%s); connrate-lab down %s",
+			 prefix, NS_OWNER_DIR, prefix, prefix);
+		return rc;
+	}
 	if (rc)
 		return berr(&b, 0, -rc, "cannot write the owner record %s/%s", NS_OWNER_DIR, prefix);
 
 	for (i = 0; i < t->nnodes && !rc; i++) {
-		if (STOPPED())
+		if (STOPPED()) {
+			rec.nns = i;
 			goto out_stopped;
+		}
 		rc = ns_create(rec.ns[i]);
 		if (rc) {
 			berr(&b, t->node[i].line, -rc, "cannot create namespace %s", rec.ns[i]);
+			rec.nns = i;	/* this one and those after it are not ours */
 			break;
 		}
 		b.nsfd[i] = ns_open(rec.ns[i]);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -195,9 +196,10 @@ bool ns_record_owner_alive(const struct ns_record *r)
 	return st != 0 && st == r->starttime;
 }
 
-int ns_record_write(const struct ns_record *r)
+/* Write the record to a temporary file beside it: 0 or -errno. */
+static int record_write_tmp(const struct ns_record *r, char *path, size_t plen,
+			    char *tmp, size_t tlen)
 {
-	char path[128], tmp[160];
 	unsigned i;
 	FILE *f;
 
@@ -205,8 +207,8 @@ int ns_record_write(const struct ns_record *r)
 		return -EINVAL;
 	if (mkdir(NS_OWNER_DIR, 0755) < 0 && errno != EEXIST)
 		return -errno;
-	snprintf(path, sizeof(path), "%s/%s", NS_OWNER_DIR, r->prefix);
-	snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int)getpid());
+	snprintf(path, plen, "%s/%s", NS_OWNER_DIR, r->prefix);
+	snprintf(tmp, tlen, "%s.tmp%d", path, (int)getpid());
 	f = fopen(tmp, "we");
 	if (!f)
 		return -errno;
@@ -214,6 +216,8 @@ int ns_record_write(const struct ns_record *r)
 		r->state);
 	for (i = 0; i < r->nns; i++)
 		fprintf(f, "ns %s\n", r->ns[i]);
+	for (i = 0; i < r->nchild; i++)
+		fprintf(f, "child %d %llu\n", (int)r->child[i].pid, r->child[i].starttime);
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
 		int err = errno;
 
@@ -222,18 +226,52 @@ int ns_record_write(const struct ns_record *r)
 		return -err;
 	}
 	fclose(f);
-	if (rename(tmp, path) < 0) {
-		int err = errno;
-
-		unlink(tmp);
-		return -err;
-	}
 	return 0;
+}
+
+int ns_record_write(const struct ns_record *r)
+{
+	char path[128], tmp[160];
+	int rc = record_write_tmp(r, path, sizeof(path), tmp, sizeof(tmp));
+
+	if (rc)
+		return rc;
+	rc = rename(tmp, path) < 0 ? -errno : 0;
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
+int ns_record_create(const struct ns_record *r)
+{
+	char path[128], tmp[160];
+	int rc = record_write_tmp(r, path, sizeof(path), tmp, sizeof(tmp));
+
+	if (rc)
+		return rc;
+	rc = link(tmp, path) < 0 ? -errno : 0;	/* link(), unlike rename(), never replaces */
+	unlink(tmp);
+	return rc;
+}
+
+int ns_record_add_child(const char *prefix, pid_t pid)
+{
+	struct ns_record r;
+	int rc = ns_record_read(prefix, &r);
+
+	if (rc)
+		return rc;
+	if (r.nchild == NS_MAX_CHILDREN)
+		return -ENOSPC;
+	r.child[r.nchild].pid = pid;
+	r.child[r.nchild++].starttime = ns_proc_starttime(pid);
+	return ns_record_write(&r);
 }
 
 int ns_record_read(const char *prefix, struct ns_record *r)
 {
 	char path[128], line[256], val[NS_NAME_MAX];
+	unsigned long long start;
 	FILE *f;
 	int pid;
 
@@ -252,7 +290,11 @@ int ns_record_read(const char *prefix, struct ns_record *r)
 			;
 		else if (sscanf(line, "state %15s", r->state) == 1)
 			;
-		else if (sscanf(line, "ns %63s", val) == 1 && r->nns < NS_MAX_RECORD &&
+		else if (sscanf(line, "child %d %llu", &pid, &start) == 2 && pid > 1 &&
+			 r->nchild < NS_MAX_CHILDREN) {
+			r->child[r->nchild].pid = pid;
+			r->child[r->nchild++].starttime = start;
+		} else if (sscanf(line, "ns %63s", val) == 1 && r->nns < NS_MAX_RECORD &&
 			 strncmp(val, prefix, strlen(prefix)) == 0 &&
 			 val[strlen(prefix)] == '-')
 			strcpy(r->ns[r->nns++], val);
@@ -271,11 +313,28 @@ int ns_record_remove(const char *prefix)
 	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
 }
 
+/* SIGKILL the record's processes that are still the ones it started. */
+static void end_children(const struct ns_record *r)
+{
+	unsigned i;
+
+	for (i = 0; i < r->nchild; i++) {
+		pid_t pid = r->child[i].pid;
+
+		if (pid <= 1 || !r->child[i].starttime ||
+		    ns_proc_starttime(pid) != r->child[i].starttime)
+			continue;
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);	/* ours: reaped; another's: ECHILD at once */
+	}
+}
+
 int ns_record_teardown(const struct ns_record *r)
 {
 	unsigned i;
 	int rc = 0, e;
 
+	end_children(r);
 	for (i = r->nns; i-- > 0;) {
 		if (!ns_exists(r->ns[i]))
 			continue;
@@ -362,11 +421,14 @@ int ns_run(int nsfd, char *const argv[], const char *input)
 
 pid_t ns_spawn(int nsfd, char *const argv[], int in_fd, int out_fd, int err_fd)
 {
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 	int null;
 
 	if (pid != 0)
 		return pid < 0 ? -errno : pid;
+	/* die with the lab, even by kill -9; and if it died before this line, now */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127);
 	null = open("/dev/null", O_RDWR);
 	dup2(in_fd >= 0 ? in_fd : null, STDIN_FILENO);
 	dup2(out_fd >= 0 ? out_fd : null, STDOUT_FILENO);

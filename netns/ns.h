@@ -8,9 +8,13 @@
  * with ns_leave(); it never moves itself for good.
  *
  * Owner records live in /run/connrate/PREFIX: the owner's PID and start
- * time, a state ("building", "up", "running") and the namespaces made, one
- * per line.  A record whose state is not "up" and whose owner is gone is
- * stale: `down --stale` removes its namespaces, and nothing else.
+ * time, a state ("building", "up", "running"), the namespaces made and the
+ * processes started in them (PID and start time), one per line.  The
+ * record is created exclusively before the first namespace, so of two labs
+ * that want one prefix only one builds.  A record whose state is not "up"
+ * and whose owner is gone is stale: `down --stale` ends its processes
+ * (those whose start time still matches: a PID can be reused) and removes
+ * its namespaces, and nothing else.
  *
  * Every function returns 0 (or a descriptor) or -errno and prints nothing.
  */
@@ -25,6 +29,7 @@
 #define NS_OWNER_DIR "/run/connrate"
 #define NS_NAME_MAX 64
 #define NS_MAX_RECORD 32
+#define NS_MAX_CHILDREN 16
 
 int ns_create(const char *name);
 int ns_delete(const char *name);
@@ -44,17 +49,23 @@ struct ns_record {
 	char state[16];
 	char ns[NS_MAX_RECORD][NS_NAME_MAX];
 	unsigned nns;
+	struct { pid_t pid; unsigned long long starttime; } child[NS_MAX_CHILDREN];
+	unsigned nchild;
 };
 
 /* Write the record (atomically, by rename). */
 int ns_record_write(const struct ns_record *r);
+/* Create it, only if there is none: -EEXIST when another lab has the prefix. */
+int ns_record_create(const struct ns_record *r);
+/* Add a process started for the lab (read, append, write). */
+int ns_record_add_child(const char *prefix, pid_t pid);
 int ns_record_read(const char *prefix, struct ns_record *r);
 int ns_record_remove(const char *prefix);
 /* Start time of a process, 0 when it does not exist. */
 unsigned long long ns_proc_starttime(pid_t pid);
 /* Is the record's owner still the process that wrote it? */
 bool ns_record_owner_alive(const struct ns_record *r);
-/* Remove the record's namespaces that exist, then the record. */
+/* End its processes (SIGKILL, reaped if ours), remove its namespaces that exist, then the record. */
 int ns_record_teardown(const struct ns_record *r);
 /* A prefix: [a-z0-9-], 1 to 24 characters, starting with a letter. */
 bool ns_prefix_ok(const char *prefix);
@@ -68,8 +79,10 @@ bool ns_prefix_ok(const char *prefix);
 int ns_run(int nsfd, char *const argv[], const char *input);
 /*
  * Start argv inside nsfd (as ns_run) with the given descriptors as its
- * standard input, output and error (-1: /dev/null), without waiting.
- * Returns the PID or -errno.
+ * standard input, output and error (-1: /dev/null), without waiting.  It
+ * gets SIGKILL when the calling process dies (PR_SET_PDEATHSIG), so
+ * nothing of the lab outlives it, even a kill -9.  Returns the PID or
+ * -errno.
  */
 pid_t ns_spawn(int nsfd, char *const argv[], int in_fd, int out_fd, int err_fd);
 /* The same, replacing this process (for `exec`); returns only on failure. */
