@@ -395,12 +395,12 @@ int ab_format_head(char *buf, size_t len)
 			     "estimate", "interval", "level", "tolerance", "verdict"), len);
 }
 
-static void fmt_value(char *buf, size_t len, double v, const char *unit)
+static void fmt_value(char *buf, size_t len, double v, const char *unit, int digits)
 {
 	if (fabs(v) >= 1e4)
 		snprintf(buf, len, "%.0f%s", v, unit);
 	else
-		snprintf(buf, len, "%.4g%s", v, unit);
+		snprintf(buf, len, "%.*g%s", digits, v, unit);
 }
 
 int ab_format_row(char *buf, size_t len, const char *metric, const char *unit,
@@ -411,8 +411,8 @@ int ab_format_row(char *buf, size_t len, const char *metric, const char *unit,
 	const char *d = share ? "pp" : "%";
 	char b[24], cu[24], e[16], iv[40], lv[8], t[16];
 
-	fmt_value(b, sizeof(b), c->base, u);
-	fmt_value(cu, sizeof(cu), c->cur, u);
+	fmt_value(b, sizeof(b), c->base, u, share ? 3 : 4);
+	fmt_value(cu, sizeof(cu), c->cur, u, share ? 3 : 4);
 	snprintf(e, sizeof(e), share ? "%+.3f%s" : "%+.1f%s", c->est, d);
 	snprintf(t, sizeof(t), "%.3g%s", tol, d);
 	if (c->has_ci) {
