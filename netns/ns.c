@@ -272,6 +272,7 @@ int ns_record_read(const char *prefix, struct ns_record *r)
 {
 	char path[128], line[256], val[NS_NAME_MAX];
 	unsigned long long start;
+	struct stat st;
 	FILE *f;
 	int pid;
 
@@ -282,6 +283,10 @@ int ns_record_read(const char *prefix, struct ns_record *r)
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return -EINVAL;	/* not a record: something else lives there */
+	}
 	snprintf(r->prefix, sizeof(r->prefix), "%s", prefix);
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "pid %d", &pid) == 1)
