@@ -143,7 +143,11 @@ void diagnose(const struct diag_input *in, struct diagnosis *d)
 	bool explained;
 
 	d->n = 0;
-	explained = diag_ports(in, d);
+	explained = in->died != NULL;
+	if (in->died)
+		say(d, "%s during this round: what failed after that is its absence, not the load; see its log in the results directory",
+		    in->died);
+	explained |= diag_ports(in, d);
 	explained |= diag_listener(in, d);
 	explained |= diag_limits(in, d);
 	explained |= diag_device(in, d);

@@ -30,6 +30,9 @@ struct diag_input {
 	/* connrate-dut counters, deltas (0 when not running) */
 	bool sim;
 	uint64_t sim_table_full, sim_dropped, sim_queue_overflow;
+	/* a process of the lab that ended during the round ("connrate-dut
+	 * (PID 12) was killed by signal 9"), NULL: none */
+	const char *died;
 };
 
 struct diagnosis {

@@ -322,7 +322,8 @@ static void next_round(struct record *rec)
 }
 
 json_object *record_round(struct record *rec, const struct profile *p, json_object *cr,
-			  json_object *srv, json_object *sim, struct diagnosis *dg)
+			  json_object *srv, json_object *sim, const char *died,
+			  struct diagnosis *dg)
 {
 	struct nstat *d[ROLE__COUNT] = { 0 };
 	struct ctstats ctd = { 0 };
@@ -342,6 +343,7 @@ json_object *record_round(struct record *rec, const struct profile *p, json_obje
 			json_object_object_add(dut, "sim", json_object_get(sim));
 	}
 	diag_from_round(&in, cr, sim);
+	in.died = died;
 	diagnose(&in, dg);
 	for (i = 0; i < dg->n; i++)
 		json_object_array_add(diag, json_object_new_string(dg->line[i]));
@@ -352,6 +354,8 @@ json_object *record_round(struct record *rec, const struct profile *p, json_obje
 	json_object_object_add(o, "counters", cnt);
 	json_object_object_add(o, "sysctl", sys);
 	json_object_object_add(o, "diagnosis", diag);
+	if (died)
+		json_object_object_add(o, "died", json_object_new_string(died));
 	json_object_put(sim);
 	for (k = 0; k < ROLE__COUNT; k++)
 		free(d[k]);

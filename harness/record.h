@@ -40,10 +40,12 @@ void record_end(struct record *rec);
 /*
  * The record of the round the client reported in cr (borrowed), with the
  * server's and device's deltas srv and sim (taken; NULL: none), for
- * profile p.  Fills dg.  The caller puts the returned object.
+ * profile p; died names a process of the lab that ended during the round
+ * (NULL: none).  Fills dg.  The caller puts the returned object.
  */
 json_object *record_round(struct record *rec, const struct profile *p, json_object *cr,
-			  json_object *srv, json_object *sim, struct diagnosis *dg);
+			  json_object *srv, json_object *sim, const char *died,
+			  struct diagnosis *dg);
 /* The round's line for a person: rate, ok, errors, p50, p99, diagnosis. */
 void record_print(FILE *f, const char *profile, json_object *cr, const struct diagnosis *dg);
 

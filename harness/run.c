@@ -54,6 +54,8 @@ struct run {
 	struct jchild srv, sim;
 	struct record rec;
 	bool interrupted;
+	char died[512];			/* who died since the last round, "" none */
+	bool any_died;			/* in any round: the run fails */
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -111,6 +113,41 @@ static const char *server_listen(const struct run *r)
 }
 
 /* --- the device --- */
+
+/* "what (PID n) exited with status s" or "... was killed by signal s (name)" */
+static void describe_exit(char *buf, size_t len, const char *what, pid_t pid, int status)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "%s (PID %d) exited with status %d", what, (int)pid,
+			 WEXITSTATUS(status));
+	else
+		snprintf(buf, len, "%s (PID %d) was killed by signal %d (%s)", what, (int)pid,
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+}
+
+/* Has *pid ended?  Then say so in r->died, reap it, and forget it. */
+static void watch_one(struct run *r, pid_t *pid, const char *what)
+{
+	size_t k = strlen(r->died);
+	int status;
+
+	if (*pid <= 0 || waitpid(*pid, &status, WNOHANG) != *pid)
+		return;
+	if (k)
+		k += (size_t)snprintf(r->died + k, sizeof(r->died) - k, "; ");
+	if (k < sizeof(r->died))
+		describe_exit(r->died + k, sizeof(r->died) - k, what, *pid, status);
+	*pid = 0;
+	r->any_died = true;
+}
+
+/* The lab's long-running processes: has one of them died? */
+static void watch_children(struct run *r)
+{
+	watch_one(r, &r->srv.pid, "the server (connrate server)");
+	watch_one(r, &r->sim.pid, "the device (connrate-dut)");
+	watch_one(r, &r->cmd_pid, "the device (--dut-cmd)");
+}
 
 /* Start av in role's namespace, listed in the owner record: PID or -errno. */
 static pid_t spawn(struct run *r, enum lab_role role, char **av, int out, int err)
@@ -244,6 +281,13 @@ static int start_cmd(struct run *r)
 		fprintf(stderr, "connrate-lab run: cannot start --dut-cmd: %s\n", strerror(-r->cmd_pid));
 		return -1;
 	}
+	usleep(200000);		/* a program that cannot run ends at once */
+	watch_one(r, &r->cmd_pid, "--dut-cmd");
+	if (*r->died) {
+		fprintf(stderr, "connrate-lab run: %s before the first round (see %s/dut-%s.log)\n",
+			r->died, r->outdir, r->p->name);
+		return -1;
+	}
 	return 0;
 }
 
@@ -310,8 +354,13 @@ static void on_line(struct run *r, json_object *o)
 
 	if (type && !strcmp(type, "round")) {
 		struct diagnosis dg;
-		json_object *srv = jchild_delta(&r->srv), *sim = jchild_delta(&r->sim);
-		json_object *rec = record_round(&r->rec, r->p, o, srv, sim, &dg);
+		json_object *srv, *sim, *rec;
+
+		watch_children(r);
+		srv = jchild_delta(&r->srv);
+		sim = jchild_delta(&r->sim);
+		rec = record_round(&r->rec, r->p, o, srv, sim, *r->died ? r->died : NULL, &dg);
+		r->died[0] = '\0';
 
 		write_line(r, rec);
 		json_object_put(rec);
@@ -434,6 +483,7 @@ static int run_profile(struct run *r)
 
 	r->cli_pid = r->cmd_pid = 0;
 	r->interrupted = false;
+	r->died[0] = '\0';
 	jchild_init(&r->srv, "server");
 	jchild_init(&r->sim, "dut");
 	memset(&r->rec, 0, sizeof(r->rec));
@@ -625,7 +675,10 @@ static int run_profiles(struct run *r)
 	}
 	if (rc == -EINTR)
 		fprintf(stderr, "connrate-lab run: interrupted; the lab was taken down\n");
-	return rc == -EINTR ? 130 : rc ? 1 : 0;
+	else if (r->any_died && !rc)
+		fprintf(stderr, "connrate-lab run: a process of the lab died during a round (see the diagnosis in %s/summary.txt)\n",
+			r->outdir);
+	return rc == -EINTR ? 130 : rc || r->any_died ? 1 : 0;
 }
 
 int cmd_run(int argc, char **argv, const volatile sig_atomic_t *stop)

@@ -59,6 +59,45 @@ t_same_name() {
 	done
 }
 
+t_device_dies() {
+	local p=cr${UNIQ}d out=$TMP/dies rc=0 dp
+	need iptables
+	q=$((100 + RANDOM % 900)) port=
+	defer "$LAB" down $p
+	"$LAB" run --name $p --out "$out" --topology dut --profile tuned --rate 500 --duration 3 \
+		--timeout 1s --dut-sim "--queue $q" >"$TMP/log" 2>&1 &
+	local lp=$!
+	defer "kill -TERM $lp"
+	wait_for 10 test -s "$out/run.json" || fail "the run did not start"
+	wait_for 10 lab_children || fail "no connrate-dut seen"
+	sleep 1.5
+	dp=$(pids_with "connrate-dut --queue $q")
+	kill -KILL $dp
+	wait $lp || rc=$?
+	[ $rc -eq 1 ] || fail "exit $rc, not 1: $(tail -3 "$TMP/log")"
+	jq -e 'select(.type == "round") | .died | test("connrate-dut.*signal 9")' "$out/rounds.jsonl" >/dev/null ||
+		fail "no died in the round: $(jq -c .died "$out/rounds.jsonl")"
+	jq -e 'select(.type == "round") | .diagnosis[0] | test("died|killed")' "$out/rounds.jsonl" >/dev/null ||
+		fail "the diagnosis does not say so: $(jq -c .diagnosis "$out/rounds.jsonl")"
+	grep -q "died during a round" "$TMP/log" || fail "no line on stderr: $(tail -3 "$TMP/log")"
+}
+
+t_dut_cmd_fails() {
+	local p=cr${UNIQ}f cmd rc
+	for cmd in /nonexistent/bin /bin/false; do
+		rc=0
+		defer "$LAB" down $p
+		"$LAB" run --name $p --out "$TMP/f$RANDOM" --topology dut --rate 100 --duration 1 \
+			--dut-cmd "$cmd" >"$TMP/log" 2>&1 || rc=$?
+		[ $rc -eq 1 ] || fail "--dut-cmd $cmd: exit $rc, not 1"
+		grep -q -- "--dut-cmd (PID [0-9]*) exited with status" "$TMP/log" ||
+			fail "--dut-cmd $cmd: no line saying so: $(cat "$TMP/log")"
+		[ -z "$(ip netns list | grep "^$p-")" ] || fail "namespaces left"
+	done
+}
+
 run_test "leftovers: kill -9 of run: no server or device survives it" t_kill9_children
 run_test "leftovers: two up --name X at once: one builds, nothing lost" t_same_name
+run_test "leftovers: connrate-dut killed mid-round: said, exit 1" t_device_dies
+run_test "leftovers: --dut-cmd that cannot run or exits: said, exit 1" t_dut_cmd_fails
 finish
