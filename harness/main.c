@@ -288,6 +288,20 @@ static int down_stale(void)
 	return rc;
 }
 
+/* Is the lab a live run's or build's?  Then say whose, and leave it. */
+static bool in_use(const char *prefix)
+{
+	struct ns_record rec;
+
+	if (ns_record_read(prefix, &rec) || !strcmp(rec.state, "up") ||
+	    !ns_record_owner_alive(&rec))
+		return false;
+	fprintf(stderr, "connrate-lab down: lab %s belongs to connrate-lab (PID %d, %s); "
+		"stop it (kill -INT %d) and it takes its lab down itself\n",
+		prefix, (int)rec.pid, rec.state, (int)rec.pid);
+	return true;
+}
+
 static int cmd_down(int argc, char **argv)
 {
 	char err[512];
@@ -312,6 +326,8 @@ static int cmd_down(int argc, char **argv)
 		fprintf(stderr, "connrate-lab down: '%s' is not a lab prefix\n", argv[1]);
 		return 2;
 	}
+	if (in_use(argv[1]))
+		return 1;
 	if (lab_host_restore(argv[1]))
 		return 1;
 	if (build_down(argv[1], err, sizeof(err))) {

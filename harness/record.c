@@ -2,6 +2,7 @@
  * record.c - a round's record and run.json (see record.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,7 +153,7 @@ int record_run_json(const char *path, const struct record_run *r)
 	char model[256], when[64];
 	time_t now = time(NULL);
 	unsigned i;
-	int j;
+	int j, fd;
 	FILE *f;
 
 	uname(&u);
@@ -189,7 +190,10 @@ int record_run_json(const char *path, const struct record_run *r)
 		json_object_array_add(args, json_object_new_string(r->argv[j]));
 	json_object_object_add(o, "options", args);
 	json_object_object_add(o, "target", json_object_new_string(r->target));
-	f = fopen(path, "we");
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f && fd >= 0)
+		close(fd);
 	if (f) {
 		fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 		fclose(f);

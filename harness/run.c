@@ -5,6 +5,7 @@
  * record.c's; this file builds the lab per profile, starts what runs in
  * it, reads the client's rounds and tears everything down.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -164,7 +165,7 @@ static int open_log(struct run *r, const char *what)
 	char path[PATH_MAX + 128];
 
 	snprintf(path, sizeof(path), "%s/%s-%s.log", r->outdir, what, r->p->name);
-	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
 }
 
 /* The queue number in --dut-sim's arguments (0 when not given). */
@@ -257,7 +258,10 @@ static int load_nft(struct run *r)
 	char *nav[] = { (char *)"nft", (char *)"-f", (char *)r->o.dut_nft, NULL };
 	int st = ns_run(r->nsfd[ROLE_DUT], nav, NULL);
 
-	if (st)
+	if (st == -ETIMEDOUT)
+		fprintf(stderr, "connrate-lab run: nft -f %s did not finish in %d s; it was stopped\n",
+			r->o.dut_nft, NS_RUN_LIMIT_MS / 1000);
+	else if (st)
 		fprintf(stderr, "connrate-lab run: nft could not load %s into the dut (status %d)\n",
 			r->o.dut_nft, st);
 	return st ? -1 : 0;
@@ -507,6 +511,22 @@ static int run_profile(struct run *r)
 
 /* --- before anything is built --- */
 
+/* A file that nft or a payload reader will read: a readable regular file (a FIFO would hang). */
+static int check_regular(const char *opt, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 || access(path, R_OK) < 0) {
+		snprintf(err, errlen, "%s '%s': cannot read: %s", opt, path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s '%s': not a regular file", opt, path);
+		return -1;
+	}
+	return 0;
+}
+
 /* Topology, profiles, roles, target: 0, or the exit status with a line said. */
 static int load_inputs(struct run *r)
 {
@@ -535,11 +555,19 @@ static int load_inputs(struct run *r)
 	if ((r->o.dut_nft || r->o.dut_cmd || r->o.dut_sim) && r->node[ROLE_DUT] < 0)
 		return usage_error("%s has no node named dut for --dut-nft/--dut-cmd/--dut-sim",
 				   r->t->path);
-	if (r->o.dut_nft && access(r->o.dut_nft, R_OK) != 0) {
-		snprintf(err, sizeof(err), "--dut-nft '%s': cannot read: %s", r->o.dut_nft,
-			 strerror(errno));
+	if (r->o.dut_nft && check_regular("--dut-nft", r->o.dut_nft, err, sizeof(err)))
 		return usage_error("%s", err);
+	if (r->o.response) {
+		struct stat st;
+
+		if (check_regular("--response", r->o.response, err, sizeof(err)) ||
+		    stat(r->o.response, &st) < 0)
+			return usage_error("%s", err);
+		snprintf(r->o.response_bytes, sizeof(r->o.response_bytes), "%llu",
+			 (unsigned long long)st.st_size);
 	}
+	if (r->o.request && check_regular("--request", r->o.request, err, sizeof(err)))
+		return usage_error("%s", err);
 	if (find_target(r))
 		return usage_error(r->o.ipv6 ? "%s: the server node has no IPv6 address" :
 				   "%s: the server node has no IPv4 address", r->t->path);
@@ -583,6 +611,10 @@ static int dry_runs(struct run *r)
 	return 0;
 }
 
+/*
+ * The results directory: --out, or results/TIME-TOPOLOGY-PREFIX (the
+ * prefix is unique, so two runs started in one second never meet).
+ */
 static int prepare_outdir(struct run *r)
 {
 	struct stat st;
@@ -596,16 +628,49 @@ static int prepare_outdir(struct run *r)
 		time_t now = time(NULL);
 
 		strftime(when, sizeof(when), "%Y%m%d-%H%M%S", localtime(&now));
-		snprintf(r->outdir, sizeof(r->outdir), "results/%s-%.*s", when,
-			 (int)strcspn(base, "."), base);
+		snprintf(r->outdir, sizeof(r->outdir), "results/%s-%.*s-%s", when,
+			 (int)strcspn(base, "."), base, r->prefix);
 	}
-	if (stat(r->outdir, &st) == 0) {
+	if (lstat(r->outdir, &st) == 0) {
 		if (!S_ISDIR(st.st_mode))
 			return usage_error("--out '%s': exists and is not a directory", r->outdir);
 		if (!results_dir_empty(r->outdir) && !r->o.force)
 			return usage_error("--out '%s': not empty; pick another or add --force", r->outdir);
 	}
 	return 0;
+}
+
+/* What a run writes in its directory: removed first under --force. */
+static bool run_output(const char *name)
+{
+	static const char *const files[] = {
+		"run.json", "rounds.jsonl", "summary.txt", "latency.svg", "report.html",
+	};
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (!strcmp(name, files[i]))
+			return true;
+	return n > 4 && !strcmp(name + n - 4, ".log");
+}
+
+/*
+ * Remove the outputs of an earlier run (a symlink among them is removed,
+ * never followed), so every file of this one is created anew.
+ */
+static int clear_outputs(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d)))
+		if (run_output(de->d_name) && unlinkat(dirfd(d), de->d_name, 0) < 0 && !rc)
+			rc = -errno;
+	closedir(d);
+	return rc;
 }
 
 /* Everything before the first build: 0, or the exit status. */
@@ -616,18 +681,19 @@ static int prepare(struct run *r)
 
 	if (!rc)
 		rc = dry_runs(r);
-	if (!rc)
-		rc = prepare_outdir(r);
+	if (rc)
+		return rc;
+	if (r->o.name)
+		snprintf(r->prefix, sizeof(r->prefix), "%s", r->o.name);
+	else
+		lab_default_prefix(r->prefix, sizeof(r->prefix));
+	rc = prepare_outdir(r);
 	if (rc)
 		return rc;
 	if (geteuid() != 0) {
 		fprintf(stderr, "connrate-lab run: needs root (network namespaces)\n");
 		return 1;
 	}
-	if (r->o.name)
-		snprintf(r->prefix, sizeof(r->prefix), "%s", r->o.name);
-	else
-		lab_default_prefix(r->prefix, sizeof(r->prefix));
 	if (build_check(r->t, r->prefix, err, sizeof(err)))
 		return usage_error("%s", err);
 	return *r->stop ? stopped_early() : 0;
@@ -639,7 +705,7 @@ static int open_results(struct run *r, int argc, char **argv)
 	struct record_run rr = { r->t, r->topo_text, r->prof, r->o.nprofiles, argc, argv, r->target };
 	char path[PATH_MAX + 32];
 
-	if (results_mkdir_p(r->outdir)) {
+	if (results_mkdir_p(r->outdir) || (r->o.force && clear_outputs(r->outdir))) {
 		fprintf(stderr, "connrate-lab run: cannot create %s: %s\n", r->outdir, strerror(errno));
 		return 1;
 	}

@@ -239,6 +239,17 @@ static void argv_end(char **av, unsigned *n, bool dry)
 	av[*n] = NULL;
 }
 
+/* Did the user pass option name ("--expect-bytes") on to connrate? */
+static bool passed(const struct run_opts *o, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < o->npass; i++)
+		if (!strcmp(o->pass[i], name))
+			return true;
+	return false;
+}
+
 unsigned run_client_argv(const struct run_opts *o, const char *connrate,
 			 const char *target, char **av, bool dry)
 {
@@ -250,6 +261,8 @@ unsigned run_client_argv(const struct run_opts *o, const char *connrate,
 	arg(av, &n, "--rate", o->rates);
 	arg(av, &n, "--concurrency", o->concurrency);
 	arg(av, &n, "--request", o->request);
+	if (*o->response_bytes && !passed(o, "--expect-bytes"))
+		arg(av, &n, "--expect-bytes", o->response_bytes);
 	for (i = 0; i < o->npass; i++)
 		av[n++] = (char *)o->pass[i];
 	argv_end(av, &n, dry);

@@ -37,6 +37,9 @@ struct run_opts {
 	unsigned nnames;
 	const char *saturate_only;	/* the first such option seen */
 	const char *lab_sets;		/* the first option the lab sets itself */
+	/* the size of --response, set by the caller: the client is told to
+	 * expect it (--expect-bytes) unless the user said otherwise */
+	char response_bytes[24];
 };
 
 /*

@@ -376,9 +376,35 @@ int ns_exec(int nsfd, char *const argv[])
 	return -errno;
 }
 
+/*
+ * Wait for pid at most NS_RUN_LIMIT_MS, then SIGKILL it: a command that
+ * hangs (nft reading a FIFO, say) cannot hang the lab.  Its exit status,
+ * 128 + signal, or -ETIMEDOUT.
+ */
+static int wait_limited(pid_t pid)
+{
+	int status, waited_ms = 0;
+	pid_t w;
+
+	while ((w = waitpid(pid, &status, WNOHANG)) == 0 && waited_ms < NS_RUN_LIMIT_MS) {
+		usleep(waited_ms < 100 ? 1000 : 10000);
+		waited_ms += waited_ms < 100 ? 1 : 10;
+	}
+	if (w == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return -ETIMEDOUT;
+	}
+	if (w < 0)
+		return -errno;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
 int ns_run(int nsfd, char *const argv[], const char *input)
 {
-	int pfd[2] = { -1, -1 }, status;
+	int pfd[2] = { -1, -1 };
 	pid_t pid;
 
 	if (input && pipe2(pfd, O_CLOEXEC) < 0)
@@ -398,6 +424,7 @@ int ns_run(int nsfd, char *const argv[], const char *input)
 			dup2(pfd[0], STDIN_FILENO);
 			close(pfd[1]);
 		}
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (enter_for_exec(nsfd) == 0)
 			execvp(argv[0], argv);
 		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
@@ -416,12 +443,7 @@ int ns_run(int nsfd, char *const argv[], const char *input)
 		}
 		close(pfd[1]);
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
+	return wait_limited(pid);
 }
 
 pid_t ns_spawn(int nsfd, char *const argv[], int in_fd, int out_fd, int err_fd)

@@ -74,8 +74,10 @@ bool ns_prefix_ok(const char *prefix);
  * Run argv (no shell) inside nsfd with its own mount namespace and /sys
  * remounted, as `ip netns exec` does; input, when not NULL, is written to
  * its standard input.  Returns the exit status (0..255, 128+signal) or
- * -errno when it could not start.
+ * -errno when it could not start, -ETIMEDOUT when it was still running
+ * after NS_RUN_LIMIT_MS (then it was killed).
  */
+#define NS_RUN_LIMIT_MS 30000
 int ns_run(int nsfd, char *const argv[], const char *input);
 /*
  * Start argv inside nsfd (as ns_run) with the given descriptors as its

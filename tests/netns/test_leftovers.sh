@@ -96,8 +96,65 @@ t_dut_cmd_fails() {
 	done
 }
 
+t_default_out() {
+	local p=cr${UNIQ}o rc1=0 rc2=0 n
+	mkdir -p "$TMP/cwd"
+	defer "$LAB" down ${p}1
+	defer "$LAB" down ${p}2
+	( cd "$TMP/cwd" && "$LAB" run --name ${p}1 --topology loopback --rate 50 --duration 0.2 >/dev/null 2>&1 ) & local a=$!
+	( cd "$TMP/cwd" && "$LAB" run --name ${p}2 --topology loopback --rate 50 --duration 0.2 >/dev/null 2>&1 ) & local b=$!
+	wait $a || rc1=$?
+	wait $b || rc2=$?
+	[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] || fail "exit $rc1 and $rc2"
+	n=$(ls "$TMP/cwd/results" | wc -l)
+	[ "$n" -eq 2 ] || fail "$n result directories: $(ls "$TMP/cwd/results")"
+}
+
+t_force_symlink() {
+	local p=cr${UNIQ}s out=$TMP/sym
+	mkdir -p "$out"
+	echo precious >"$TMP/victim"
+	ln -s "$TMP/victim" "$out/summary.txt"
+	ln -s "$TMP/victim" "$out/rounds.jsonl"
+	ln -s "$TMP/victim" "$out/client-default.log"
+	defer "$LAB" down $p
+	"$LAB" run --name $p --out "$out" --force --topology loopback --rate 50 --duration 0.2 \
+		>"$TMP/log" 2>&1 || fail "run failed: $(tail -3 "$TMP/log")"
+	[ "$(cat "$TMP/victim")" = precious ] || fail "a file behind a symlink was overwritten"
+	[ ! -L "$out/summary.txt" ] && [ -s "$out/summary.txt" ] || fail "no new summary.txt"
+}
+
+t_down_live_run() {
+	local p=cr${UNIQ}l out=$TMP/live rc=0
+	defer "$LAB" down $p
+	"$LAB" run --name $p --out "$out" --topology pair --rate 100 --duration 2 >"$TMP/log" 2>&1 &
+	local lp=$!
+	defer "kill -TERM $lp"
+	wait_for 10 test -s "$out/run.json" || fail "no run"
+	wait_for 10 test -n "$(ip netns list | grep "^$p-client")" || fail "no lab"
+	"$LAB" down $p >"$TMP/down" 2>&1 && fail "down of a live run succeeded"
+	grep -q "belongs to connrate-lab (PID $lp" "$TMP/down" || fail "down said: $(cat "$TMP/down")"
+	wait $lp || rc=$?
+	[ $rc -eq 0 ] || fail "the run failed: $rc $(tail -3 "$TMP/log")"
+}
+
+t_expect_bytes() {
+	local p=cr${UNIQ}e out=$TMP/expect
+	head -c 64 /dev/zero | tr '\0' x >"$TMP/resp"
+	defer "$LAB" down $p
+	"$LAB" run --name $p --out "$out" --topology loopback --rate 50 --duration 0.2 \
+		--response "$TMP/resp" >"$TMP/log" 2>&1 || fail "run failed: $(tail -3 "$TMP/log")"
+	grep -q -- "--expect-bytes 64" "$out/client-default.log" "$out/run.json" 2>/dev/null ||
+		jq -e 'select(.type == "round") | .client.config.expect_bytes == 64' "$out/rounds.jsonl" >/dev/null ||
+		fail "the client was not told to expect 64 bytes"
+}
+
 run_test "leftovers: kill -9 of run: no server or device survives it" t_kill9_children
 run_test "leftovers: two up --name X at once: one builds, nothing lost" t_same_name
 run_test "leftovers: connrate-dut killed mid-round: said, exit 1" t_device_dies
 run_test "leftovers: --dut-cmd that cannot run or exits: said, exit 1" t_dut_cmd_fails
+run_test "leftovers: two runs in one second: two result directories" t_default_out
+run_test "leftovers: --force never writes through a symlink" t_force_symlink
+run_test "leftovers: down refuses the lab of a live run" t_down_live_run
+run_test "leftovers: --response: the client expects its size" t_expect_bytes
 finish

@@ -70,6 +70,22 @@ static void test_pass_through(void **state)
 	assert_null(av[16]);
 }
 
+static void test_expect_bytes(void **state)
+{
+	char *av[RUN_MAX_ARGS];
+
+	(void)state;
+	assert_int_equal(parse("--topology dut --rate 5 --response r.txt"), 0);
+	snprintf(o.response_bytes, sizeof(o.response_bytes), "64");
+	run_client_argv(&o, "c", "t", av, false);
+	assert_string_equal(joined(av, 1), "client --target t --rate 5 --expect-bytes 64 --json -");
+	/* the user's own word wins */
+	assert_int_equal(parse("--topology dut --rate 5 --response r.txt --expect-bytes 10"), 0);
+	snprintf(o.response_bytes, sizeof(o.response_bytes), "64");
+	run_client_argv(&o, "c", "t", av, false);
+	assert_string_equal(joined(av, 1), "client --target t --rate 5 --expect-bytes 10 --json -");
+}
+
 static void test_saturate(void **state)
 {
 	char *av[RUN_MAX_ARGS];
@@ -141,6 +157,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_pass_through),
 		cmocka_unit_test(test_saturate),
+		cmocka_unit_test(test_expect_bytes),
 		cmocka_unit_test(test_server_argv),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_split),
