@@ -31,6 +31,14 @@
  * counted as timeouts and slow connects that were the client's own doing.
  */
 #define START_SLICE_NS (1 * NS_PER_MS)
+/*
+ * Open loop: a start still overdue this long after the round's window
+ * closed is not made but counted unstarted (the client fell behind), so a
+ * round ends by its duration plus this plus --timeout, whatever the rate.
+ * A start late by less (a wake-up at the window's very end) is made, and
+ * its lag recorded; 1 ms is also the default --max-lag.
+ */
+#define END_GRACE_NS (1 * NS_PER_MS)
 #define CHUNK_CONNS 256
 #define READ_BUF 65536
 #define IVL_SLOTS 16
@@ -88,6 +96,7 @@ struct worker {
 	struct pacer pacer;
 	mono_ns base_ns;
 	mono_ns end_ns;		/* closed loop: no starts from here on */
+	mono_ns cut_ns;		/* open loop: what is left then is unstarted */
 	mono_ns last_start_ns;
 	uint64_t want;		/* closed loop: connections to keep in flight */
 	uint64_t max_inflight;
@@ -155,6 +164,13 @@ static inline void count_start(struct worker *w, uint64_t lag)
 		w->ivl.started++;
 		histo_add(&w->ivl.lag, lag);
 	}
+}
+
+static inline void count_unstarted(struct worker *w, uint64_t n)
+{
+	w->st.unstarted += n;
+	if (w->col)
+		w->ivl.unstarted += n;
 }
 
 static inline void count_connect(struct worker *w, uint64_t ns)
@@ -449,8 +465,15 @@ static mono_ns start_due(struct worker *w, mono_ns now)
 		return w->end_ns;
 	}
 	while (pacer_peek(&w->pacer, &due)) {
-		if (due > now || w->inflight >= w->max_inflight)
-			return due > now ? due : LOOP_FOREVER;
+		if (due > now)
+			return due;
+		if (now >= w->cut_ns) {
+			/* the window has closed: the client fell behind */
+			count_unstarted(w, pacer_drop(&w->pacer));
+			break;
+		}
+		if (w->inflight >= w->max_inflight)
+			return LOOP_FOREVER;
 		if (budget-- == 0 || now - t0 >= START_SLICE_NS)
 			return now;
 		pacer_advance(&w->pacer);
@@ -703,7 +726,7 @@ int client_round(const struct config *cfg, const struct client_env *env,
 	struct collector *col = NULL;
 	struct rusage ru0, ru1;
 	uint64_t max_inflight = cfg->max_inflight;
-	mono_ns base, last = 0, spin_ns = 0;
+	mono_ns base, spin_ns = 0;
 	int donefd, rc = 0;
 	bool stopped;
 
@@ -749,6 +772,7 @@ int client_round(const struct config *cfg, const struct client_env *env,
 		w->donefd = donefd;
 		w->base_ns = base;
 		w->end_ns = base + spec->duration_ns;
+		w->cut_ns = w->end_ns + END_GRACE_NS;
 		w->max_inflight = max_inflight / nw ? max_inflight / nw : 1;
 		w->want = spec->concurrency / nw + (i < spec->concurrency % nw);
 		if (w->want > w->max_inflight)
@@ -786,8 +810,6 @@ int client_round(const struct config *cfg, const struct client_env *env,
 	for (i = 0; i < started; i++) {
 		pthread_join(ws[i].tid, NULL);
 		stats_merge(&res->s, &ws[i].st);
-		if (ws[i].last_start_ns > last)
-			last = ws[i].last_start_ns;
 		if (spin_margin(&ws[i].spin) > spin_ns)
 			spin_ns = spin_margin(&ws[i].spin);
 		if (ws[i].err && !rc)
@@ -813,23 +835,17 @@ int client_round(const struct config *cfg, const struct client_env *env,
 	res->cpu_user_s = tv_s(&ru1.ru_utime) - tv_s(&ru0.ru_utime);
 	res->cpu_sys_s = tv_s(&ru1.ru_stime) - tv_s(&ru0.ru_stime);
 	{
+		/*
+		 * The round's window is its duration: starts were scheduled
+		 * in it (what did not start in it is unstarted), not up to
+		 * the next start after it.  A stopped round ran for less.
+		 */
 		mono_ns now = clock_now_ns();
 		double win = (double)spec->duration_ns / 1e9;
+		double ran = now > base ? (double)(now - base) / 1e9 : 0.0;
 
-		if (spec->closed_loop || stopped) {
-			/* what actually ran */
-			double ran = (double)(now - base) / 1e9;
-
-			if (stopped || ran < win)
-				win = ran;
-		} else if (last > base) {
-			/* when the client fell behind, its starts took longer */
-			double span = (double)(last - base) / 1e9 +
-				      1e3 / (double)spec->rate_milli;
-
-			if (span > win)
-				win = span;
-		}
+		if ((spec->closed_loop || stopped) && ran < win)
+			win = ran;
 		res->elapsed_s = win;
 		res->achieved_rate = win > 0 ? (double)res->s.ok / win : 0.0;
 	}

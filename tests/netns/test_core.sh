@@ -141,6 +141,45 @@ t_silent() {
 	[ $(((t1 - t0) / 1000000)) -lt 3000 ] || fail "took $(((t1 - t0) / 1000000)) ms"
 }
 
+# A round ends by its duration plus --timeout whatever the rate: starts the
+# client cannot make in the round are counted unstarted, beside started,
+# and started + unstarted is the whole schedule.  The window is the
+# duration, also when the next start would have come long after it.
+t_bounded_round() {
+	local ns j t0 ms sched
+	new_ns ns a
+	server_up "$ns"
+	for args in "100M 0.05" "200k 0.5"; do
+		set -- $args
+		j=$TMP/bound-$1.json
+		t0=$(date +%s%N)
+		ip netns exec "$ns" timeout 60 "$CONNRATE" client --target 127.0.0.1:$PORT \
+			--rate "$1" --duration "$2" --timeout 0.5 --json "$j" >"$TMP/bound-$1.txt" ||
+			fail "--rate $1: exit status $?"
+		ms=$((($(date +%s%N) - t0) / 1000000))
+		# duration + timeout, plus the process's own start and end
+		awk -v ms=$ms -v d="$2" 'BEGIN {exit !(ms < (d + 0.5) * 1000 + 400)}' ||
+			fail "--rate $1 --duration $2 took $ms ms"
+		sched=$(jq -r 'select(.type == "round") | .target_rate * .duration_s | ceil' "$j")
+		jq -e --argjson n "$sched" 'select(.type == "round") |
+			.started + .unstarted == $n and .ok + (.errors | add) == .started and
+			.elapsed_s == .duration_s' "$j" >/dev/null ||
+			fail "--rate $1: $(jq -c 'select(.type == "round") | {started,unstarted,ok,elapsed_s}' "$j") of $sched scheduled"
+	done
+	# 100M/s for 50 ms cannot be kept: said in the JSON and in the table
+	[ "$(jqt "$TMP/bound-100M.json" round .unstarted)" -gt 0 ] || fail "100M/s: nothing unstarted"
+	grep -q "behind: .* scheduled starts not made" "$TMP/bound-100M.txt" ||
+		fail "the table does not say the client fell behind: $(cat "$TMP/bound-100M.txt")"
+	# one start every 1000 s in a 1 s round: it ran 1 s, not 1000
+	j=$TMP/bound-slow.json
+	ip netns exec "$ns" timeout 10 "$CONNRATE" client --target 127.0.0.1:$PORT \
+		--rate 0.001 --duration 1 --json "$j" >/dev/null || fail "--rate 0.001: exit status $?"
+	jq -e 'select(.type == "round") | .started == 1 and .unstarted == 0 and .ok == 1 and
+		.elapsed_s == 1 and .achieved_rate == 1' "$j" >/dev/null ||
+		fail "--rate 0.001: $(jq -c 'select(.type == "round") | {started,unstarted,ok,elapsed_s,achieved_rate}' "$j")"
+	server_stop
+}
+
 t_http_curl() {
 	local ns body
 	need curl
@@ -504,6 +543,7 @@ run_test "core: IPv6" t_ipv6
 run_test "core: payload bytes == sizes x connections, both sides" t_payload
 run_test "core: no server: every connection 'refused'" t_refused
 run_test "core: silent target: 'timeout', round ends on time" t_silent
+run_test "core: a round ends by --duration + --timeout at any rate" t_bounded_round
 run_test "core: --respond-after http serves curl" t_http_curl
 run_test "core: --no-half-close drives nginx" t_nginx_no_half_close
 run_test "core: SIGINT mid-round: partial round, exit 130" t_sigint
