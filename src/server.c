@@ -27,6 +27,7 @@
 #define CHUNK_CONNS 256
 #define READ_BUF 65536
 #define MAX_PORTS 64
+#define SPARE_RETRY_NS (10 * NS_PER_MS)	/* without a spare: try again this often */
 
 struct sworker;
 struct sconn;
@@ -59,7 +60,8 @@ struct sworker {
 	struct loop loop;
 	struct listener lis[MAX_PORTS];
 	unsigned nlis;
-	int spare_fd;		/* closed to accept-and-drop at EMFILE */
+	int spare_fd;		/* freed to take a connection at EMFILE, see server.h */
+	bool paused;		/* no spare: listeners out of the loop until one is back */
 	struct hunch early;	/* are requests in at accept time? */
 	struct hunch more;	/* is a second connection queued behind the first? */
 	struct list fifo, freel, deferred;
@@ -115,6 +117,7 @@ static struct sconn *sconn_get(struct sworker *w)
 static void sconn_end(struct sworker *w, struct sconn *c, uint64_t *counter)
 {
 	(*counter)++;
+	w->st.open--;
 	w->st.bytes_received += c->received;
 	w->st.bytes_sent += c->sent;
 	list_del(&c->link);
@@ -123,22 +126,83 @@ static void sconn_end(struct sworker *w, struct sconn *c, uint64_t *counter)
 	list_append(&w->deferred, &c->link);
 }
 
+/* Give up on a connection: RST, so the client never takes it for an answer. */
+static void sconn_abort(struct sworker *w, struct sconn *c, uint64_t *counter)
+{
+	(void)sock_linger0(c->fd);
+	sconn_end(w, c, counter);
+}
+
 static void sconn_error(struct sworker *w, struct sconn *c, int err)
 {
-	sconn_end(w, c, err == ECONNRESET || err == EPIPE ? &w->st.reset
-							  : &w->st.other);
+	if (err == ECONNRESET || err == EPIPE)
+		sconn_end(w, c, &w->st.reset);
+	else
+		sconn_abort(w, c, &w->st.other);
+}
+
+/* Listeners in or out of the loop (out: at EMFILE they would spin). */
+static void listeners_arm(struct sworker *w, bool on)
+{
+	unsigned i;
+
+	for (i = 0; i < w->nlis; i++)
+		(void)loop_mod(&w->loop, w->lis[i].fd, on ? EPOLLIN : 0, &w->lis[i]);
+	w->paused = !on;
+}
+
+/* Take a spare descriptor again; without one, stop accepting for now. */
+static void spare_take(struct sworker *w)
+{
+	w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if ((w->spare_fd >= 0) == w->paused)
+		listeners_arm(w, w->spare_fd >= 0);
+}
+
+/*
+ * At the descriptor limit: free the spare, take one connection with it,
+ * reset it and keep its socket as the new spare, so that no other thread
+ * can take the slot in between.  Returns -1 when nothing was taken.
+ */
+static int accept_at_limit(struct sworker *w, int lfd)
+{
+	int fd;
+
+	if (w->spare_fd < 0) {
+		if (!w->paused)
+			listeners_arm(w, false);
+		return -1;
+	}
+	close(w->spare_fd);
+	w->spare_fd = -1;
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0) {
+		/* the queue emptied, or another thread took the slot */
+		spare_take(w);
+		return -1;
+	}
+	w->st.accepted++;
+	w->st.fd_limit++;
+	if (sock_disconnect(fd) == 0) {
+		w->spare_fd = fd;
+		return 0;
+	}
+	sock_abort(fd);
+	spare_take(w);
+	return 0;
 }
 
 static void accept_one(struct sworker *w, int fd)
 {
 	struct sconn *c = sconn_get(w);
 
+	w->st.accepted++;
 	if (!c) {
-		close(fd);
+		sock_abort(fd);
 		w->st.other++;
 		return;
 	}
-	w->st.accepted++;
+	w->st.open++;
 	c->fd = fd;
 	c->http_state = 0;
 	c->received = 0;
@@ -187,18 +251,15 @@ static void on_accept(struct sworker *w, struct sconn *l, uint32_t ev)
 		}
 		if (errno == EAGAIN || errno == EINTR)
 			return;
-		if ((errno == EMFILE || errno == ENFILE) && w->spare_fd >= 0) {
-			/* take the connection off the queue so it does not spin */
-			w->st.fd_limit++;
-			close(w->spare_fd);
-			fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
-			if (fd >= 0)
-				close(fd);
-			w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (errno == EMFILE || errno == ENFILE) {
+			if (accept_at_limit(w, l->fd) < 0)
+				return;
 			continue;
 		}
 		if (errno == ECONNABORTED)
 			continue;
+		/* the kernel took the connection off the queue and lost it */
+		w->st.accepted++;
 		w->st.other++;
 		return;
 	}
@@ -300,7 +361,7 @@ static void expire(struct sworker *w, mono_ns now)
 
 		if (c->deadline_ns > now)
 			break;
-		sconn_end(w, c, &w->st.timeout);
+		sconn_abort(w, c, &w->st.timeout);
 	}
 }
 
@@ -339,6 +400,11 @@ static void *sworker_main(void *arg)
 		expire(w, now);
 		if (!list_empty(&w->fifo))
 			wake = list_entry(w->fifo.next, struct sconn, link)->deadline_ns;
+		if (w->paused) {
+			spare_take(w);
+			if (w->paused && wake > now + SPARE_RETRY_NS)
+				wake = now + SPARE_RETRY_NS;
+		}
 		n = loop_wait(&w->loop, ev, EVENTS_MAX,
 			      wake == LOOP_FOREVER ? LOOP_FOREVER :
 			      wake > now ? wake - now : 0);
@@ -479,12 +545,12 @@ static void print_stats(const struct config *c, const struct server_stats *s,
 	/* with --json - the JSON owns standard output: the line goes to stderr */
 	if (final)
 		fprintf(json == stdout ? stderr : stdout, "server: accepted %llu, completed %llu, reset %llu, timeout %llu, "
-	       "fd_limit %llu, other %llu; received %llu bytes, sent %llu bytes; "
+	       "fd_limit %llu, other %llu, open %llu; received %llu bytes, sent %llu bytes; "
 	       "cpu user %.2fs sys %.2fs\n",
 	       (unsigned long long)s->accepted, (unsigned long long)s->completed,
 	       (unsigned long long)s->reset, (unsigned long long)s->timeout,
 	       (unsigned long long)s->fd_limit, (unsigned long long)s->other,
-	       (unsigned long long)s->bytes_received,
+	       (unsigned long long)s->open, (unsigned long long)s->bytes_received,
 	       (unsigned long long)s->bytes_sent, user_s, sys_s);
 	fflush(NULL);
 	if (json) {
@@ -501,6 +567,7 @@ static void print_stats(const struct config *c, const struct server_stats *s,
 		json_u64(&j, "fd_limit", s->fd_limit);
 		json_u64(&j, "other", s->other);
 		json_obj_end(&j);
+		json_u64(&j, "open", s->open);
 		json_u64(&j, "bytes_received", s->bytes_received);
 		json_u64(&j, "bytes_sent", s->bytes_sent);
 		json_obj(&j, "cpu");
