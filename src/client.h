@@ -64,7 +64,4 @@ int client_round(const struct config *c, const struct client_env *env,
 /* Pause for --cooldown; false when a signal came first. */
 bool client_cooldown(const struct config *c, const struct client_env *env);
 
-/* Raise RLIMIT_NOFILE's soft limit to the hard one; returns the new soft. */
-uint64_t client_raise_nofile(void);
-
 #endif

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -15,16 +16,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client.h"
 #include "clock.h"
+#include "rlimit.h"
 #include "list.h"
 #include "loop.h"
+#include "pool.h"
 #include "server.h"
 #include "sock.h"
 
 #define EVENTS_MAX 256
 #define ACCEPT_BATCH 64
-#define CHUNK_CONNS 256
 #define READ_BUF 65536
 #define MAX_PORTS 64
 #define SPARE_RETRY_NS (10 * NS_PER_MS)	/* without a spare: try again this often */
@@ -49,11 +50,6 @@ struct listener {
 	int fd;
 };
 
-struct schunk {
-	struct schunk *next;
-	struct sconn conn[CHUNK_CONNS];
-};
-
 struct sworker {
 	const struct config *cfg;
 	pthread_t tid;
@@ -64,8 +60,8 @@ struct sworker {
 	bool paused;		/* no spare: listeners out of the loop until one is back */
 	struct hunch early;	/* are requests in at accept time? */
 	struct hunch more;	/* is a second connection queued behind the first? */
-	struct list fifo, freel, deferred;
-	struct schunk *chunks;
+	struct list fifo, deferred;
+	struct pool pool;	/* connection slots */
 	struct server_stats st;
 	struct server_stats pub;	/* st, published with relaxed atomics */
 	int err;
@@ -90,28 +86,6 @@ long server_http_scan(unsigned *state, const char *buf, size_t len)
 			return (long)(i + 1);
 	}
 	return -1;
-}
-
-static struct sconn *sconn_get(struct sworker *w)
-{
-	struct list *l;
-	int i;
-
-	if (list_empty(&w->freel)) {
-		struct schunk *ch = malloc(sizeof(*ch));
-
-		if (!ch)
-			return NULL;
-		ch->next = w->chunks;
-		w->chunks = ch;
-		for (i = 0; i < CHUNK_CONNS; i++) {
-			list_init(&ch->conn[i].link);
-			list_append(&w->freel, &ch->conn[i].link);
-		}
-	}
-	l = w->freel.next;
-	list_del(l);
-	return list_entry(l, struct sconn, link);
 }
 
 static void sconn_end(struct sworker *w, struct sconn *c, uint64_t *counter)
@@ -194,7 +168,7 @@ static int accept_at_limit(struct sworker *w, int lfd)
 
 static void accept_one(struct sworker *w, int fd)
 {
-	struct sconn *c = sconn_get(w);
+	struct sconn *c = pool_get(&w->pool);
 
 	w->st.accepted++;
 	if (!c) {
@@ -422,12 +396,7 @@ static void *sworker_main(void *arg)
 			if (c->fd >= 0)
 				c->handler(w, c, ev[i].events);
 		}
-		while (!list_empty(&w->deferred)) {
-			struct list *l = w->deferred.next;
-
-			list_del(l);
-			list_append(&w->freel, l);
-		}
+		pool_put_list(&w->pool, &w->deferred);
 		publish(w);
 	}
 	publish(w);
@@ -444,12 +413,7 @@ static void sworker_free(struct sworker *w)
 		list_del(&c->link);
 		close(c->fd);
 	}
-	while (w->chunks) {
-		struct schunk *ch = w->chunks;
-
-		w->chunks = ch->next;
-		free(ch);
-	}
+	pool_fini(&w->pool);
 	for (i = 0; i < w->nlis; i++)
 		close(w->lis[i].fd);
 	if (w->spare_fd >= 0)
@@ -579,47 +543,31 @@ static void print_stats(const struct config *c, const struct server_stats *s,
 	}
 }
 
-int server_run(const struct config *c, int sigfd, FILE *json)
+/* Each worker's loop, pool and spare; returns how many are ready (prints why not). */
+static unsigned sworkers_init(const struct config *c, struct sworker *ws,
+			      unsigned nw, int stopfd)
 {
-	struct sworker *ws;
-	struct endpoint addr;
-	struct server_stats tot = { 0 };
-	struct rusage ru;
-	struct pollfd pf = { sigfd, POLLIN, 0 };
-	unsigned nw = c->threads, i, started = 0;
-	int stopfd, rc = 1;
-	uint64_t one = 1;
-	char buf[80];
+	unsigned i;
 
-	client_raise_nofile();
-	if (addr_parse_address(c->listen, 0, &addr))
-		return 2;
-	ws = calloc(nw, sizeof(*ws));
-	stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (!ws || stopfd < 0) {
-		fprintf(stderr, "connrate server: %s\n", strerror(errno));
-		free(ws);
-		return 1;
-	}
 	for (i = 0; i < nw; i++) {
 		ws[i].cfg = c;
-		ws[i].spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		list_init(&ws[i].fifo);
-		list_init(&ws[i].freel);
 		list_init(&ws[i].deferred);
+		pool_init(&ws[i].pool, sizeof(struct sconn), offsetof(struct sconn, link));
 		if (loop_init(&ws[i].loop, stopfd) < 0) {
 			fprintf(stderr, "connrate server: epoll: %s\n", strerror(errno));
-			nw = i;
-			goto out;
+			break;
 		}
+		ws[i].spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	}
-	somaxconn_warning(c);
-	if (bind_all(c, ws, nw, &addr) < 0) {
-		rc = 1;
-		goto out;
-	}
-	if (c->sched_batch)
-		use_batch();	/* the worker threads inherit it */
+	return i;
+}
+
+/* Start the threads; returns how many run (prints why not). */
+static unsigned sworkers_start(const struct config *c, struct sworker *ws, unsigned nw)
+{
+	unsigned i;
+
 	for (i = 0; i < nw; i++) {
 		int err = loop_thread(&ws[i].tid, cfg_thread_cpu(c, i), sworker_main, &ws[i]);
 
@@ -628,40 +576,93 @@ int server_run(const struct config *c, int sigfd, FILE *json)
 				i + 1, strerror(-err));
 			break;
 		}
-		started++;
 	}
-	addr_set_port(&addr, c->port_lo);
-	fprintf(stderr, "connrate server: listening on %s", addr_format(&addr, buf, sizeof(buf)));
+	return i;
+}
+
+static void listening_line(const struct config *c, struct endpoint *addr,
+			   unsigned started)
+{
+	char buf[80];
+
+	addr_set_port(addr, c->port_lo);
+	fprintf(stderr, "connrate server: listening on %s", addr_format(addr, buf, sizeof(buf)));
 	if (c->port_hi > c->port_lo)
 		fprintf(stderr, "-%u", c->port_hi);
 	fprintf(stderr, ", %u threads\n", started);
-	rc = started == nw ? 0 : 1;
-	while (!rc) {
+}
+
+/* The counters of every worker, with the CPU so far. */
+static void snapshot(const struct config *c, struct sworker *ws, unsigned n,
+		     FILE *json, bool final)
+{
+	struct server_stats tot;
+	struct rusage ru;
+
+	collect(ws, n, &tot);
+	getrusage(RUSAGE_SELF, &ru);
+	print_stats(c, &tot, (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+		    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6, json, final);
+}
+
+/* Until SIGINT/SIGTERM: SIGUSR1 writes the counters so far, and goes on. */
+static void serve_until_stopped(const struct config *c, int sigfd,
+				struct sworker *ws, unsigned n, FILE *json)
+{
+	struct pollfd pf = { sigfd, POLLIN, 0 };
+
+	for (;;) {
 		struct signalfd_siginfo si;
 
 		if (poll(&pf, 1, -1) < 0 && errno == EINTR)
 			continue;
-		if (read(sigfd, &si, sizeof(si)) != sizeof(si))
-			break;
-		if (si.ssi_signo != SIGUSR1)
-			break;
-		/* SIGUSR1: the counters so far, and go on */
-		collect(ws, started, &tot);
-		getrusage(RUSAGE_SELF, &ru);
-		print_stats(c, &tot, (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
-			    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
-			    json ? json : stdout, false);
+		if (read(sigfd, &si, sizeof(si)) != sizeof(si) ||
+		    si.ssi_signo != SIGUSR1)
+			return;
+		snapshot(c, ws, n, json ? json : stdout, false);
 	}
+}
+
+int server_run(const struct config *c, int sigfd, FILE *json)
+{
+	struct sworker *ws;
+	struct endpoint addr;
+	unsigned nw = c->threads, i, ready, started;
+	int stopfd, rc = 1;
+	uint64_t one = 1;
+
+	rlimit_raise_nofile();
+	if (addr_parse_address(c->listen, 0, &addr))
+		return 2;
+	ws = calloc(nw, sizeof(*ws));
+	stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!ws || stopfd < 0) {
+		fprintf(stderr, "connrate server: %s\n", strerror(errno));
+		free(ws);
+		if (stopfd >= 0)
+			close(stopfd);
+		return 1;
+	}
+	ready = sworkers_init(c, ws, nw, stopfd);
+	if (ready < nw)
+		goto out;
+	somaxconn_warning(c);
+	if (bind_all(c, ws, nw, &addr) < 0)
+		goto out;
+	if (c->sched_batch)
+		use_batch();	/* the worker threads inherit it */
+	started = sworkers_start(c, ws, nw);
+	listening_line(c, &addr, started);
+	rc = started == nw ? 0 : 1;
+	if (!rc)
+		serve_until_stopped(c, sigfd, ws, started, json);
 	if (write(stopfd, &one, sizeof(one)) < 0)
 		rc = 1;
 	for (i = 0; i < started; i++)
 		pthread_join(ws[i].tid, NULL);
-	collect(ws, started, &tot);
-	getrusage(RUSAGE_SELF, &ru);
-	print_stats(c, &tot, (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
-		    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6, json, true);
+	snapshot(c, ws, started, json, true);
 out:
-	for (i = 0; i < nw; i++)
+	for (i = 0; i < ready; i++)
 		sworker_free(&ws[i]);
 	free(ws);
 	close(stopfd);
