@@ -253,6 +253,24 @@ t_server_counts() {
 # slowed by tbf so that the request is still coming when the server stops
 # (SIGSTOP), the client's timeout resets it meanwhile, and on SIGCONT the
 # server finds data, the hang-up and the error all at once.
+# Predicates t_reset_mid_request waits for, instead of fixed sleeps.
+# receiving NS: a server-side connection has request bytes in (and more
+# are coming: the request takes 2 s through tbf)
+receiving() {
+	ip netns exec "$1" ss -Htni state established "( sport = :$PORT )" |
+		grep -Eq 'bytes_received:[1-9]'
+}
+# no_established NS: no connection of the server's port is established
+no_established() { [ -z "$(ip netns exec "$1" ss -Htn state established "( sport = :$PORT )")" ]; }
+# proc_state PID S: the process is in state S (T: stopped)
+proc_state() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = "$2" ]; }
+# server_counted FILE JQ: a SIGUSR1 snapshot of the server satisfies JQ
+server_counted() {
+	kill -USR1 "$SERVER_PID"
+	sleep 0.05
+	tail -n1 "$1" | jq -e "select(.type == \"server\") | $2" >/dev/null 2>&1
+}
+
 t_reset_mid_request() {
 	local ns sj=$TMP/rm-server.json cp
 	need tc
@@ -266,15 +284,20 @@ t_reset_mid_request() {
 		--request "$TMP/2mb" --no-half-close --close rst --timeout 0.6 \
 		--json "$TMP/rm.json" >/dev/null &
 	cp=$!
-	sleep 0.3
+	# the request is coming in: stop the server, so that it holds some unread
+	wait_for 5 receiving "$ns" || fail "no request bytes reached the server"
 	kill -STOP "$SERVER_PID"
-	sleep 0.9
-	kill -CONT "$SERVER_PID"
+	wait_for 5 proc_state "$SERVER_PID" T || fail "the server did not stop"
+	# the client times out and resets meanwhile; the RST reaches the socket
 	wait $cp || fail "client exit status $?"
+	wait_for 5 no_established "$ns" || fail "the reset did not reach the server's socket"
+	kill -CONT "$SERVER_PID"
 	[ "$(jqt "$TMP/rm.json" round .errors.timeout)" -eq 1 ] || fail "the client did not time out"
-	sleep 0.2
+	# the server finds data, hang-up and error at once: a reset, not served
+	wait_for 5 server_counted "$sj" '.errors.reset + .completed + .errors.other >= 1' ||
+		fail "the server never dealt with the connection: $(tail -n1 "$sj")"
 	server_stop
-	jq -e 'select(.type == "server") | .accepted == 1 and .errors.reset == 1 and .completed == 0' \
+	jq -e 'select(.type == "server" and .final) | .accepted == 1 and .errors.reset == 1 and .completed == 0' \
 		"$sj" >/dev/null ||
 		fail "server counts: $(jq -c 'select(.type == "server") | {accepted,completed,errors,bytes_received}' "$sj")"
 }
