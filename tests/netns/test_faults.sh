@@ -118,6 +118,26 @@ t_server_fd_limit() {
 		fail "server: $(jq -c 'select(.final) | {accepted,completed,errors,open}' "$sj")"
 }
 
+# A gateway that answers "network unreachable" (forwarding on, no route
+# on): the client keeps the kernel's errno, in the JSON and the table.
+t_unreachable_errno() {
+	local a b j=$TMP/unr.json
+	new_ns a c
+	new_ns b g
+	ip -n "$a" link add u0 type veth peer name u1 netns "$b"
+	ip -n "$a" addr add 10.73.0.1/24 dev u0
+	ip -n "$b" addr add 10.73.0.254/24 dev u1
+	ip -n "$a" link set u0 up
+	ip -n "$b" link set u1 up
+	ip -n "$a" route add 10.74.0.0/16 via 10.73.0.254
+	ip netns exec "$b" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$a" "$CONNRATE" client --target 10.74.0.1:$PORT --rate 1 --duration 1 \
+		--timeout 3s --json "$j" >"$TMP/unr.txt" || fail "client exit status $?"
+	jq -e 'select(.type == "round") | .errors.other == 1 and .other_errno["101"] == 1' "$j" >/dev/null ||
+		fail "errno lost: $(jq -c 'select(.type == "round") | {errors,other_errno}' "$j")"
+	grep -q "Network is unreachable: 1" "$TMP/unr.txt" || fail "table: $(cat "$TMP/unr.txt")"
+}
+
 t_hostile_clients() {
 	local ns sp sj=$TMP/hs.json j=$TMP/h.json rss
 	new_ns ns a
@@ -193,6 +213,7 @@ run_test "faults: a dut that drops everything: timeouts, ends on time" t_dut_dro
 run_test "faults: out of source ports: addr_not_avail, hint, goes on" t_out_of_ports
 run_test "faults: ulimit -n 256 with concurrency 1000: progress" t_fd_limit
 run_test "faults: server at its fd limit: reset, spare kept, counts add up" t_server_fd_limit
+run_test "faults: a gateway's 'network unreachable' keeps its errno" t_unreachable_errno
 run_test "faults: 60 MB, no EOF and reset clients: server serves others" t_hostile_clients
 run_test "faults: SIGTERM at any point of run leaves nothing" t_signal_anywhere
 finish
