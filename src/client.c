@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <stddef.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -15,9 +16,11 @@
 
 #include "client.h"
 #include "clock.h"
+#include "rlimit.h"
 #include "list.h"
 #include "loop.h"
 #include "pacer.h"
+#include "pool.h"
 #include "report.h"
 #include "sock.h"
 #include "spin.h"
@@ -31,7 +34,14 @@
  * counted as timeouts and slow connects that were the client's own doing.
  */
 #define START_SLICE_NS (1 * NS_PER_MS)
-#define CHUNK_CONNS 256
+/*
+ * Open loop: a start still overdue this long after the round's window
+ * closed is not made but counted unstarted (the client fell behind), so a
+ * round ends by its duration plus this plus --timeout, whatever the rate.
+ * A start late by less (a wake-up at the window's very end) is made, and
+ * its lag recorded; 1 ms is also the default --max-lag.
+ */
+#define END_GRACE_NS (1 * NS_PER_MS)
 #define READ_BUF 65536
 #define IVL_SLOTS 16
 #define STOP_GRACE_NS NS_PER_S	/* in-flight connections after a stop */
@@ -50,11 +60,6 @@ struct conn {
 	uint64_t sent;
 	uint64_t received;
 	struct list link;	/* in-flight FIFO, or free list */
-};
-
-struct chunk {
-	struct chunk *next;
-	struct conn conn[CHUNK_CONNS];
 };
 
 /* Interval lines: workers merge their interval into a slot; the last one in prints it. */
@@ -88,15 +93,15 @@ struct worker {
 	struct pacer pacer;
 	mono_ns base_ns;
 	mono_ns end_ns;		/* closed loop: no starts from here on */
+	mono_ns cut_ns;		/* open loop: what is left then is unstarted */
 	mono_ns last_start_ns;
 	uint64_t want;		/* closed loop: connections to keep in flight */
 	uint64_t max_inflight;
 	uint64_t inflight;
 	uint64_t seq;		/* connections this worker started */
 	struct list fifo;	/* in flight, by deadline */
-	struct list freel;
 	struct list deferred;	/* closed this turn: reused after the batch */
-	struct chunk *chunks;
+	struct pool pool;	/* connection slots */
 	bool stopping;
 	struct hunch early;	/* does connect() complete at once? */
 	struct spin spin;	/* open loop: how early to wake for a start */
@@ -113,20 +118,6 @@ struct worker {
 static void on_connecting(struct worker *w, struct conn *c, uint32_t ev);
 static void on_sending(struct worker *w, struct conn *c, uint32_t ev);
 static void on_reading(struct worker *w, struct conn *c, uint32_t ev);
-
-uint64_t client_raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return 1024;
-	if (rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-		(void)getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	return rl.rlim_cur == RLIM_INFINITY ? 1u << 20 : (uint64_t)rl.rlim_cur;
-}
 
 /* --- counting: every path ends in exactly one of these --- */
 
@@ -157,6 +148,13 @@ static inline void count_start(struct worker *w, uint64_t lag)
 	}
 }
 
+static inline void count_unstarted(struct worker *w, uint64_t n)
+{
+	w->st.unstarted += n;
+	if (w->col)
+		w->ivl.unstarted += n;
+}
+
 static inline void count_connect(struct worker *w, uint64_t ns)
 {
 	histo_add(&w->st.connect, ns);
@@ -165,30 +163,6 @@ static inline void count_connect(struct worker *w, uint64_t ns)
 }
 
 /* --- slots --- */
-
-static struct conn *conn_get(struct worker *w)
-{
-	struct chunk *ch;
-	int i;
-
-	if (list_empty(&w->freel)) {
-		ch = malloc(sizeof(*ch));
-		if (!ch)
-			return NULL;
-		ch->next = w->chunks;
-		w->chunks = ch;
-		for (i = 0; i < CHUNK_CONNS; i++) {
-			list_init(&ch->conn[i].link);
-			list_append(&w->freel, &ch->conn[i].link);
-		}
-	}
-	{
-		struct list *l = w->freel.next;
-
-		list_del(l);
-		return list_entry(l, struct conn, link);
-	}
-}
 
 static void conn_end(struct worker *w, struct conn *c)
 {
@@ -273,7 +247,7 @@ static void conn_start(struct worker *w, mono_ns due)
 		count_fail(w, stats_classify(-rc), -rc);
 		return;
 	}
-	c = conn_get(w);
+	c = pool_get(&w->pool);
 	if (!c) {
 		close(fd);
 		count_fail(w, OUT_OTHER, ENOMEM);
@@ -449,8 +423,15 @@ static mono_ns start_due(struct worker *w, mono_ns now)
 		return w->end_ns;
 	}
 	while (pacer_peek(&w->pacer, &due)) {
-		if (due > now || w->inflight >= w->max_inflight)
-			return due > now ? due : LOOP_FOREVER;
+		if (due > now)
+			return due;
+		if (now >= w->cut_ns) {
+			/* the window has closed: the client fell behind */
+			count_unstarted(w, pacer_drop(&w->pacer));
+			break;
+		}
+		if (w->inflight >= w->max_inflight)
+			return LOOP_FOREVER;
 		if (budget-- == 0 || now - t0 >= START_SLICE_NS)
 			return now;
 		pacer_advance(&w->pacer);
@@ -528,12 +509,62 @@ static void spin_calibrate(struct worker *w)
 	}
 }
 
+/* When the loop must wake next: a start (early by the spin margin) or a deadline. */
+static mono_ns next_wake(struct worker *w, mono_ns next)
+{
+	mono_ns wake = next;
+
+	if (!list_empty(&w->fifo)) {
+		struct conn *c = list_entry(w->fifo.next, struct conn, link);
+
+		if (c->deadline_ns < wake)
+			wake = c->deadline_ns;
+	}
+	if (w->stopping && w->stop_deadline_ns < wake)
+		wake = w->stop_deadline_ns;
+	if (w->col && w->ivl_next_ns < wake)
+		wake = w->ivl_next_ns;
+	/* a start: wake early by the margin, then poll up to it */
+	if (wake == next && wake != LOOP_FOREVER)
+		wake = wake > spin_margin(&w->spin) ?
+		       wake - spin_margin(&w->spin) : 0;
+	return wake;
+}
+
+/* The stop eventfd fired: no more starts, in-flight ones get a grace. */
+static void stop_soon(struct worker *w)
+{
+	if (w->stopping)
+		return;
+	w->stopping = true;
+	w->stop_deadline_ns = clock_now_ns() +
+		(w->cfg->timeout_ns < STOP_GRACE_NS ? w->cfg->timeout_ns : STOP_GRACE_NS);
+}
+
+static void serve_events(struct worker *w, struct epoll_event *ev, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct conn *c = ev[i].data.ptr;
+
+		/* a large batch must not hold up the schedule */
+		if ((i & 15) == 15 && !w->spec->closed_loop)
+			start_due(w, clock_now_ns());
+		if (!c)
+			stop_soon(w);
+		else if (c->fd >= 0)
+			c->handler(w, c, ev[i].events);
+	}
+	pool_put_list(&w->pool, &w->deferred);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct epoll_event ev[EVENTS_MAX];
 	uint64_t one = 1;
-	int i, n;
+	int n;
 
 	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	if (w->spin.autom)
@@ -551,21 +582,7 @@ static void *worker_main(void *arg)
 		publish_live(w);
 		if (round_over(w, now))
 			break;
-		wake = next;
-		if (!list_empty(&w->fifo)) {
-			struct conn *c = list_entry(w->fifo.next, struct conn, link);
-
-			if (c->deadline_ns < wake)
-				wake = c->deadline_ns;
-		}
-		if (w->stopping && w->stop_deadline_ns < wake)
-			wake = w->stop_deadline_ns;
-		if (w->col && w->ivl_next_ns < wake)
-			wake = w->ivl_next_ns;
-		/* a start: wake early by the margin, then poll up to it */
-		if (wake == next && wake != LOOP_FOREVER)
-			wake = wake > spin_margin(&w->spin) ?
-			       wake - spin_margin(&w->spin) : 0;
+		wake = next_wake(w, next);
 		now = clock_now_ns();
 		n = loop_wait(&w->loop, ev, EVENTS_MAX,
 			      wake == LOOP_FOREVER ? LOOP_FOREVER :
@@ -582,30 +599,7 @@ static void *worker_main(void *arg)
 			w->stop_deadline_ns = now;
 			continue;
 		}
-		for (i = 0; i < n; i++) {
-			struct conn *c = ev[i].data.ptr;
-
-			/* a large batch must not hold up the schedule */
-			if ((i & 15) == 15 && !w->spec->closed_loop)
-				start_due(w, clock_now_ns());
-			if (!c) {
-				if (!w->stopping) {
-					w->stopping = true;
-					w->stop_deadline_ns = clock_now_ns() +
-						(w->cfg->timeout_ns < STOP_GRACE_NS ?
-						 w->cfg->timeout_ns : STOP_GRACE_NS);
-				}
-				continue;
-			}
-			if (c->fd >= 0)
-				c->handler(w, c, ev[i].events);
-		}
-		while (!list_empty(&w->deferred)) {
-			struct list *l = w->deferred.next;
-
-			list_del(l);
-			list_append(&w->freel, l);
-		}
+		serve_events(w, ev, n);
 	}
 	if (w->col)
 		publish(w->col, w->ivl_k, &w->ivl);
@@ -618,12 +612,7 @@ static void *worker_main(void *arg)
 
 static void worker_free(struct worker *w)
 {
-	while (w->chunks) {
-		struct chunk *ch = w->chunks;
-
-		w->chunks = ch->next;
-		free(ch);
-	}
+	pool_fini(&w->pool);
 	loop_fini(&w->loop);
 }
 
@@ -695,22 +684,158 @@ bool client_cooldown(const struct config *c, const struct client_env *env)
 	return poll(&pf, 1, (int)(c->cooldown_ns / NS_PER_MS)) == 0;
 }
 
+/* Interval lines need a collector; *col stays NULL without --interval. */
+static int collector_new(const struct config *cfg, const struct client_env *env,
+			 const struct round_spec *spec, unsigned nw,
+			 struct collector **col)
+{
+	*col = NULL;
+	if (!cfg->interval_ns || !env->json)
+		return 0;
+	*col = calloc(1, sizeof(**col));
+	if (!*col)
+		return -ENOMEM;
+	pthread_mutex_init(&(*col)->mu, NULL);
+	(*col)->nthreads = nw;
+	(*col)->json = env->json;
+	(*col)->spec = spec;
+	(*col)->interval_ns = cfg->interval_ns;
+	return 0;
+}
+
+/* The last, partial intervals. */
+static void collector_flush(struct collector *col, const struct round_spec *spec)
+{
+	unsigned i;
+
+	for (i = 0; i < IVL_SLOTS; i++) {
+		unsigned s = (unsigned)(col->next_print % IVL_SLOTS);
+
+		if (col->slot[s].used && col->slot[s].k == col->next_print) {
+			report_interval_json(col->json, spec, col->slot[s].k,
+					     col->interval_ns, &col->slot[s].s);
+			col->slot[s].used = false;
+		}
+		col->next_print++;
+	}
+}
+
+static void collector_free(struct collector *col)
+{
+	if (!col)
+		return;
+	pthread_mutex_destroy(&col->mu);
+	free(col);
+}
+
+/* Worker i of nw: its share of the round, from base on. */
+static void worker_setup(struct worker *w, const struct config *cfg,
+			 const struct round_spec *spec, unsigned i, unsigned nw,
+			 mono_ns base, uint64_t max_inflight)
+{
+	w->cfg = cfg;
+	w->spec = spec;
+	w->id = i;
+	w->nthreads = nw;
+	w->base_ns = base;
+	w->end_ns = base + spec->duration_ns;
+	w->cut_ns = w->end_ns + END_GRACE_NS;
+	w->max_inflight = max_inflight / nw ? max_inflight / nw : 1;
+	w->want = spec->concurrency / nw + (i < spec->concurrency % nw);
+	if (w->want > w->max_inflight)
+		w->want = w->max_inflight;
+	w->ivl_next_ns = base + cfg->interval_ns;
+	list_init(&w->fifo);
+	list_init(&w->deferred);
+	pool_init(&w->pool, sizeof(struct conn), offsetof(struct conn, link));
+	stats_init(&w->st);
+	stats_init(&w->ivl);
+	pacer_init(&w->pacer, base, spec->closed_loop ? 1 : spec->rate_milli,
+		   spec->duration_ns, i, nw);
+	spin_init(&w->spin, cfg->spin_ns, cfg->spin_auto,
+		  spec->closed_loop ? 0 : (mono_ns)((unsigned __int128)nw *
+			1000 * NS_PER_S / spec->rate_milli));
+}
+
+/*
+ * Start the workers' threads; returns how many run.  When not all could,
+ * *rc gets the error and those running are told to stop.
+ */
+static unsigned workers_start(struct worker *ws, unsigned nw,
+			      const struct client_env *env, int *rc)
+{
+	uint64_t one = 1;
+	unsigned i;
+
+	for (i = 0; i < nw; i++) {
+		*rc = loop_init(&ws[i].loop, env->stopfd);
+		if (*rc < 0)
+			break;
+		*rc = loop_thread(&ws[i].tid, cfg_thread_cpu(ws[i].cfg, i),
+				  worker_main, &ws[i]);
+		if (*rc < 0) {
+			loop_fini(&ws[i].loop);
+			break;
+		}
+	}
+	if (i < nw && write(env->stopfd, &one, sizeof(one)) < 0) {
+		/* joined in any case */
+	}
+	return i;
+}
+
+/* Join the workers, merge their results; the first worker error, or rc. */
+static int workers_join(struct worker *ws, unsigned n, struct round_result *res,
+			int rc)
+{
+	mono_ns spin_ns = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		pthread_join(ws[i].tid, NULL);
+		stats_merge(&res->s, &ws[i].st);
+		if (spin_margin(&ws[i].spin) > spin_ns)
+			spin_ns = spin_margin(&ws[i].spin);
+		if (ws[i].err && !rc)
+			rc = ws[i].err;
+		worker_free(&ws[i]);
+	}
+	res->spin_us = (double)spin_ns / 1e3;
+	return rc;
+}
+
+/*
+ * The round's window is its duration: starts were scheduled in it (what
+ * did not start in it is unstarted), not up to the next start after it.
+ * A stopped round ran for less.
+ */
+static void round_window(struct round_result *res, mono_ns base, bool stopped)
+{
+	mono_ns now = clock_now_ns();
+	double win = (double)res->spec.duration_ns / 1e9;
+	double ran = now > base ? (double)(now - base) / 1e9 : 0.0;
+
+	if ((res->spec.closed_loop || stopped) && ran < win)
+		win = ran;
+	res->elapsed_s = win;
+	res->achieved_rate = win > 0 ? (double)res->s.ok / win : 0.0;
+}
+
 int client_round(const struct config *cfg, const struct client_env *env,
 		 const struct round_spec *spec, struct round_result *res)
 {
-	unsigned nw = cfg->threads, i, started = 0;
+	unsigned nw = cfg->threads, i, started;
 	struct worker *ws;
 	struct collector *col = NULL;
 	struct rusage ru0, ru1;
 	uint64_t max_inflight = cfg->max_inflight;
-	mono_ns base, last = 0, spin_ns = 0;
+	mono_ns base;
 	int donefd, rc = 0;
-	bool stopped;
 
 	if (spec->closed_loop && spec->concurrency < nw)
 		nw = (unsigned)spec->concurrency;
 	if (!max_inflight) {
-		uint64_t lim = client_raise_nofile();
+		uint64_t lim = rlimit_raise_nofile();
 
 		max_inflight = lim > 64 ? lim - 64 : 1;
 	}
@@ -720,18 +845,9 @@ int client_round(const struct config *cfg, const struct client_env *env,
 		rc = -ENOMEM;
 		goto out;
 	}
-	if (cfg->interval_ns && env->json) {
-		col = calloc(1, sizeof(*col));
-		if (!col) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		pthread_mutex_init(&col->mu, NULL);
-		col->nthreads = nw;
-		col->json = env->json;
-		col->spec = spec;
-		col->interval_ns = cfg->interval_ns;
-	}
+	rc = collector_new(cfg, env, spec, nw, &col);
+	if (rc < 0)
+		goto out;
 	memset(res, 0, sizeof(*res));
 	res->spec = *spec;
 	res->threads = nw;
@@ -739,107 +855,23 @@ int client_round(const struct config *cfg, const struct client_env *env,
 	getrusage(RUSAGE_SELF, &ru0);
 	base = clock_now_ns() + 20 * NS_PER_MS;
 	for (i = 0; i < nw; i++) {
-		struct worker *w = &ws[i];
-
-		w->cfg = cfg;
-		w->spec = spec;
-		w->col = col;
-		w->id = i;
-		w->nthreads = nw;
-		w->donefd = donefd;
-		w->base_ns = base;
-		w->end_ns = base + spec->duration_ns;
-		w->max_inflight = max_inflight / nw ? max_inflight / nw : 1;
-		w->want = spec->concurrency / nw + (i < spec->concurrency % nw);
-		if (w->want > w->max_inflight)
-			w->want = w->max_inflight;
-		w->ivl_next_ns = base + cfg->interval_ns;
-		list_init(&w->fifo);
-		list_init(&w->freel);
-		list_init(&w->deferred);
-		stats_init(&w->st);
-		stats_init(&w->ivl);
-		pacer_init(&w->pacer, base, spec->closed_loop ? 1 : spec->rate_milli,
-			   spec->duration_ns, i, nw);
-		spin_init(&w->spin, cfg->spin_ns, cfg->spin_auto,
-			  spec->closed_loop ? 0 : (mono_ns)((unsigned __int128)nw *
-				1000 * NS_PER_S / spec->rate_milli));
-		rc = loop_init(&w->loop, env->stopfd);
-		if (rc < 0)
-			break;
-		rc = loop_thread(&w->tid, cfg_thread_cpu(cfg, i), worker_main, w);
-		if (rc < 0) {
-			loop_fini(&w->loop);
-			break;
-		}
-		started++;
+		worker_setup(&ws[i], cfg, spec, i, nw, base, max_inflight);
+		ws[i].col = col;
+		ws[i].donefd = donefd;
 	}
-	if (started < nw) {
-		/* cannot run as asked: stop those that started */
-		uint64_t one = 1;
-
-		if (write(env->stopfd, &one, sizeof(one)) < 0) {
-			/* joined below in any case */
-		}
-	}
-	stopped = supervise(env, donefd, ws, started, base, spec);
-	for (i = 0; i < started; i++) {
-		pthread_join(ws[i].tid, NULL);
-		stats_merge(&res->s, &ws[i].st);
-		if (ws[i].last_start_ns > last)
-			last = ws[i].last_start_ns;
-		if (spin_margin(&ws[i].spin) > spin_ns)
-			spin_ns = spin_margin(&ws[i].spin);
-		if (ws[i].err && !rc)
-			rc = ws[i].err;
-		worker_free(&ws[i]);
-	}
+	started = workers_start(ws, nw, env, &rc);
+	res->interrupted = supervise(env, donefd, ws, started, base, spec);
+	rc = workers_join(ws, started, res, rc);
 	getrusage(RUSAGE_SELF, &ru1);
-	res->spin_us = (double)spin_ns / 1e3;
-	if (col) {
-		/* the last, partial intervals */
-		for (i = 0; i < IVL_SLOTS; i++) {
-			unsigned s = (unsigned)(col->next_print % IVL_SLOTS);
-
-			if (col->slot[s].used && col->slot[s].k == col->next_print) {
-				report_interval_json(col->json, spec, col->slot[s].k,
-						     col->interval_ns, &col->slot[s].s);
-				col->slot[s].used = false;
-			}
-			col->next_print++;
-		}
-	}
-	res->interrupted = stopped;
+	if (col)
+		collector_flush(col, spec);
 	res->cpu_user_s = tv_s(&ru1.ru_utime) - tv_s(&ru0.ru_utime);
 	res->cpu_sys_s = tv_s(&ru1.ru_stime) - tv_s(&ru0.ru_stime);
-	{
-		mono_ns now = clock_now_ns();
-		double win = (double)spec->duration_ns / 1e9;
-
-		if (spec->closed_loop || stopped) {
-			/* what actually ran */
-			double ran = (double)(now - base) / 1e9;
-
-			if (stopped || ran < win)
-				win = ran;
-		} else if (last > base) {
-			/* when the client fell behind, its starts took longer */
-			double span = (double)(last - base) / 1e9 +
-				      1e3 / (double)spec->rate_milli;
-
-			if (span > win)
-				win = span;
-		}
-		res->elapsed_s = win;
-		res->achieved_rate = win > 0 ? (double)res->s.ok / win : 0.0;
-	}
+	round_window(res, base, res->interrupted);
 	if (started < nw && !rc)
 		rc = -EAGAIN;
 out:
-	if (col) {
-		pthread_mutex_destroy(&col->mu);
-		free(col);
-	}
+	collector_free(col);
 	if (donefd >= 0)
 		close(donefd);
 	free(ws);

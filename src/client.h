@@ -6,7 +6,10 @@
  * FIFO of in-flight connections ordered by deadline, and its own
  * struct stats; nothing is shared on the hot path.  Open loop: worker t
  * starts connections t, t+T, ... of the schedule (pacer.h), each at its due
- * time or, when behind, at once, recording the lag.  Closed loop: each
+ * time or, when behind, at once, recording the lag; a start not made by the
+ * round's end (its duration, plus 1 ms of grace) is not made at all but
+ * counted unstarted, so a round ends by its duration plus --timeout
+ * whatever the rate.  Closed loop: each
  * worker keeps its share of --concurrency in flight until the round's end.
  * Results are merged after join.
  *
@@ -35,7 +38,7 @@ struct round_result {
 	struct round_spec spec;
 	unsigned threads;
 	struct stats s;
-	double elapsed_s;	/* start of round to its last start (open) or end */
+	double elapsed_s;	/* the round's window: its duration, less if stopped */
 	double achieved_rate;	/* ok per second of the round */
 	double cpu_user_s;
 	double cpu_sys_s;
@@ -60,8 +63,5 @@ int client_round(const struct config *c, const struct client_env *env,
 
 /* Pause for --cooldown; false when a signal came first. */
 bool client_cooldown(const struct config *c, const struct client_env *env);
-
-/* Raise RLIMIT_NOFILE's soft limit to the hard one; returns the new soft. */
-uint64_t client_raise_nofile(void);
 
 #endif

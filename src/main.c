@@ -82,6 +82,71 @@ static int run_client(const struct config *c, struct client_env *env, FILE *out)
 	return 0;
 }
 
+/*
+ * The first word: a mode, or --help / --version (answered here).  Returns
+ * -1 when a mode was found (in *mode), else the exit status.
+ */
+static int first_word(const char *w, enum cr_mode *mode)
+{
+	if (!strcmp(w, "-h") || !strcmp(w, "--help") || !strcmp(w, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(w, "--version") || !strcmp(w, "version")) {
+		printf("connrate %s\n", CR_VERSION);
+		return 0;
+	}
+	if (!strcmp(w, "server"))
+		*mode = MODE_SERVER;
+	else if (!strcmp(w, "client"))
+		*mode = MODE_CLIENT;
+	else if (!strcmp(w, "saturate"))
+		*mode = MODE_SATURATE;
+	else {
+		fprintf(stderr, "connrate: unknown mode '%s': server, client or saturate (try --help)\n",
+			w);
+		return 2;
+	}
+	return -1;
+}
+
+/*
+ * --json: "-" is standard output (the table then moves to *out =
+ * stderr), else a file appended to.  0, or 2 after one line on stderr.
+ */
+static int open_json(const struct config *cfg, enum cr_mode mode, FILE **json,
+		     FILE **out)
+{
+	*json = NULL;
+	if (!cfg->json_path)
+		return 0;
+	if (!strcmp(cfg->json_path, "-")) {
+		*json = stdout;
+		*out = stderr;	/* the table moves out of the JSON's way */
+		return 0;
+	}
+	*json = fopen(cfg->json_path, "a");
+	if (*json)
+		return 0;
+	fprintf(stderr, "connrate %s: --json '%s': cannot open: %s\n",
+		cli_mode_name(mode), cfg->json_path, strerror(errno));
+	return 2;
+}
+
+static int run_mode(const struct config *cfg, enum cr_mode mode,
+		    struct client_env *env, FILE *out)
+{
+	switch (mode) {
+	case MODE_SERVER:
+		return server_run(cfg, env->sigfd, env->json);
+	case MODE_CLIENT:
+		return run_client(cfg, env, out);
+	case MODE_SATURATE:
+		return saturate_run(cfg, env, out);
+	}
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	static struct config cfg;
@@ -95,26 +160,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
-	    !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return 0;
-	}
-	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-		printf("connrate %s\n", CR_VERSION);
-		return 0;
-	}
-	if (!strcmp(argv[1], "server"))
-		mode = MODE_SERVER;
-	else if (!strcmp(argv[1], "client"))
-		mode = MODE_CLIENT;
-	else if (!strcmp(argv[1], "saturate"))
-		mode = MODE_SATURATE;
-	else {
-		fprintf(stderr, "connrate: unknown mode '%s': server, client or saturate (try --help)\n",
-			argv[1]);
-		return 2;
-	}
+	rc = first_word(argv[1], &mode);
+	if (rc >= 0)
+		return rc;
 	rc = cli_parse(&cfg, mode, argc - 1, argv + 1, err, sizeof(err));
 	if (rc == 0)
 		rc = cli_validate(&cfg, err, sizeof(err));
@@ -124,23 +172,9 @@ int main(int argc, char **argv)
 		cli_free(&cfg);
 		return rc < 0 ? 2 : 0;
 	}
-	if (cfg.dry_run) {
+	if (cfg.dry_run || open_json(&cfg, mode, &json, &out)) {
 		cli_free(&cfg);
-		return 0;
-	}
-	if (cfg.json_path) {
-		if (!strcmp(cfg.json_path, "-")) {
-			json = stdout;
-			out = stderr;	/* the table moves out of the JSON's way */
-		} else {
-			json = fopen(cfg.json_path, "a");
-			if (!json) {
-				fprintf(stderr, "connrate %s: --json '%s': cannot open: %s\n",
-					cli_mode_name(mode), cfg.json_path, strerror(errno));
-				cli_free(&cfg);
-				return 2;
-			}
-		}
+		return cfg.dry_run ? 0 : 2;
 	}
 	env.sigfd = signals_to_fd(mode);
 	env.stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -150,17 +184,7 @@ int main(int argc, char **argv)
 	}
 	env.json = json;
 	env.status = isatty(STDERR_FILENO) && out != stderr;
-	switch (mode) {
-	case MODE_SERVER:
-		rc = server_run(&cfg, env.sigfd, json);
-		break;
-	case MODE_CLIENT:
-		rc = run_client(&cfg, &env, out);
-		break;
-	case MODE_SATURATE:
-		rc = saturate_run(&cfg, &env, out);
-		break;
-	}
+	rc = run_mode(&cfg, mode, &env, out);
 	if (json && json != stdout)
 		fclose(json);
 	close(env.sigfd);

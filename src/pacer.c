@@ -40,3 +40,14 @@ void pacer_advance(struct pacer *p)
 {
 	p->next_i += p->step;
 }
+
+uint64_t pacer_drop(struct pacer *p)
+{
+	uint64_t left;
+
+	if (p->next_i >= p->total)
+		return 0;
+	left = (p->total - p->next_i + p->step - 1) / p->step;
+	p->next_i = p->total;
+	return left;
+}

@@ -33,5 +33,7 @@ void pacer_init(struct pacer *p, mono_ns base_ns, uint64_t rate_milli,
 /* True while this pacer has connections left; *due gets the next one's time. */
 bool pacer_peek(const struct pacer *p, mono_ns *due);
 void pacer_advance(struct pacer *p);
+/* Give up this pacer's remaining connections; returns how many there were. */
+uint64_t pacer_drop(struct pacer *p);
 
 #endif

@@ -74,6 +74,11 @@ void report_row(FILE *f, const struct round_result *r)
 					(unsigned long long)s->other[i].count);
 		fputc('\n', f);
 	}
+	if (s->unstarted)
+		fprintf(f, "%10s behind: %llu of %llu scheduled starts not made in the round: "
+			"the client fell behind (add --threads or client machines)\n", "",
+			(unsigned long long)s->unstarted,
+			(unsigned long long)(s->started + s->unstarted));
 	fflush(f);
 }
 
@@ -96,6 +101,7 @@ void report_stats_json(struct json *j, const struct stats *s)
 	int i;
 
 	json_u64(j, "started", s->started);
+	json_u64(j, "unstarted", s->unstarted);
 	json_u64(j, "ok", s->ok);
 	json_obj(j, "errors");
 	for (i = 0; i < OUT__ERRORS; i++)

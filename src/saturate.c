@@ -15,7 +15,7 @@ enum sat_verdict saturate_judge(const struct sat_params *p,
 	if (cur->started == 0 ||
 	    (double)cur->errors > p->max_error_rate * (double)cur->started)
 		return SAT_ERRORS;
-	if (cur->lag_p99_ns > p->max_lag_ns)
+	if (cur->lag_p99_ns > p->max_lag_ns || cur->unstarted)
 		return SAT_CLIENT;
 	if (cur->achieved_rate < (1.0 - SAT_SHORTFALL_FRAC) * cur->target_rate)
 		return SAT_SHORTFALL;
@@ -51,6 +51,7 @@ void saturate_sample(const struct round_result *r, struct sat_sample *out)
 	out->target_rate = (double)r->spec.rate_milli / 1000.0;
 	out->achieved_rate = r->achieved_rate;
 	out->started = r->s.started;
+	out->unstarted = r->s.unstarted;
 	out->errors = stats_errors(&r->s);
 	out->p50_ns = histo_quantile(&r->s.latency, 0.5);
 	out->lag_p99_ns = histo_quantile(&r->s.lag, 0.99);
@@ -71,6 +72,14 @@ static void explain(char *buf, size_t len, enum sat_verdict v,
 			 100.0 * p->max_error_rate);
 		break;
 	case SAT_CLIENT:
+		if (bad->unstarted) {
+			snprintf(buf, len, "the client itself fell behind (%llu of %llu "
+				 "scheduled starts not made in the round): the client is "
+				 "the bottleneck, not the target; add --threads or client machines",
+				 (unsigned long long)bad->unstarted,
+				 (unsigned long long)(bad->started + bad->unstarted));
+			break;
+		}
 		snprintf(buf, len, "the client itself fell behind (lag p99 %s > %s): "
 			 "the client is the bottleneck, not the target; add --threads "
 			 "or client machines",

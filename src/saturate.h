@@ -4,9 +4,10 @@
  * Rounds step from --start by --factor.  A round is bad, in this order of
  * blame, when
  *   errors     errors / started exceeds --max-error-rate;
- *   client     the client's own lag p99 exceeds --max-lag: the client, not
- *              the target, fell behind (said plainly: add threads or
- *              client machines before believing the knee);
+ *   client     the client's own lag p99 exceeds --max-lag, or starts of the
+ *              schedule were not made in the round (unstarted): the
+ *              client, not the target, fell behind (said plainly: add
+ *              threads or client machines before believing the knee);
  *   shortfall  the achieved rate is more than 5% below the target;
  *   slowdown   p50 latency exceeds --slowdown times the last good round's.
  * --refine N bisects N more rounds between the last good and the first bad
@@ -34,6 +35,7 @@ struct sat_sample {
 	double target_rate;
 	double achieved_rate;
 	uint64_t started;
+	uint64_t unstarted;
 	uint64_t errors;
 	uint64_t p50_ns;
 	uint64_t lag_p99_ns;

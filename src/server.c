@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -15,18 +16,19 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client.h"
 #include "clock.h"
+#include "rlimit.h"
 #include "list.h"
 #include "loop.h"
+#include "pool.h"
 #include "server.h"
 #include "sock.h"
 
 #define EVENTS_MAX 256
 #define ACCEPT_BATCH 64
-#define CHUNK_CONNS 256
 #define READ_BUF 65536
 #define MAX_PORTS 64
+#define SPARE_RETRY_NS (10 * NS_PER_MS)	/* without a spare: try again this often */
 
 struct sworker;
 struct sconn;
@@ -48,22 +50,18 @@ struct listener {
 	int fd;
 };
 
-struct schunk {
-	struct schunk *next;
-	struct sconn conn[CHUNK_CONNS];
-};
-
 struct sworker {
 	const struct config *cfg;
 	pthread_t tid;
 	struct loop loop;
 	struct listener lis[MAX_PORTS];
 	unsigned nlis;
-	int spare_fd;		/* closed to accept-and-drop at EMFILE */
+	int spare_fd;		/* freed to take a connection at EMFILE, see server.h */
+	bool paused;		/* no spare: listeners out of the loop until one is back */
 	struct hunch early;	/* are requests in at accept time? */
 	struct hunch more;	/* is a second connection queued behind the first? */
-	struct list fifo, freel, deferred;
-	struct schunk *chunks;
+	struct list fifo, deferred;
+	struct pool pool;	/* connection slots */
 	struct server_stats st;
 	struct server_stats pub;	/* st, published with relaxed atomics */
 	int err;
@@ -90,31 +88,10 @@ long server_http_scan(unsigned *state, const char *buf, size_t len)
 	return -1;
 }
 
-static struct sconn *sconn_get(struct sworker *w)
-{
-	struct list *l;
-	int i;
-
-	if (list_empty(&w->freel)) {
-		struct schunk *ch = malloc(sizeof(*ch));
-
-		if (!ch)
-			return NULL;
-		ch->next = w->chunks;
-		w->chunks = ch;
-		for (i = 0; i < CHUNK_CONNS; i++) {
-			list_init(&ch->conn[i].link);
-			list_append(&w->freel, &ch->conn[i].link);
-		}
-	}
-	l = w->freel.next;
-	list_del(l);
-	return list_entry(l, struct sconn, link);
-}
-
 static void sconn_end(struct sworker *w, struct sconn *c, uint64_t *counter)
 {
 	(*counter)++;
+	w->st.open--;
 	w->st.bytes_received += c->received;
 	w->st.bytes_sent += c->sent;
 	list_del(&c->link);
@@ -123,22 +100,83 @@ static void sconn_end(struct sworker *w, struct sconn *c, uint64_t *counter)
 	list_append(&w->deferred, &c->link);
 }
 
+/* Give up on a connection: RST, so the client never takes it for an answer. */
+static void sconn_abort(struct sworker *w, struct sconn *c, uint64_t *counter)
+{
+	(void)sock_linger0(c->fd);
+	sconn_end(w, c, counter);
+}
+
 static void sconn_error(struct sworker *w, struct sconn *c, int err)
 {
-	sconn_end(w, c, err == ECONNRESET || err == EPIPE ? &w->st.reset
-							  : &w->st.other);
+	if (err == ECONNRESET || err == EPIPE)
+		sconn_end(w, c, &w->st.reset);
+	else
+		sconn_abort(w, c, &w->st.other);
+}
+
+/* Listeners in or out of the loop (out: at EMFILE they would spin). */
+static void listeners_arm(struct sworker *w, bool on)
+{
+	unsigned i;
+
+	for (i = 0; i < w->nlis; i++)
+		(void)loop_mod(&w->loop, w->lis[i].fd, on ? EPOLLIN : 0, &w->lis[i]);
+	w->paused = !on;
+}
+
+/* Take a spare descriptor again; without one, stop accepting for now. */
+static void spare_take(struct sworker *w)
+{
+	w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if ((w->spare_fd >= 0) == w->paused)
+		listeners_arm(w, w->spare_fd >= 0);
+}
+
+/*
+ * At the descriptor limit: free the spare, take one connection with it,
+ * reset it and keep its socket as the new spare, so that no other thread
+ * can take the slot in between.  Returns -1 when nothing was taken.
+ */
+static int accept_at_limit(struct sworker *w, int lfd)
+{
+	int fd;
+
+	if (w->spare_fd < 0) {
+		if (!w->paused)
+			listeners_arm(w, false);
+		return -1;
+	}
+	close(w->spare_fd);
+	w->spare_fd = -1;
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0) {
+		/* the queue emptied, or another thread took the slot */
+		spare_take(w);
+		return -1;
+	}
+	w->st.accepted++;
+	w->st.fd_limit++;
+	if (sock_disconnect(fd) == 0) {
+		w->spare_fd = fd;
+		return 0;
+	}
+	sock_abort(fd);
+	spare_take(w);
+	return 0;
 }
 
 static void accept_one(struct sworker *w, int fd)
 {
-	struct sconn *c = sconn_get(w);
+	struct sconn *c = pool_get(&w->pool);
 
+	w->st.accepted++;
 	if (!c) {
-		close(fd);
+		sock_abort(fd);
 		w->st.other++;
 		return;
 	}
-	w->st.accepted++;
+	w->st.open++;
 	c->fd = fd;
 	c->http_state = 0;
 	c->received = 0;
@@ -187,18 +225,15 @@ static void on_accept(struct sworker *w, struct sconn *l, uint32_t ev)
 		}
 		if (errno == EAGAIN || errno == EINTR)
 			return;
-		if ((errno == EMFILE || errno == ENFILE) && w->spare_fd >= 0) {
-			/* take the connection off the queue so it does not spin */
-			w->st.fd_limit++;
-			close(w->spare_fd);
-			fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
-			if (fd >= 0)
-				close(fd);
-			w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (errno == EMFILE || errno == ENFILE) {
+			if (accept_at_limit(w, l->fd) < 0)
+				return;
 			continue;
 		}
 		if (errno == ECONNABORTED)
 			continue;
+		/* the kernel took the connection off the queue and lost it */
+		w->st.accepted++;
 		w->st.other++;
 		return;
 	}
@@ -300,7 +335,7 @@ static void expire(struct sworker *w, mono_ns now)
 
 		if (c->deadline_ns > now)
 			break;
-		sconn_end(w, c, &w->st.timeout);
+		sconn_abort(w, c, &w->st.timeout);
 	}
 }
 
@@ -339,6 +374,11 @@ static void *sworker_main(void *arg)
 		expire(w, now);
 		if (!list_empty(&w->fifo))
 			wake = list_entry(w->fifo.next, struct sconn, link)->deadline_ns;
+		if (w->paused) {
+			spare_take(w);
+			if (w->paused && wake > now + SPARE_RETRY_NS)
+				wake = now + SPARE_RETRY_NS;
+		}
 		n = loop_wait(&w->loop, ev, EVENTS_MAX,
 			      wake == LOOP_FOREVER ? LOOP_FOREVER :
 			      wake > now ? wake - now : 0);
@@ -356,12 +396,7 @@ static void *sworker_main(void *arg)
 			if (c->fd >= 0)
 				c->handler(w, c, ev[i].events);
 		}
-		while (!list_empty(&w->deferred)) {
-			struct list *l = w->deferred.next;
-
-			list_del(l);
-			list_append(&w->freel, l);
-		}
+		pool_put_list(&w->pool, &w->deferred);
 		publish(w);
 	}
 	publish(w);
@@ -378,12 +413,7 @@ static void sworker_free(struct sworker *w)
 		list_del(&c->link);
 		close(c->fd);
 	}
-	while (w->chunks) {
-		struct schunk *ch = w->chunks;
-
-		w->chunks = ch->next;
-		free(ch);
-	}
+	pool_fini(&w->pool);
 	for (i = 0; i < w->nlis; i++)
 		close(w->lis[i].fd);
 	if (w->spare_fd >= 0)
@@ -479,12 +509,12 @@ static void print_stats(const struct config *c, const struct server_stats *s,
 	/* with --json - the JSON owns standard output: the line goes to stderr */
 	if (final)
 		fprintf(json == stdout ? stderr : stdout, "server: accepted %llu, completed %llu, reset %llu, timeout %llu, "
-	       "fd_limit %llu, other %llu; received %llu bytes, sent %llu bytes; "
+	       "fd_limit %llu, other %llu, open %llu; received %llu bytes, sent %llu bytes; "
 	       "cpu user %.2fs sys %.2fs\n",
 	       (unsigned long long)s->accepted, (unsigned long long)s->completed,
 	       (unsigned long long)s->reset, (unsigned long long)s->timeout,
 	       (unsigned long long)s->fd_limit, (unsigned long long)s->other,
-	       (unsigned long long)s->bytes_received,
+	       (unsigned long long)s->open, (unsigned long long)s->bytes_received,
 	       (unsigned long long)s->bytes_sent, user_s, sys_s);
 	fflush(NULL);
 	if (json) {
@@ -501,6 +531,7 @@ static void print_stats(const struct config *c, const struct server_stats *s,
 		json_u64(&j, "fd_limit", s->fd_limit);
 		json_u64(&j, "other", s->other);
 		json_obj_end(&j);
+		json_u64(&j, "open", s->open);
 		json_u64(&j, "bytes_received", s->bytes_received);
 		json_u64(&j, "bytes_sent", s->bytes_sent);
 		json_obj(&j, "cpu");
@@ -512,47 +543,31 @@ static void print_stats(const struct config *c, const struct server_stats *s,
 	}
 }
 
-int server_run(const struct config *c, int sigfd, FILE *json)
+/* Each worker's loop, pool and spare; returns how many are ready (prints why not). */
+static unsigned sworkers_init(const struct config *c, struct sworker *ws,
+			      unsigned nw, int stopfd)
 {
-	struct sworker *ws;
-	struct endpoint addr;
-	struct server_stats tot = { 0 };
-	struct rusage ru;
-	struct pollfd pf = { sigfd, POLLIN, 0 };
-	unsigned nw = c->threads, i, started = 0;
-	int stopfd, rc = 1;
-	uint64_t one = 1;
-	char buf[80];
+	unsigned i;
 
-	client_raise_nofile();
-	if (addr_parse_address(c->listen, 0, &addr))
-		return 2;
-	ws = calloc(nw, sizeof(*ws));
-	stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (!ws || stopfd < 0) {
-		fprintf(stderr, "connrate server: %s\n", strerror(errno));
-		free(ws);
-		return 1;
-	}
 	for (i = 0; i < nw; i++) {
 		ws[i].cfg = c;
-		ws[i].spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		list_init(&ws[i].fifo);
-		list_init(&ws[i].freel);
 		list_init(&ws[i].deferred);
+		pool_init(&ws[i].pool, sizeof(struct sconn), offsetof(struct sconn, link));
 		if (loop_init(&ws[i].loop, stopfd) < 0) {
 			fprintf(stderr, "connrate server: epoll: %s\n", strerror(errno));
-			nw = i;
-			goto out;
+			break;
 		}
+		ws[i].spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	}
-	somaxconn_warning(c);
-	if (bind_all(c, ws, nw, &addr) < 0) {
-		rc = 1;
-		goto out;
-	}
-	if (c->sched_batch)
-		use_batch();	/* the worker threads inherit it */
+	return i;
+}
+
+/* Start the threads; returns how many run (prints why not). */
+static unsigned sworkers_start(const struct config *c, struct sworker *ws, unsigned nw)
+{
+	unsigned i;
+
 	for (i = 0; i < nw; i++) {
 		int err = loop_thread(&ws[i].tid, cfg_thread_cpu(c, i), sworker_main, &ws[i]);
 
@@ -561,40 +576,93 @@ int server_run(const struct config *c, int sigfd, FILE *json)
 				i + 1, strerror(-err));
 			break;
 		}
-		started++;
 	}
-	addr_set_port(&addr, c->port_lo);
-	fprintf(stderr, "connrate server: listening on %s", addr_format(&addr, buf, sizeof(buf)));
+	return i;
+}
+
+static void listening_line(const struct config *c, struct endpoint *addr,
+			   unsigned started)
+{
+	char buf[80];
+
+	addr_set_port(addr, c->port_lo);
+	fprintf(stderr, "connrate server: listening on %s", addr_format(addr, buf, sizeof(buf)));
 	if (c->port_hi > c->port_lo)
 		fprintf(stderr, "-%u", c->port_hi);
 	fprintf(stderr, ", %u threads\n", started);
-	rc = started == nw ? 0 : 1;
-	while (!rc) {
+}
+
+/* The counters of every worker, with the CPU so far. */
+static void snapshot(const struct config *c, struct sworker *ws, unsigned n,
+		     FILE *json, bool final)
+{
+	struct server_stats tot;
+	struct rusage ru;
+
+	collect(ws, n, &tot);
+	getrusage(RUSAGE_SELF, &ru);
+	print_stats(c, &tot, (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+		    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6, json, final);
+}
+
+/* Until SIGINT/SIGTERM: SIGUSR1 writes the counters so far, and goes on. */
+static void serve_until_stopped(const struct config *c, int sigfd,
+				struct sworker *ws, unsigned n, FILE *json)
+{
+	struct pollfd pf = { sigfd, POLLIN, 0 };
+
+	for (;;) {
 		struct signalfd_siginfo si;
 
 		if (poll(&pf, 1, -1) < 0 && errno == EINTR)
 			continue;
-		if (read(sigfd, &si, sizeof(si)) != sizeof(si))
-			break;
-		if (si.ssi_signo != SIGUSR1)
-			break;
-		/* SIGUSR1: the counters so far, and go on */
-		collect(ws, started, &tot);
-		getrusage(RUSAGE_SELF, &ru);
-		print_stats(c, &tot, (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
-			    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
-			    json ? json : stdout, false);
+		if (read(sigfd, &si, sizeof(si)) != sizeof(si) ||
+		    si.ssi_signo != SIGUSR1)
+			return;
+		snapshot(c, ws, n, json ? json : stdout, false);
 	}
+}
+
+int server_run(const struct config *c, int sigfd, FILE *json)
+{
+	struct sworker *ws;
+	struct endpoint addr;
+	unsigned nw = c->threads, i, ready, started;
+	int stopfd, rc = 1;
+	uint64_t one = 1;
+
+	rlimit_raise_nofile();
+	if (addr_parse_address(c->listen, 0, &addr))
+		return 2;
+	ws = calloc(nw, sizeof(*ws));
+	stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!ws || stopfd < 0) {
+		fprintf(stderr, "connrate server: %s\n", strerror(errno));
+		free(ws);
+		if (stopfd >= 0)
+			close(stopfd);
+		return 1;
+	}
+	ready = sworkers_init(c, ws, nw, stopfd);
+	if (ready < nw)
+		goto out;
+	somaxconn_warning(c);
+	if (bind_all(c, ws, nw, &addr) < 0)
+		goto out;
+	if (c->sched_batch)
+		use_batch();	/* the worker threads inherit it */
+	started = sworkers_start(c, ws, nw);
+	listening_line(c, &addr, started);
+	rc = started == nw ? 0 : 1;
+	if (!rc)
+		serve_until_stopped(c, sigfd, ws, started, json);
 	if (write(stopfd, &one, sizeof(one)) < 0)
 		rc = 1;
 	for (i = 0; i < started; i++)
 		pthread_join(ws[i].tid, NULL);
-	collect(ws, started, &tot);
-	getrusage(RUSAGE_SELF, &ru);
-	print_stats(c, &tot, (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
-		    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6, json, true);
+	snapshot(c, ws, started, json, true);
 out:
-	for (i = 0; i < nw; i++)
+	for (i = 0; i < ready; i++)
 		sworker_free(&ws[i]);
 	free(ws);
 	close(stopfd);

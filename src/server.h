@@ -21,13 +21,29 @@
 
 #include "cli.h"
 
+/*
+ * Every connection taken off a listen queue is counted accepted, and ends
+ * in exactly one of completed, reset, timeout, fd_limit or other, or is
+ * still open; so at every snapshot (SIGUSR1, and the last one at exit)
+ *
+ *   accepted == completed + reset + timeout + fd_limit + other + open
+ *
+ * A connection the server gives up on (no descriptor, no memory, an
+ * error, --timeout) is closed with RST, never with a silent FIN, so the
+ * client counts it reset, not ok.  At its descriptor limit a worker takes
+ * the connection with its spare descriptor, resets it and keeps the
+ * socket as its new spare (no instant without one that another thread
+ * could take); a worker that lost its spare anyway stops accepting until
+ * it has one again.
+ */
 struct server_stats {
 	uint64_t accepted;
 	uint64_t completed;
 	uint64_t reset;		/* ECONNRESET/EPIPE from the client */
 	uint64_t timeout;	/* --timeout */
-	uint64_t fd_limit;	/* accept failed: EMFILE/ENFILE */
+	uint64_t fd_limit;	/* taken at EMFILE/ENFILE with the spare, reset */
 	uint64_t other;		/* anything else */
+	uint64_t open;		/* accepted and not ended yet */
 	uint64_t bytes_received;
 	uint64_t bytes_sent;
 };

@@ -20,6 +20,19 @@ int sock_linger0(int fd)
 	return setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0 ? -errno : 0;
 }
 
+int sock_disconnect(int fd)
+{
+	struct sockaddr sa = { .sa_family = AF_UNSPEC };
+
+	return connect(fd, &sa, sizeof(sa)) < 0 ? -errno : 0;
+}
+
+void sock_abort(int fd)
+{
+	(void)sock_linger0(fd);
+	close(fd);
+}
+
 int sock_error(int fd)
 {
 	int err = 0;

@@ -22,6 +22,13 @@ int sock_connect(const struct endpoint *dst, const struct endpoint *src,
 /* The pending error of a socket (SO_ERROR), 0 when none. */
 int sock_error(int fd);
 int sock_linger0(int fd);
+/*
+ * Reset a connection (RST) and keep its descriptor: connect(AF_UNSPEC)
+ * disconnects, and the socket stays open, unconnected, holding its slot.
+ */
+int sock_disconnect(int fd);
+/* Close with RST (SO_LINGER {1,0}), whatever the close mode. */
+void sock_abort(int fd);
 /* A non-blocking SO_REUSEPORT listener; returns the descriptor or -errno. */
 int sock_listen(const struct endpoint *addr, int backlog);
 

@@ -94,6 +94,7 @@ void stats_merge(struct stats *dst, const struct stats *src)
 	int i;
 
 	dst->started += src->started;
+	dst->unstarted += src->unstarted;
 	dst->ok += src->ok;
 	for (i = 0; i < OUT__ERRORS; i++)
 		dst->err[i] += src->err[i];

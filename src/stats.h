@@ -2,7 +2,11 @@
  * stats.h - what a round measured: outcomes by class, bytes, histograms.
  *
  * Every connection ends in exactly one outcome: ok or one error class, so
- * ok + sum(err) == started always holds once a round is over.  Errno values
+ * ok + sum(err) == started always holds once a round is over.  In the open
+ * loop a start the schedule asked for but the client could not make before
+ * the round's end is counted "unstarted" (the client fell behind: no
+ * outcome of the target), so started + unstarted == the starts scheduled
+ * (pacer_total()) once an uninterrupted round is over.  Errno values
  * behind "other" are kept in a small table.  One struct stats per worker,
  * merged after join; no atomics on the hot path.
  */
@@ -35,6 +39,7 @@ struct errno_count {
 
 struct stats {
 	uint64_t started;
+	uint64_t unstarted;	/* scheduled, not made before the round's end */
 	uint64_t ok;
 	uint64_t err[OUT__ERRORS];
 	struct errno_count other[STATS_ERRNO_SLOTS];	/* count 0: free */

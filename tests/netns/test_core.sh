@@ -141,6 +141,45 @@ t_silent() {
 	[ $(((t1 - t0) / 1000000)) -lt 3000 ] || fail "took $(((t1 - t0) / 1000000)) ms"
 }
 
+# A round ends by its duration plus --timeout whatever the rate: starts the
+# client cannot make in the round are counted unstarted, beside started,
+# and started + unstarted is the whole schedule.  The window is the
+# duration, also when the next start would have come long after it.
+t_bounded_round() {
+	local ns j t0 ms sched
+	new_ns ns a
+	server_up "$ns"
+	for args in "100M 0.05" "200k 0.5"; do
+		set -- $args
+		j=$TMP/bound-$1.json
+		t0=$(date +%s%N)
+		ip netns exec "$ns" timeout 60 "$CONNRATE" client --target 127.0.0.1:$PORT \
+			--rate "$1" --duration "$2" --timeout 0.5 --json "$j" >"$TMP/bound-$1.txt" ||
+			fail "--rate $1: exit status $?"
+		ms=$((($(date +%s%N) - t0) / 1000000))
+		# duration + timeout, plus the process's own start and end
+		awk -v ms=$ms -v d="$2" 'BEGIN {exit !(ms < (d + 0.5) * 1000 + 400)}' ||
+			fail "--rate $1 --duration $2 took $ms ms"
+		sched=$(jq -r 'select(.type == "round") | .target_rate * .duration_s | ceil' "$j")
+		jq -e --argjson n "$sched" 'select(.type == "round") |
+			.started + .unstarted == $n and .ok + (.errors | add) == .started and
+			.elapsed_s == .duration_s' "$j" >/dev/null ||
+			fail "--rate $1: $(jq -c 'select(.type == "round") | {started,unstarted,ok,elapsed_s}' "$j") of $sched scheduled"
+	done
+	# 100M/s for 50 ms cannot be kept: said in the JSON and in the table
+	[ "$(jqt "$TMP/bound-100M.json" round .unstarted)" -gt 0 ] || fail "100M/s: nothing unstarted"
+	grep -q "behind: .* scheduled starts not made" "$TMP/bound-100M.txt" ||
+		fail "the table does not say the client fell behind: $(cat "$TMP/bound-100M.txt")"
+	# one start every 1000 s in a 1 s round: it ran 1 s, not 1000
+	j=$TMP/bound-slow.json
+	ip netns exec "$ns" timeout 10 "$CONNRATE" client --target 127.0.0.1:$PORT \
+		--rate 0.001 --duration 1 --json "$j" >/dev/null || fail "--rate 0.001: exit status $?"
+	jq -e 'select(.type == "round") | .started == 1 and .unstarted == 0 and .ok == 1 and
+		.elapsed_s == 1 and .achieved_rate == 1' "$j" >/dev/null ||
+		fail "--rate 0.001: $(jq -c 'select(.type == "round") | {started,unstarted,ok,elapsed_s,achieved_rate}' "$j")"
+	server_stop
+}
+
 t_http_curl() {
 	local ns body
 	need curl
@@ -214,6 +253,24 @@ t_server_counts() {
 # slowed by tbf so that the request is still coming when the server stops
 # (SIGSTOP), the client's timeout resets it meanwhile, and on SIGCONT the
 # server finds data, the hang-up and the error all at once.
+# Predicates t_reset_mid_request waits for, instead of fixed sleeps.
+# receiving NS: a server-side connection has request bytes in (and more
+# are coming: the request takes 2 s through tbf)
+receiving() {
+	ip netns exec "$1" ss -Htni state established "( sport = :$PORT )" |
+		grep -Eq 'bytes_received:[1-9]'
+}
+# no_established NS: no connection of the server's port is established
+no_established() { [ -z "$(ip netns exec "$1" ss -Htn state established "( sport = :$PORT )")" ]; }
+# proc_state PID S: the process is in state S (T: stopped)
+proc_state() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = "$2" ]; }
+# server_counted FILE JQ: a SIGUSR1 snapshot of the server satisfies JQ
+server_counted() {
+	kill -USR1 "$SERVER_PID"
+	sleep 0.05
+	tail -n1 "$1" | jq -e "select(.type == \"server\") | $2" >/dev/null 2>&1
+}
+
 t_reset_mid_request() {
 	local ns sj=$TMP/rm-server.json cp
 	need tc
@@ -227,15 +284,20 @@ t_reset_mid_request() {
 		--request "$TMP/2mb" --no-half-close --close rst --timeout 0.6 \
 		--json "$TMP/rm.json" >/dev/null &
 	cp=$!
-	sleep 0.3
+	# the request is coming in: stop the server, so that it holds some unread
+	wait_for 5 receiving "$ns" || fail "no request bytes reached the server"
 	kill -STOP "$SERVER_PID"
-	sleep 0.9
-	kill -CONT "$SERVER_PID"
+	wait_for 5 proc_state "$SERVER_PID" T || fail "the server did not stop"
+	# the client times out and resets meanwhile; the RST reaches the socket
 	wait $cp || fail "client exit status $?"
+	wait_for 5 no_established "$ns" || fail "the reset did not reach the server's socket"
+	kill -CONT "$SERVER_PID"
 	[ "$(jqt "$TMP/rm.json" round .errors.timeout)" -eq 1 ] || fail "the client did not time out"
-	sleep 0.2
+	# the server finds data, hang-up and error at once: a reset, not served
+	wait_for 5 server_counted "$sj" '.errors.reset + .completed + .errors.other >= 1' ||
+		fail "the server never dealt with the connection: $(tail -n1 "$sj")"
 	server_stop
-	jq -e 'select(.type == "server") | .accepted == 1 and .errors.reset == 1 and .completed == 0' \
+	jq -e 'select(.type == "server" and .final) | .accepted == 1 and .errors.reset == 1 and .completed == 0' \
 		"$sj" >/dev/null ||
 		fail "server counts: $(jq -c 'select(.type == "server") | {accepted,completed,errors,bytes_received}' "$sj")"
 }
@@ -504,6 +566,7 @@ run_test "core: IPv6" t_ipv6
 run_test "core: payload bytes == sizes x connections, both sides" t_payload
 run_test "core: no server: every connection 'refused'" t_refused
 run_test "core: silent target: 'timeout', round ends on time" t_silent
+run_test "core: a round ends by --duration + --timeout at any rate" t_bounded_round
 run_test "core: --respond-after http serves curl" t_http_curl
 run_test "core: --no-half-close drives nginx" t_nginx_no_half_close
 run_test "core: SIGINT mid-round: partial round, exit 130" t_sigint

@@ -76,6 +76,68 @@ t_fd_limit() {
 		fail "errors other than fd_limit: $(jq -c .errors "$j")"
 }
 
+# at_fds PID N: the process holds N descriptors or more
+at_fds() { [ "$(ls "/proc/$1/fd" | wc -l)" -ge "$2" ]; }
+
+# The server at its descriptor limit (48): connections it cannot hold are
+# reset (fd_limit), never closed as if answered; each thread keeps its
+# spare descriptor, so none is counted 'other'; its counters add up at a
+# snapshot and at the end; and it serves again once descriptors are free.
+t_server_fd_limit() {
+	local ns sp sj=$TMP/sfd.json j=$TMP/sfd-c.json
+	need prlimit
+	new_ns ns a
+	head -c 64 /dev/zero >"$TMP/r64"
+	ip netns exec "$ns" prlimit --nofile=48:48 "$CONNRATE" server --threads 2 --timeout 1.5s \
+		--respond-after bytes:64 --response "$TMP/r64" --json "$sj" 2>/dev/null &
+	sp=$!
+	defer "kill -KILL $sp"
+	wait_for 5 listening "$ns" $PORT || fail "no server"
+	# no request, no half-close: each connection holds a descriptor until
+	# the server's --timeout; the client never takes an answer for granted
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 200 --duration 1 \
+		--no-half-close --timeout 3s --json "$j" >/dev/null &
+	local cp=$!
+	wait_for 5 at_fds $sp 48 || fail "the server never reached its limit"
+	sleep 0.1
+	kill -USR1 $sp
+	wait $cp || fail "client exit status $?"
+	jq -e 'select(.type == "round") | .ok == 0 and .errors.reset == .started' "$j" >/dev/null ||
+		fail "client: $(jq -c 'select(.type == "round") | {started,ok,errors,bytes_received}' "$j")"
+	# descriptors are free again: an honest client is served in full
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --rate 100 --duration 0.5 \
+		--request "$TMP/r64" --expect-bytes 64 --json "$TMP/sfd-h.json" >/dev/null || fail "honest client failed"
+	[ "$(jqt "$TMP/sfd-h.json" round .ok)" -eq 50 ] || fail "honest client: $(jq -c '{ok,errors}' "$TMP/sfd-h.json")"
+	kill -TERM $sp; wait $sp || fail "server exit status $?"
+	[ "$(jq -s 'map(select(.type == "server")) | length' "$sj")" -eq 2 ] || fail "no snapshot: $(cat "$sj")"
+	jq -e -s 'map(select(.type == "server")) | all(.accepted == .completed + (.errors | add) + .open)' \
+		"$sj" >/dev/null || fail "server counts do not add up: $(jq -c '{final,accepted,completed,errors,open}' "$sj")"
+	jq -e --argjson n "$(( $(jqt "$j" round .started) + 50 ))" 'select(.final) |
+		.accepted == $n and .errors.fd_limit > 0 and .errors.other == 0 and .open == 0 and
+		.completed == 50 and .errors.timeout + .errors.fd_limit == .accepted - 50' "$sj" >/dev/null ||
+		fail "server: $(jq -c 'select(.final) | {accepted,completed,errors,open}' "$sj")"
+}
+
+# A gateway that answers "network unreachable" (forwarding on, no route
+# on): the client keeps the kernel's errno, in the JSON and the table.
+t_unreachable_errno() {
+	local a b j=$TMP/unr.json
+	new_ns a c
+	new_ns b g
+	ip -n "$a" link add u0 type veth peer name u1 netns "$b"
+	ip -n "$a" addr add 10.73.0.1/24 dev u0
+	ip -n "$b" addr add 10.73.0.254/24 dev u1
+	ip -n "$a" link set u0 up
+	ip -n "$b" link set u1 up
+	ip -n "$a" route add 10.74.0.0/16 via 10.73.0.254
+	ip netns exec "$b" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$a" "$CONNRATE" client --target 10.74.0.1:$PORT --rate 1 --duration 1 \
+		--timeout 3s --json "$j" >"$TMP/unr.txt" || fail "client exit status $?"
+	jq -e 'select(.type == "round") | .errors.other == 1 and .other_errno["101"] == 1' "$j" >/dev/null ||
+		fail "errno lost: $(jq -c 'select(.type == "round") | {errors,other_errno}' "$j")"
+	grep -q "Network is unreachable: 1" "$TMP/unr.txt" || fail "table: $(cat "$TMP/unr.txt")"
+}
+
 t_hostile_clients() {
 	local ns sp sj=$TMP/hs.json j=$TMP/h.json rss
 	new_ns ns a
@@ -150,6 +212,8 @@ run_test "faults: server killed mid-round: schedule kept, errors counted" t_serv
 run_test "faults: a dut that drops everything: timeouts, ends on time" t_dut_drops_all
 run_test "faults: out of source ports: addr_not_avail, hint, goes on" t_out_of_ports
 run_test "faults: ulimit -n 256 with concurrency 1000: progress" t_fd_limit
+run_test "faults: server at its fd limit: reset, spare kept, counts add up" t_server_fd_limit
+run_test "faults: a gateway's 'network unreachable' keeps its errno" t_unreachable_errno
 run_test "faults: 60 MB, no EOF and reset clients: server serves others" t_hostile_clients
 run_test "faults: SIGTERM at any point of run leaves nothing" t_signal_anywhere
 finish

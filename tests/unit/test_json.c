@@ -60,6 +60,7 @@ static void test_round_object(void **state)
 	r->spec.duration_ns = 10ULL * 1000000000ULL;
 	r->threads = 2;
 	r->s.started = 3;
+	r->s.unstarted = 4;
 	r->s.ok = 2;
 	stats_fail(&r->s, OUT_TIMEOUT, 0);
 	histo_add(&r->s.latency, 100000);
@@ -68,7 +69,7 @@ static void test_round_object(void **state)
 	report_round_json(f, c, r);
 	fclose(f);
 	assert_non_null(strstr(buf, "{\"type\":\"round\",\"mode\":\"rate\",\"target_rate\":10000.000,"));
-	assert_non_null(strstr(buf, "\"started\":3,\"ok\":2,\"errors\":{\"refused\":0,\"reset\":0,"
+	assert_non_null(strstr(buf, "\"started\":3,\"unstarted\":4,\"ok\":2,\"errors\":{\"refused\":0,\"reset\":0,"
 				    "\"timeout\":1,\"syn_timeout\":0,\"addr_not_avail\":0,"
 				    "\"fd_limit\":0,\"short\":0,\"other\":0}"));
 	assert_non_null(strstr(buf, "\"latency_us\":{\"min\":100.000,\"mean\":100.000,\"p50\":100.000"));

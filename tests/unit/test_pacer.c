@@ -62,12 +62,39 @@ static void test_threads_partition(void **state)
 	assert_int_equal(seen, (1ULL << total) - 1);
 }
 
+/* Dropping what is left at any point: made + dropped == the thread's share. */
+static void test_drop(void **state)
+{
+	const unsigned T = 3;
+	const uint64_t total = pacer_total(7000, 2 * NS_PER_S);	/* 14 */
+	uint64_t made, all = 0, k;
+	struct pacer p;
+	mono_ns due;
+	unsigned t;
+
+	(void)state;
+	for (t = 0; t < T; t++) {
+		for (k = 0; k <= 6; k++) {
+			pacer_init(&p, 0, 7000, 2 * NS_PER_S, t, T);
+			for (made = 0; made < k && pacer_peek(&p, &due); made++)
+				pacer_advance(&p);
+			made += pacer_drop(&p);
+			assert_false(pacer_peek(&p, &due));
+			assert_int_equal(pacer_drop(&p), 0);
+			assert_int_equal(made, (total - t + T - 1) / T);
+		}
+		all += made;
+	}
+	assert_int_equal(all, total);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_drift),
 		cmocka_unit_test(test_total),
 		cmocka_unit_test(test_threads_partition),
+		cmocka_unit_test(test_drop),
 	};
 
 	return cmocka_run_group_tests_name("pacer", tests, NULL, NULL);

@@ -46,6 +46,10 @@ static void test_each_reason(void **state)
 	cur = round_at(1500);
 	cur.lag_p99_ns = 1000001;
 	assert_int_equal(saturate_judge(&P, &prev, &cur), SAT_CLIENT);
+	/* starts not made: the client fell behind, however small its lag */
+	cur = round_at(1500);
+	cur.unstarted = 1;
+	assert_int_equal(saturate_judge(&P, &prev, &cur), SAT_CLIENT);
 	cur = round_at(1500);
 	cur.achieved_rate = 1400;
 	assert_int_equal(saturate_judge(&P, &prev, &cur), SAT_SHORTFALL);
@@ -76,12 +80,37 @@ static void test_blame_order(void **state)
 	assert_string_equal(saturate_reason(SAT_SLOWDOWN), "slowdown");
 }
 
+/* A round whose schedule the client could not keep is judged the client's. */
+static void test_sample_unstarted(void **state)
+{
+	static struct round_result r;
+	struct sat_sample prev = round_at(1000), cur;
+
+	(void)state;
+	stats_init(&r.s);
+	r.spec.rate_milli = 1500 * 1000;
+	r.achieved_rate = 1500;
+	r.s.started = 9990;
+	r.s.unstarted = 10;
+	r.s.ok = 9990;
+	histo_add(&r.s.latency, 100000);
+	histo_add(&r.s.lag, 1000);
+	saturate_sample(&r, &cur);
+	assert_int_equal(cur.unstarted, 10);
+	assert_int_equal(cur.started, 9990);
+	assert_int_equal(saturate_judge(&P, &prev, &cur), SAT_CLIENT);
+	r.s.unstarted = 0;
+	saturate_sample(&r, &cur);
+	assert_int_equal(saturate_judge(&P, &prev, &cur), SAT_GOOD);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_each_reason),
 		cmocka_unit_test(test_blame_order),
+		cmocka_unit_test(test_sample_unstarted),
 	};
 
 	return cmocka_run_group_tests_name("saturate", tests, NULL, NULL);

@@ -56,13 +56,16 @@ static void test_merge(void **state)
 	a->ok = 8;
 	stats_fail(a, OUT_TIMEOUT, 0);
 	stats_fail(a, OUT_OTHER, EHOSTUNREACH);
+	a->unstarted = 3;
 	b->started = 5;
+	b->unstarted = 2;
 	b->ok = 4;
 	stats_fail(b, OUT_OTHER, EHOSTUNREACH);
 	b->bytes_sent = 100;
 	histo_add(&b->latency, 1000);
 	stats_merge(a, b);
 	assert_int_equal(a->started, 15);
+	assert_int_equal(a->unstarted, 5);
 	assert_int_equal(a->ok, 12);
 	assert_int_equal(a->ok + stats_errors(a), a->started);
 	assert_int_equal(a->other[0].count, 2);
