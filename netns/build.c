@@ -39,6 +39,7 @@ struct bctx {
 	const char *prefix;
 	int nsfd[TOPO_MAX_NODES];
 	struct nl_sock *sk[TOPO_MAX_NODES];
+	int kernel_errno;	/* the kernel's own errno of the last refusal */
 	char *err;
 	size_t errlen;
 };
@@ -77,6 +78,10 @@ static int berr(struct bctx *b, int line, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	/* libnl folds errnos it has no name for (ENETUNREACH, ...) into one */
+	if (err == EIO && b->kernel_errno)
+		err = b->kernel_errno;
+	b->kernel_errno = 0;
 	if (line)
 		snprintf(b->err, b->errlen, "%s:%d: %s: %s", b->t->path, line, what,
 			 strerror(err));
@@ -98,7 +103,15 @@ static const char *nsname(struct bctx *b, unsigned node)
 	return buf;
 }
 
-static struct nl_sock *sock_in(int nsfd)
+/* Keep the errno of the kernel's refusal, then let libnl report it as ever. */
+static int save_errno(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	(void)nla;
+	*(int *)arg = e->error < 0 ? -e->error : e->error;
+	return NL_STOP;
+}
+
+static struct nl_sock *sock_in(int nsfd, int *kernel_errno)
 {
 	struct nl_sock *sk = NULL;
 	int saved;
@@ -106,6 +119,8 @@ static struct nl_sock *sock_in(int nsfd)
 	if (ns_enter(nsfd, &saved))
 		return NULL;
 	sk = nl_socket_alloc();
+	if (sk)
+		nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, save_errno, kernel_errno);
 	if (sk && nl_connect(sk, NETLINK_ROUTE) < 0) {
 		nl_socket_free(sk);
 		sk = NULL;
@@ -434,7 +449,7 @@ int build_up(const struct topo *t, const char *prefix, const char *state,
 			break;
 		}
 		b.nsfd[i] = ns_open(rec.ns[i]);
-		b.sk[i] = b.nsfd[i] >= 0 ? sock_in(b.nsfd[i]) : NULL;
+		b.sk[i] = b.nsfd[i] >= 0 ? sock_in(b.nsfd[i], &b.kernel_errno) : NULL;
 		if (!b.sk[i]) {
 			rc = berr(&b, t->node[i].line, EIO, "cannot open netlink in %s", rec.ns[i]);
 			break;

@@ -73,7 +73,8 @@ EOT
 	"$LAB" up "$TMP/bad.topo" --name $p 2>"$TMP/err" >/dev/null || rc=$?
 	defer "$LAB" down $p
 	[ $rc -eq 1 ] || fail "status $rc, want 1"
-	grep -q "bad.topo:4: cannot add route default via 10.99.0.1" "$TMP/err" || fail "message: $(cat "$TMP/err")"
+	grep -q "bad.topo:4: cannot add route default via 10.99.0.1 in $p-client: Network is unreachable" "$TMP/err" ||
+		fail "message: $(cat "$TMP/err")"
 	[ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "more than one line"
 	[ -z "$(ours $p)" ] || fail "left: $(ours $p)"
 	[ ! -e /run/connrate/$p ] || fail "owner record left"
