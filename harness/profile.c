@@ -407,8 +407,13 @@ int profile_host_restore(const char *save_path, char *err, size_t errlen)
 	FILE *f = fopen(save_path, "re");
 	int rc = 0;
 
-	if (!f)
-		return errno == ENOENT ? 0 : -1;
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "cannot read the saved host sysctls %s: %s", save_path,
+			 strerror(errno));
+		return -1;
+	}
 	while (fgets(line, sizeof(line), f)) {
 		char *eq = strchr(line, '='), *nl = strchr(line, '\n');
 
@@ -421,9 +426,15 @@ int profile_host_restore(const char *save_path, char *err, size_t errlen)
 		fold(eq + 1);
 		/* the same key rules as a profile: the file cannot name other paths */
 		if (!key_ok(line) || ns_sysctl_write(-1, line, eq + 1) < 0) {
-			snprintf(err, errlen, "cannot restore host sysctl %s = %s", line, eq + 1);
+			snprintf(err, errlen, "%s: cannot restore host sysctl %s = %s", save_path,
+				 line, eq + 1);
 			rc = -1;
 		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "cannot read the saved host sysctls %s: %s", save_path,
+			 strerror(errno));
+		rc = -1;
 	}
 	fclose(f);
 	if (!rc)

@@ -125,6 +125,20 @@ static void test_shipped(void **state)
 	assert_int_equal(profile_load("../x", "sysctl-profiles", &P, err, sizeof(err)), -1);
 }
 
+/* Every failure says what and where, in one line. */
+static void test_restore_errors(void **state)
+{
+	(void)state;
+	memset(err, 'x', sizeof(err) - 1);
+	err[sizeof(err) - 1] = '\0';
+	/* not ENOENT: ENOTDIR */
+	assert_int_equal(profile_host_restore("/etc/passwd/saved", err, sizeof(err)), -1);
+	if (!strstr(err, "/etc/passwd/saved") || strchr(err, 'x') == err || strchr(err, '\n'))
+		fail_msg("got '%.80s'", err);
+	/* no file: nothing to restore */
+	assert_int_equal(profile_host_restore("/nonexistent-dir/saved", err, sizeof(err)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +147,7 @@ int main(void)
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_check_host),
 		cmocka_unit_test(test_shipped),
+		cmocka_unit_test(test_restore_errors),
 	};
 
 	return cmocka_run_group_tests_name("profile", tests, NULL, NULL);
