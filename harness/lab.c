@@ -103,16 +103,10 @@ void lab_host_save_path(const char *prefix, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s.host", NS_OWNER_DIR, prefix);
 }
 
-/* The profile sections a node takes: its role by name; a lone node both. */
+/* The profile sections node i takes (see profile_node_sections). */
 static void node_sections(const struct topo *t, unsigned i, bool sec[SEC__COUNT])
 {
-	const char *n = t->node[i].name;
-
-	memset(sec, 0, sizeof(bool) * SEC__COUNT);
-	sec[SEC_CLIENT] = !strcmp(n, "client") || t->nnodes == 1;
-	sec[SEC_SERVER] = !strcmp(n, "server") || t->nnodes == 1;
-	sec[SEC_DUT] = !strcmp(n, "dut");
-	sec[SEC_ALL] = true;
+	profile_node_sections(t->node[i].name, t->nnodes == 1, sec);
 }
 
 int lab_load_profile(const char *name, bool allow_host, struct profile *p,
@@ -136,7 +130,7 @@ int lab_load_profile(const char *name, bool allow_host, struct profile *p,
 int lab_apply_profile(const struct topo *t, const char *prefix,
 		      const struct profile *p, char *err, size_t errlen)
 {
-	static const enum profile_section order[] = { SEC_ALL, SEC_CLIENT, SEC_SERVER, SEC_DUT };
+	const struct profile_entry *plan[PROFILE_MAX_KEYS];
 	char name[NS_NAME_MAX], save[256];
 	bool sec[SEC__COUNT], used[SEC__COUNT] = { 0 };
 	unsigned i, k;
@@ -150,16 +144,9 @@ int lab_apply_profile(const struct topo *t, const char *prefix,
 			return -1;
 		}
 		node_sections(t, i, sec);
-		for (k = 0; k < sizeof(order) / sizeof(order[0]) && !rc; k++) {
-			if (!sec[order[k]] || (order[k] != SEC_ALL && !profile_has(p, order[k])))
-				continue;
-			used[order[k]] = true;
-			/* SEC_ALL's keys come with every role section; alone only once */
-			if (order[k] == SEC_ALL)
-				rc = profile_apply(p, SEC_ALL, fd, err, errlen);
-			else
-				rc = profile_apply(p, order[k], fd, err, errlen);
-		}
+		for (k = 0; k < SEC__COUNT; k++)
+			used[k] = used[k] || sec[k];
+		rc = profile_apply(p, plan, profile_plan(p, sec, plan), fd, err, errlen);
 		close(fd);
 	}
 	for (k = SEC_CLIENT; k <= SEC_DUT && !rc; k++)

@@ -330,18 +330,50 @@ int profile_check(const struct profile *p, const enum key_kind *kinds,
 	return 0;
 }
 
-int profile_apply(const struct profile *p, enum profile_section s, int nsfd,
-		  char *err, size_t errlen)
+void profile_node_sections(const char *node, bool lone, bool sec[SEC__COUNT])
+{
+	memset(sec, 0, sizeof(bool) * SEC__COUNT);
+	sec[SEC_CLIENT] = !strcmp(node, "client") || lone;
+	sec[SEC_SERVER] = !strcmp(node, "server") || lone;
+	sec[SEC_DUT] = !strcmp(node, "dut");
+	sec[SEC_ALL] = true;
+}
+
+unsigned profile_plan(const struct profile *p, const bool sec[SEC__COUNT],
+		      const struct profile_entry **out)
+{
+	static const enum profile_section order[] = { SEC_ALL, SEC_CLIENT, SEC_SERVER, SEC_DUT };
+	unsigned k, i, j, n = 0;
+
+	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		if (!sec[order[k]])
+			continue;
+		for (i = 0; i < p->n; i++) {
+			if (p->e[i].section != order[k])
+				continue;
+			/* a later section's value replaces an earlier one, in its own turn */
+			for (j = 0; j < n && strcmp(out[j]->key, p->e[i].key); j++)
+				;
+			if (j < n) {
+				n--;
+				memmove(&out[j], &out[j + 1], sizeof(out[0]) * (n - j));
+			}
+			out[n++] = &p->e[i];
+		}
+	}
+	return n;
+}
+
+int profile_apply(const struct profile *p, const struct profile_entry *const *list,
+		  unsigned n, int nsfd, char *err, size_t errlen)
 {
 	char got[512];
 	unsigned i;
 	int rc;
 
-	for (i = 0; i < p->n; i++) {
-		const struct profile_entry *e = &p->e[i];
+	for (i = 0; i < n; i++) {
+		const struct profile_entry *e = list[i];
 
-		if (e->section != s && !(e->section == SEC_ALL && s != SEC_HOST))
-			continue;
 		rc = ns_sysctl_write(nsfd, e->key, e->value);
 		if (rc)
 			return perr(err, errlen, p->path, e->line, "cannot set %s = %s: %s",
@@ -360,8 +392,9 @@ int profile_apply(const struct profile *p, enum profile_section s, int nsfd,
 int profile_host_apply(const struct profile *p, const char *save_path,
 		       char *err, size_t errlen)
 {
+	const struct profile_entry *list[PROFILE_MAX_KEYS];
 	char old[512], tmp[512];
-	unsigned i;
+	unsigned i, n;
 	FILE *f;
 	int rc;
 
@@ -392,7 +425,10 @@ int profile_host_apply(const struct profile *p, const char *save_path,
 		unlink(tmp);
 		return -1;
 	}
-	rc = profile_apply(p, SEC_HOST, -1, err, errlen);
+	for (i = n = 0; i < p->n; i++)
+		if (p->e[i].section == SEC_HOST)
+			list[n++] = &p->e[i];
+	rc = profile_apply(p, list, n, -1, err, errlen);
 	if (rc) {
 		char e2[256];
 

@@ -57,11 +57,25 @@ int profile_check(const struct profile *p, const enum key_kind *kinds,
 		  bool allow_host, char *err, size_t errlen);
 bool profile_has(const struct profile *p, enum profile_section s);
 /*
- * Write the keys of section s (and of [all] when s is a role) inside
- * nsfd, then read each back; fails when the kernel kept another value.
+ * The sections a namespace takes: [all], and the role its node is named
+ * after (client, server, dut); a lone node is both client and server.
  */
-int profile_apply(const struct profile *p, enum profile_section s, int nsfd,
-		  char *err, size_t errlen);
+void profile_node_sections(const char *node, bool lone, bool sec[SEC__COUNT]);
+/*
+ * What a namespace with sections sec gets, in the order it is written:
+ * [all] first, then [client], [server], [dut].  Each key is written once,
+ * with the value of the last of these sections that sets it, so a role's
+ * value wins over [all]'s whatever the order in the file.  Fills
+ * out[PROFILE_MAX_KEYS]; returns how many.
+ */
+unsigned profile_plan(const struct profile *p, const bool sec[SEC__COUNT],
+		      const struct profile_entry **out);
+/*
+ * Write the n entries inside nsfd (the caller's namespace when nsfd < 0),
+ * reading each back; fails when the kernel kept another value.
+ */
+int profile_apply(const struct profile *p, const struct profile_entry *const *e,
+		  unsigned n, int nsfd, char *err, size_t errlen);
 /*
  * [host]: save the current values to path, then write.  profile_host_restore()
  * puts the saved values back and removes the file; safe to call when

@@ -33,6 +33,20 @@ t_all_section_and_loopback() {
 	[ "$(sc $p-host net.core.somaxconn)" = 1234 ] || fail "server section not applied to the lone node"
 }
 
+# [all] first, then the role's section, which wins: whatever the file order
+t_all_then_role() {
+	local p=cr${UNIQ}h
+	printf '[client]\nnet.core.somaxconn = 1111\n[all]\nnet.core.somaxconn = 2222\n' >"$TMP/o.conf"
+	printf '[dut]\nnet.ipv4.tcp_fin_timeout = 19\n' >>"$TMP/o.conf"
+	printf '[all]\nnet.ipv4.tcp_fin_timeout = 18\n' >>"$TMP/o.conf"
+	defer "$LAB" down $p
+	"$LAB" up dut --name $p --profile "$TMP/o.conf" >/dev/null || fail "up failed"
+	[ "$(sc $p-client net.core.somaxconn)" = 1111 ] || fail "client: [all] won over [client]"
+	[ "$(sc $p-server net.core.somaxconn)" = 2222 ] || fail "server: [all] not applied"
+	[ "$(sc $p-dut net.ipv4.tcp_fin_timeout)" = 19 ] || fail "dut: [all] won over [dut]"
+	[ "$(sc $p-client net.ipv4.tcp_fin_timeout)" = 18 ] || fail "client: [all] not applied"
+}
+
 t_readback_mismatch() {
 	local p=cr${UNIQ}c rc=0
 	printf '[client]\nnet.ipv4.tcp_tw_reuse = 7\n' >"$TMP/bad.conf"
@@ -97,6 +111,7 @@ t_host_restored_stale() {
 
 run_test "profile: tuned applied per role, read back" t_tuned
 run_test "profile: [all] everywhere; a lone node takes both roles" t_all_section_and_loopback
+run_test "profile: [all] first, then the role's section wins" t_all_then_role
 run_test "profile: a value the kernel refuses: error, nothing left" t_readback_mismatch
 run_test "profile: global key in a namespace section: exit 2" t_global_key_in_namespace
 run_test "profile: [host] without --allow-host-sysctl: exit 2" t_host_refused_without_flag
