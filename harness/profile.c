@@ -75,15 +75,6 @@ bool profile_value_equal(const char *a, const char *b)
 	return strcmp(x, y) == 0;
 }
 
-static bool key_ok(const char *k)
-{
-	size_t n = strlen(k);
-
-	return n > 4 && n < PROFILE_KEY_MAX && strncmp(k, "net.", 4) == 0 &&
-	       strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_.") == n &&
-	       !strstr(k, "..") && k[n - 1] != '.';
-}
-
 int profile_parse(const char *text, const char *path, struct profile *p,
 		  char *err, size_t errlen)
 {
@@ -139,7 +130,7 @@ int profile_parse(const char *text, const char *path, struct profile *p,
 		val = eq + 1;
 		fold(key);
 		fold(val);
-		if (!key_ok(key)) {
+		if (!ns_sysctl_key_ok(key)) {
 			rc = perr(err, errlen, path, lineno,
 				  "key '%s': a sysctl under net. of [a-z0-9_.] (e.g. net.ipv4.tcp_tw_reuse)",
 				  key);
@@ -191,16 +182,6 @@ int profile_load(const char *name, const char *dir, struct profile *p,
 	return rc;
 }
 
-static void key_path(const char *key, char *buf, size_t len)
-{
-	size_t i;
-
-	snprintf(buf, len, "/proc/sys/%s", key);
-	for (i = strlen("/proc/sys/"); buf[i]; i++)
-		if (buf[i] == '.')
-			buf[i] = '/';
-}
-
 /*
  * The file that tells whether key is per namespace.  A key of one
  * interface (net.ipv4.conf.eth0.rp_filter) is what its "default" sibling
@@ -226,7 +207,8 @@ static void probe_path(const char *key, char *buf, size_t len)
 		snprintf(k, sizeof(k), "%sdefault%s", fams[i], dot);
 		break;
 	}
-	key_path(k, buf, len);
+	if (ns_sysctl_path(k, buf, len))
+		buf[0] = '\0';		/* too long with "default": no such file */
 }
 
 int profile_probe(const struct profile *p, enum key_kind *kinds)
@@ -284,7 +266,7 @@ int profile_probe(const struct profile *p, enum key_kind *kinds)
 	for (i = 0; i < p->n; i++) {
 		char path[512];
 
-		key_path(p->e[i].key, path, sizeof(path));
+		ns_sysctl_path(p->e[i].key, path, sizeof(path));
 		if (kinds[i] == KEY_MISSING && access(path, F_OK) == 0)
 			kinds[i] = KEY_GLOBAL;
 	}
@@ -461,7 +443,7 @@ int profile_host_restore(const char *save_path, char *err, size_t errlen)
 		fold(line);
 		fold(eq + 1);
 		/* the same key rules as a profile: the file cannot name other paths */
-		if (!key_ok(line) || ns_sysctl_write(-1, line, eq + 1) < 0) {
+		if (!ns_sysctl_key_ok(line) || ns_sysctl_write(-1, line, eq + 1) < 0) {
 			snprintf(err, errlen, "%s: cannot restore host sysctl %s = %s", save_path,
 				 line, eq + 1);
 			rc = -1;

@@ -22,8 +22,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ns.h"
+
 #define PROFILE_MAX_KEYS 128
-#define PROFILE_KEY_MAX 128
+#define PROFILE_KEY_MAX NS_SYSCTL_KEY_MAX
 #define PROFILE_VALUE_MAX 128
 
 enum profile_section { SEC_CLIENT, SEC_SERVER, SEC_DUT, SEC_ALL, SEC_HOST, SEC__COUNT };

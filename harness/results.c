@@ -17,23 +17,15 @@
 
 #include "payload.h"
 #include "results.h"
+#include "units.h"
 
 #define MAX_FILE (256u << 20)
 
 const char *results_fmt_us(double us, char *buf, size_t len)
 {
-	if (!isfinite(us) || us < 0)
-		snprintf(buf, len, "-");
-	else if (us < 100)
-		snprintf(buf, len, "%.1fus", us);
-	else if (us < 1000)
-		snprintf(buf, len, "%.0fus", us);
-	else if (us < 100000)
-		snprintf(buf, len, "%.2fms", us / 1000);
-	else if (us < 1000000)
-		snprintf(buf, len, "%.0fms", us / 1000);
-	else
-		snprintf(buf, len, "%.2fs", us / 1e6);
+	if (isfinite(us) && us >= 0 && us < 1e15)
+		return units_fmt_ns((uint64_t)llround(us * 1000), buf, len);
+	snprintf(buf, len, "-");
 	return buf;
 }
 
@@ -96,22 +88,28 @@ static const char *str(json_object *o, const char *a)
 	return json_object_get_string(x);
 }
 
-static int parse_round(json_object *o, const char *name, struct results *res)
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* A round record into res; NULL, or why it is refused. */
+static const char *parse_round(json_object *o, const char *label, struct results *res)
 {
 	struct rrow *r;
-	json_object *c, *errs;
+	json_object *c, *errs, *x;
 	const char *mode, *prof = str(o, "profile");
 	double started;
 	bool ok = true;
 
 	if (!json_object_object_get_ex(o, "client", &c) || !json_object_is_type(c, json_type_object))
-		return -1;
+		return "not a round of connrate-lab run";
 	mode = str(c, "mode");
-	if (!prof || !mode || res->nrows == RESULTS_MAX_ROWS)
-		return -1;
+	if (!prof || !mode)
+		return "not a round of connrate-lab run";
+	if (res->nrows == RESULTS_MAX_ROWS)
+		return "more than " STR(RESULTS_MAX_ROWS) " rounds in all the inputs, the most compare and gate take";
 	r = &res->row[res->nrows];
 	memset(r, 0, sizeof(*r));
-	snprintf(r->run, sizeof(r->run), "%s", name);
+	snprintf(r->run, sizeof(r->run), "%s", label);
 	snprintf(r->profile, sizeof(r->profile), "%s", prof);
 	r->closed = !strcmp(mode, "concurrency");
 	r->target = num(c, r->closed ? "concurrency" : "target_rate", NULL, &ok);
@@ -120,100 +118,154 @@ static int parse_round(json_object *o, const char *name, struct results *res)
 	r->p99_us = num(c, "latency_us", "p99", &ok);
 	started = num(c, "started", NULL, &ok);
 	if (!get(c, "errors", NULL, &errs) || !json_object_is_type(errs, json_type_object))
-		return -1;
+		return "not a round of connrate-lab run";
 	json_object_object_foreach(errs, k, v) {
 		(void)k;
 		r->errors += (uint64_t)json_object_get_int64(v);
 	}
-	{
-		json_object *x;
-
-		r->interrupted = json_object_object_get_ex(c, "interrupted", &x) &&
-				 json_object_get_boolean(x);
-	}
+	r->interrupted = json_object_object_get_ex(c, "interrupted", &x) &&
+			 json_object_get_boolean(x);
 	/* a count a double holds exactly; anything else is not a connrate file */
 	if (!ok || r->target < 0 || r->achieved < 0 || !isfinite(r->p99_us) ||
 	    !(started >= 0 && started <= 9007199254740992.0))
-		return -1;
+		return "not a round of connrate-lab run";
 	r->started = (uint64_t)started;
 	res->nrows++;
-	return 0;
+	return NULL;
 }
 
-static int parse_sat(json_object *o, const char *name, struct results *res)
+/* A knee record into res; NULL, or why it is refused. */
+static const char *parse_sat(json_object *o, const char *label, struct results *res)
 {
 	struct rsat *s;
 	const char *prof = str(o, "profile"), *reason = str(o, "reason");
 	bool ok = true;
 
-	if (!prof || !reason || res->nsat == RESULTS_MAX_SAT)
-		return -1;
+	if (!prof || !reason)
+		return "not a knee of connrate-lab run";
+	if (res->nsat == RESULTS_MAX_SAT)
+		return "more than " STR(RESULTS_MAX_SAT) " knees in all the inputs, the most compare and gate take";
 	s = &res->sat[res->nsat];
-	snprintf(s->run, sizeof(s->run), "%s", name);
+	snprintf(s->run, sizeof(s->run), "%s", label);
 	snprintf(s->profile, sizeof(s->profile), "%s", prof);
 	snprintf(s->reason, sizeof(s->reason), "%s", reason);
 	s->rate = num(o, "rate", NULL, &ok);
 	if (!ok)
-		return -1;
+		return "not a knee of connrate-lab run";
 	res->nsat++;
-	return 0;
+	return NULL;
 }
 
-int results_parse(const char *text, size_t len, const char *name,
-		  struct results *res, char *err, size_t errlen)
+/* One object of a results file; returns NULL, or why it is refused. */
+typedef const char *(*object_fn)(json_object *o, void *arg);
+
+/* Exactly the line [p, p + len) as JSON: a copy, NUL-terminated. */
+static json_object *parse_line(const char *p, size_t len)
+{
+	char *copy = malloc(len + 1);
+	json_object *o;
+
+	if (!copy)
+		return NULL;
+	memcpy(copy, p, len);
+	copy[len] = '\0';
+	o = json_tokener_parse(copy);
+	free(copy);
+	return o;
+}
+
+/*
+ * Each line of text, a JSON object, to fn (blank lines skipped).  0, or -1
+ * with "name:line: why" when a line is not an object, the last line has no
+ * end, or fn refuses one.
+ */
+static int walk(const char *text, size_t len, const char *name, object_fn fn, void *arg,
+		char *err, size_t errlen)
 {
 	size_t off = 0;
-	unsigned line = 0, got = 0;
+	unsigned line = 0;
 
 	while (off < len) {
-		const char *nl = memchr(text + off, '\n', len - off);
+		const char *nl = memchr(text + off, '\n', len - off), *why = NULL;
 		size_t l = nl ? (size_t)(nl - (text + off)) : len - off;
 		json_object *o;
-		const char *type;
-		int rc = 0;
 
 		line++;
 		if (!nl) {
 			snprintf(err, errlen, "%s:%u: truncated (no end of line)", name, line);
 			return -1;
 		}
-		if (l == 0) {
-			off += 1;
-			continue;
-		}
-		{
-			/* parse exactly this line: a copy, NUL-terminated */
-			char *copy = malloc(l + 1);
-
-			if (!copy)
-				return -1;
-			memcpy(copy, text + off, l);
-			copy[l] = '\0';
-			o = json_tokener_parse(copy);
-			free(copy);
-		}
-		if (!o || !json_object_is_type(o, json_type_object)) {
+		if (l > 0) {
+			o = parse_line(text + off, l);
+			if (!o || !json_object_is_type(o, json_type_object))
+				why = "not a JSON object";
+			else
+				why = fn(o, arg);
 			json_object_put(o);
-			snprintf(err, errlen, "%s:%u: not a JSON object", name, line);
-			return -1;
 		}
-		type = str(o, "type");
-		if (type && !strcmp(type, "round")) {
-			rc = parse_round(o, name, res);
-			got++;
-		} else if (type && !strcmp(type, "saturation")) {
-			rc = parse_sat(o, name, res);
-			got++;
-		}
-		json_object_put(o);
-		if (rc) {
-			snprintf(err, errlen, "%s:%u: not a round of connrate-lab run", name, line);
+		if (why) {
+			snprintf(err, errlen, "%s:%u: %s", name, line, why);
 			return -1;
 		}
 		off += l + 1;
 	}
-	if (!got) {
+	return 0;
+}
+
+struct parsing {
+	const char *label;
+	struct results *res;
+	unsigned got;
+};
+
+static const char *add_record(json_object *o, void *arg)
+{
+	struct parsing *ps = arg;
+	const char *type = str(o, "type");
+
+	if (type && !strcmp(type, "round")) {
+		ps->got++;
+		return parse_round(o, ps->label, ps->res);
+	}
+	if (type && !strcmp(type, "saturation")) {
+		ps->got++;
+		return parse_sat(o, ps->label, ps->res);
+	}
+	return NULL;
+}
+
+/* results_parse with rows labelled label rather than name. */
+static int parse_as(const char *text, size_t len, const char *name, const char *label,
+		    struct results *res, char *err, size_t errlen)
+{
+	struct parsing ps = { .label = label, .res = res };
+
+	if (walk(text, len, name, add_record, &ps, err, errlen))
+		return -1;
+	if (!ps.got) {
 		snprintf(err, errlen, "%s: no rounds", name);
+		return -1;
+	}
+	return 0;
+}
+
+int results_parse(const char *text, size_t len, const char *name,
+		  struct results *res, char *err, size_t errlen)
+{
+	return parse_as(text, len, name, name, res, err, errlen);
+}
+
+/* DIR/rounds.jsonl whole into pl; its path into path.  0, or -1 with err. */
+static int load_file(const char *dir, struct payload *pl, char *path, size_t pathlen,
+		     char *err, size_t errlen)
+{
+	int rc;
+
+	snprintf(path, pathlen, "%s/rounds.jsonl", dir);
+	rc = payload_load_max(path, MAX_FILE, pl);
+	if (rc) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+			 rc == -EFBIG ? "larger than 256 MiB" : strerror(-rc));
 		return -1;
 	}
 	return 0;
@@ -225,27 +277,11 @@ int results_load(const char *dir, struct results *res, char *err, size_t errlen)
 	struct payload pl;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/rounds.jsonl", dir);
-	snprintf(base, sizeof(base), "%s", dir);
-	rc = payload_load_max(path, MAX_FILE, &pl);
-	if (rc) {
-		snprintf(err, errlen, "%s: cannot read: %s", path,
-			 rc == -EFBIG ? "larger than 256 MiB" : strerror(-rc));
+	if (load_file(dir, &pl, path, sizeof(path), err, errlen))
 		return -1;
-	}
-	rc = results_parse(pl.data, pl.len, path, res, err, errlen);
-	if (!rc) {
-		/* label rows by the directory, not the file */
-		unsigned i;
-		const char *b = basename(base);
-
-		for (i = 0; i < res->nrows; i++)
-			if (!strcmp(res->row[i].run, path))
-				snprintf(res->row[i].run, sizeof(res->row[i].run), "%s", b);
-		for (i = 0; i < res->nsat; i++)
-			if (!strcmp(res->sat[i].run, path))
-				snprintf(res->sat[i].run, sizeof(res->sat[i].run), "%s", b);
-	}
+	/* rows are labelled by the directory, errors name the file */
+	snprintf(base, sizeof(base), "%s", dir);
+	rc = parse_as(pl.data, pl.len, path, basename(base), res, err, errlen);
 	payload_free(&pl);
 	return rc;
 }
@@ -448,72 +484,91 @@ int results_gate(const struct results *base, const struct results *cur,
 
 /* --- summary and plot --- */
 
+struct whys {
+	FILE *f;
+	bool header;
+};
+
+/* The diagnosis of a round record, under its profile and offered rate. */
+static const char *print_why(json_object *o, void *arg)
+{
+	struct whys *w = arg;
+	json_object *d, *c;
+	const char *type = str(o, "type"), *mode;
+	bool ok = true, closed;
+	size_t i, n;
+
+	if (!type || strcmp(type, "round") || !json_object_object_get_ex(o, "diagnosis", &d) ||
+	    !json_object_is_type(d, json_type_array) || !json_object_object_get_ex(o, "client", &c))
+		return NULL;
+	n = json_object_array_length(d);
+	if (!n)
+		return NULL;
+	if (!w->header)
+		fprintf(w->f, "\nwhy:\n");
+	w->header = true;
+	mode = str(c, "mode");
+	closed = mode && !strcmp(mode, "concurrency");
+	fprintf(w->f, closed ? "  [%s] c=%.0f:\n" : "  [%s] %.0f/s:\n", str(o, "profile"),
+		num(c, closed ? "concurrency" : "target_rate", NULL, &ok));
+	for (i = 0; i < n; i++)
+		fprintf(w->f, "    %s\n", json_object_get_string(json_object_array_get_idx(d, i)));
+	return NULL;
+}
+
+/* summary.txt: the table, then every round's diagnosis. */
+static int write_summary(const char *dir, const struct payload *pl, const char *name,
+			 const struct results *res, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 16];
+	struct whys w = { 0 };
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/summary.txt", dir);
+	w.f = fopen(path, "we");
+	if (!w.f) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	results_compare(res, w.f);
+	rc = walk(pl->data, pl->len, name, print_why, &w, err, errlen);
+	if (fclose(w.f) && !rc) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	return rc;
+}
+
 int results_summary(const char *dir)
 {
 	struct results *res = calloc(1, sizeof(*res));
-	char path[PATH_MAX + 16], err[512], line[1 << 16];
-	FILE *f, *in;
+	char path[PATH_MAX + 16], err[PATH_MAX + 512], buf[1 << 16];
+	struct payload pl = { 0 };
+	size_t n;
+	FILE *in;
+	int rc = -1;
 
 	if (!res)
 		return -1;
-	if (results_load(dir, res, err, sizeof(err))) {
+	if (load_file(dir, &pl, path, sizeof(path), err, sizeof(err)) ||
+	    results_parse(pl.data, pl.len, path, res, err, sizeof(err)) ||
+	    write_summary(dir, &pl, path, res, err, sizeof(err))) {
 		fprintf(stderr, "connrate-lab: %s\n", err);
-		free(res);
-		return -1;
+		goto out;
 	}
-	snprintf(path, sizeof(path), "%s/summary.txt", dir);
-	f = fopen(path, "we");
-	if (!f) {
-		free(res);
-		return -1;
-	}
-	results_compare(res, f);
-	/* the diagnoses, round by round */
-	snprintf(path, sizeof(path), "%s/rounds.jsonl", dir);
-	in = fopen(path, "re");
-	if (in) {
-		bool header = false;
-
-		while (fgets(line, sizeof(line), in)) {
-			json_object *o = json_tokener_parse(line), *d, *c;
-			size_t i;
-
-			if (o && json_object_object_get_ex(o, "diagnosis", &d) &&
-			    json_object_array_length(d) > 0 && json_object_object_get_ex(o, "client", &c)) {
-				if (!header)
-					fprintf(f, "\nwhy:\n");
-				header = true;
-				{
-					const char *mode = str(c, "mode");
-					bool ok = true;
-
-					if (mode && !strcmp(mode, "concurrency"))
-						fprintf(f, "  [%s] c=%.0f:\n", str(o, "profile"),
-							num(c, "concurrency", NULL, &ok));
-					else
-						fprintf(f, "  [%s] %.0f/s:\n", str(o, "profile"),
-							num(c, "target_rate", NULL, &ok));
-				}
-				for (i = 0; i < json_object_array_length(d); i++)
-					fprintf(f, "    %s\n", json_object_get_string(json_object_array_get_idx(d, i)));
-			}
-			json_object_put(o);
-		}
-		fclose(in);
-	}
-	fclose(f);
 	snprintf(path, sizeof(path), "%s/summary.txt", dir);
 	in = fopen(path, "re");
 	if (in) {
-		size_t n;
-
 		putchar('\n');
-		while ((n = fread(line, 1, sizeof(line), in)) > 0)
-			fwrite(line, 1, n, stdout);
+		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+			fwrite(buf, 1, n, stdout);
 		fclose(in);
 	}
+	rc = 0;
+out:
+	payload_free(&pl);
 	free(res);
-	return 0;
+	return rc;
 }
 
 int results_plot(const char *const *dirs, unsigned n, const char *outdir,

@@ -383,14 +383,20 @@ pid_t ns_spawn(int nsfd, char *const argv[], int in_fd, int out_fd, int err_fd)
 	_exit(127);
 }
 
-static int sysctl_path(const char *key, char *buf, size_t len)
+bool ns_sysctl_key_ok(const char *key)
 {
-	size_t i, n = strlen(key);
+	size_t n = strlen(key);
 
-	/* net.* keys only, [a-z0-9_.], no empty components: cannot leave /proc/sys/net */
-	if (n < 5 || n > 200 || strncmp(key, "net.", 4) != 0 ||
-	    strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_.") != n ||
-	    strstr(key, "..") || key[n - 1] == '.')
+	return n > 4 && n < NS_SYSCTL_KEY_MAX && strncmp(key, "net.", 4) == 0 &&
+	       strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_.") == n &&
+	       !strstr(key, "..") && key[n - 1] != '.';
+}
+
+int ns_sysctl_path(const char *key, char *buf, size_t len)
+{
+	size_t i;
+
+	if (!ns_sysctl_key_ok(key))
 		return -EINVAL;
 	snprintf(buf, len, "/proc/sys/%s", key);
 	for (i = strlen("/proc/sys/"); buf[i]; i++)
@@ -403,7 +409,7 @@ static int sysctl_path(const char *key, char *buf, size_t len)
 static int sysctl_open(int nsfd, const char *key, int flags)
 {
 	char path[256];
-	int fd, rc = sysctl_path(key, path, sizeof(path));
+	int fd, rc = ns_sysctl_path(key, path, sizeof(path));
 
 	if (rc)
 		return rc;

@@ -74,6 +74,14 @@ int ns_run(int nsfd, char *const argv[], const char *input);
 pid_t ns_spawn(int nsfd, char *const argv[], int in_fd, int out_fd, int err_fd);
 /* The same, replacing this process (for `exec`); returns only on failure. */
 int ns_exec(int nsfd, char *const argv[]);
+/*
+ * Sysctl keys: "net." then [a-z0-9_.] with no empty component, shorter
+ * than NS_SYSCTL_KEY_MAX, so a key cannot name a file outside
+ * /proc/sys/net.  ns_sysctl_path() gives its file (-EINVAL for a bad key).
+ */
+#define NS_SYSCTL_KEY_MAX 128
+bool ns_sysctl_key_ok(const char *key);
+int ns_sysctl_path(const char *key, char *buf, size_t len);
 /* Write a sysctl value under /proc/sys inside nsfd. */
 int ns_sysctl_write(int nsfd, const char *key, const char *value);
 int ns_sysctl_read(int nsfd, const char *key, char *buf, size_t len);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "counters.h"
@@ -176,6 +178,55 @@ static void test_fixtures(void **state)
 	free(r);
 }
 
+/* A round line longer than any fixed buffer still gives its diagnosis. */
+static void test_summary_long_line(void **state)
+{
+	char dir[] = "/tmp/crsumXXXXXX", path[64], *line, *text;
+	size_t i, len, pad = 100000;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/rounds.jsonl", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	line = malloc(pad + 1);
+	for (i = 0; i < pad; i++)
+		line[i] = i % 2 ? ',' : '1';
+	line[pad - 1] = '1';
+	line[pad] = '\0';
+	fprintf(f, "{\"type\":\"round\",\"profile\":\"tuned\",\"client\":{\"mode\":\"rate\","
+		   "\"target_rate\":5000,\"achieved_rate\":4000,\"started\":10000,"
+		   "\"latency_us\":{\"p50\":100,\"p99\":900},\"errors\":{\"timeout\":3},"
+		   "\"histogram\":[%s]},\"diagnosis\":[\"the marker of why\"]}\n", line);
+	fclose(f);
+	free(line);
+	assert_int_equal(results_summary(dir), 0);
+	snprintf(path, sizeof(path), "%s/summary.txt", dir);
+	text = slurp(path, &len);
+	if (!strstr(text, "[tuned] 5000/s:\n    the marker of why\n"))
+		fail_msg("summary.txt: %s", text);
+	free(text);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/rounds.jsonl", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_fmt_us(void **state)
+{
+	char b[24];
+
+	(void)state;
+	assert_string_equal(results_fmt_us(12.34, b, sizeof(b)), "12.3us");
+	assert_string_equal(results_fmt_us(1250, b, sizeof(b)), "1.25ms");
+	assert_string_equal(results_fmt_us(2.5e6, b, sizeof(b)), "2.50s");
+	assert_string_equal(results_fmt_us(0.85, b, sizeof(b)), "850ns");
+	assert_string_equal(results_fmt_us(-1, b, sizeof(b)), "-");
+	assert_string_equal(results_fmt_us(NAN, b, sizeof(b)), "-");
+	assert_string_equal(results_fmt_us(INFINITY, b, sizeof(b)), "-");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +234,8 @@ int main(void)
 		cmocka_unit_test(test_gate_knee),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_fixtures),
+		cmocka_unit_test(test_summary_long_line),
+		cmocka_unit_test(test_fmt_us),
 	};
 
 	return cmocka_run_group_tests_name("results", tests, NULL, NULL);
