@@ -265,7 +265,7 @@ static int load_file(const char *dir, struct payload *pl, char *path, size_t pat
 	rc = payload_load_max(path, MAX_FILE, pl);
 	if (rc) {
 		snprintf(err, errlen, "%s: cannot read: %s", path,
-			 rc == -EFBIG ? "larger than 256 MiB" : strerror(-rc));
+			 rc == -EFBIG ? "larger than 256 MiB" : payload_strerror(rc));
 		return -1;
 	}
 	return 0;

@@ -171,7 +171,7 @@ static int load_payload(struct payload *p, const char *a, char *w, size_t n)
 	payload_free(p);
 	rc = payload_load(a, p);
 	if (rc)
-		return why(w, n, "cannot read '%s': %s", a, strerror(-rc));
+		return why(w, n, "cannot read '%s': %s", a, payload_strerror(rc));
 	return 0;
 }
 

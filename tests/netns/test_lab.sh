@@ -164,6 +164,21 @@ t_netem() {
 	ip netns exec $p-a ping -c1 -W2 10.74.0.2 | grep -Eq 'time=(1[89]|[2-9][0-9])' || fail "no delay"
 }
 
+# A FIFO (no writer) as topology or profile: refused at once, not a hang.
+t_fifo_inputs() {
+	local p=cr${UNIQ}f rc=0
+	mkfifo "$TMP/in.topo" "$TMP/in.conf"
+	timeout 10 "$LAB" up "$TMP/in.topo" --name $p >/dev/null 2>"$TMP/err" || rc=$?
+	[ $rc -eq 2 ] || fail "topology: status $rc, want 2"
+	grep -q "in.topo: a FIFO or socket, not a regular file" "$TMP/err" || fail "$(cat "$TMP/err")"
+	rc=0
+	timeout 10 "$LAB" up pair --profile "$TMP/in.conf" --name $p >/dev/null 2>"$TMP/err" || rc=$?
+	[ $rc -eq 2 ] || fail "profile: status $rc, want 2"
+	grep -q "in.conf: a FIFO or socket, not a regular file" "$TMP/err" || fail "$(cat "$TMP/err")"
+	[ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "more than one line"
+	[ -z "$(ours $p)" ] || fail "something was built"
+}
+
 run_test "lab: up dut, ping v4/v6 through it, conntrack, down" t_up_ping_down
 run_test "lab: loopback, pair and dut-shaped (tbf) build" t_shipped_topologies
 run_test "lab: exec runs nft and /sys in the dut only" t_exec_nft
@@ -171,5 +186,6 @@ run_test "lab: a route to an unreachable gateway leaves nothing" t_failure_midwa
 run_test "lab: bad topology, name or prefix: exit 2, nothing built" t_bad_topology
 run_test "lab: down --stale after kill -9 mid-up, nothing else" t_stale_after_kill9
 run_test "lab: SIGTERM during up removes what was built" t_sigterm_during_up
+run_test "lab: a FIFO as topology or profile: exit 2 at once" t_fifo_inputs
 run_test "lab: netem where the kernel has it" t_netem
 finish
