@@ -90,68 +90,117 @@ static const char *str(json_object *o, const char *a)
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
+#define NOT_A_ROUND "not a round of connrate-lab run"
+/* Beyond these a number is not a measurement but a broken file. */
+#define RATE_MAX 1e9		/* connections per second, or concurrency */
+#define LATENCY_MAX_US 1e12	/* eleven days */
+#define COUNT_MAX 9007199254740992.0	/* 2^53: a count a double holds exactly */
 
-/* A round record into res; NULL, or why it is refused. */
-static const char *parse_round(json_object *o, const char *label, struct results *res)
+struct parsing {
+	const char *label;
+	struct results *res;
+	unsigned got;
+	char why[160];
+};
+
+/*
+ * The number at a (.b) of o, of the record part `part`, from lo to hi;
+ * false with ps->why naming it when it is missing, not finite or out of
+ * range.
+ */
+static bool number(json_object *o, const char *part, const char *a, const char *b,
+		   double lo, double hi, double *out, struct parsing *ps)
 {
-	struct rrow *r;
-	json_object *c, *errs, *x;
+	json_object *x;
+
+	*out = 0;
+	if (!get(o, a, b, &x) || !(json_object_is_type(x, json_type_int) ||
+				   json_object_is_type(x, json_type_double))) {
+		snprintf(ps->why, sizeof(ps->why), "%s.%s%s%s: missing or not a number", part, a,
+			 b ? "." : "", b ? b : "");
+		return false;
+	}
+	*out = json_object_get_double(x);
+	if (isfinite(*out) && *out >= lo && *out <= hi)
+		return true;
+	snprintf(ps->why, sizeof(ps->why), "%s.%s%s%s: %g is not a number from %g to %g", part, a,
+		 b ? "." : "", b ? b : "", *out, lo, hi);
+	return false;
+}
+
+/* The sum of the client's error counts, each a whole number. */
+static bool error_sum(json_object *c, uint64_t *sum, struct parsing *ps)
+{
+	json_object *errs;
+
+	*sum = 0;
+	if (!get(c, "errors", NULL, &errs) || !json_object_is_type(errs, json_type_object)) {
+		snprintf(ps->why, sizeof(ps->why), "client.errors: missing or not an object");
+		return false;
+	}
+	json_object_object_foreach(errs, k, v) {
+		int64_t n = json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : -1;
+
+		if (n < 0 || (double)n > COUNT_MAX) {
+			snprintf(ps->why, sizeof(ps->why), "client.errors.%.40s: not a count", k);
+			return false;
+		}
+		*sum += (uint64_t)n;
+	}
+	return true;
+}
+
+/* A round record into ps->res; NULL, or why it is refused. */
+static const char *parse_round(json_object *o, struct parsing *ps)
+{
+	struct results *res = ps->res;
+	struct rrow *r = &res->row[res->nrows];
 	const char *mode, *prof = str(o, "profile");
+	json_object *c, *x;
 	double started;
-	bool ok = true;
 
 	if (!json_object_object_get_ex(o, "client", &c) || !json_object_is_type(c, json_type_object))
-		return "not a round of connrate-lab run";
+		return NOT_A_ROUND;
 	mode = str(c, "mode");
 	if (!prof || !mode)
-		return "not a round of connrate-lab run";
+		return NOT_A_ROUND;
 	if (res->nrows == RESULTS_MAX_ROWS)
 		return "more than " STR(RESULTS_MAX_ROWS) " rounds in all the inputs, the most compare and gate take";
-	r = &res->row[res->nrows];
 	memset(r, 0, sizeof(*r));
-	snprintf(r->run, sizeof(r->run), "%s", label);
+	snprintf(r->run, sizeof(r->run), "%s", ps->label);
 	snprintf(r->profile, sizeof(r->profile), "%s", prof);
 	r->closed = !strcmp(mode, "concurrency");
-	r->target = num(c, r->closed ? "concurrency" : "target_rate", NULL, &ok);
-	r->achieved = num(c, "achieved_rate", NULL, &ok);
-	r->p50_us = num(c, "latency_us", "p50", &ok);
-	r->p99_us = num(c, "latency_us", "p99", &ok);
-	started = num(c, "started", NULL, &ok);
-	if (!get(c, "errors", NULL, &errs) || !json_object_is_type(errs, json_type_object))
-		return "not a round of connrate-lab run";
-	json_object_object_foreach(errs, k, v) {
-		(void)k;
-		r->errors += (uint64_t)json_object_get_int64(v);
-	}
+	if (!number(c, "client", r->closed ? "concurrency" : "target_rate", NULL, 0, RATE_MAX,
+		    &r->target, ps) ||
+	    !number(c, "client", "achieved_rate", NULL, 0, RATE_MAX, &r->achieved, ps) ||
+	    !number(c, "client", "latency_us", "p50", 0, LATENCY_MAX_US, &r->p50_us, ps) ||
+	    !number(c, "client", "latency_us", "p99", 0, LATENCY_MAX_US, &r->p99_us, ps) ||
+	    !number(c, "client", "started", NULL, 0, COUNT_MAX, &started, ps) ||
+	    !error_sum(c, &r->errors, ps))
+		return ps->why;
 	r->interrupted = json_object_object_get_ex(c, "interrupted", &x) &&
 			 json_object_get_boolean(x);
-	/* a count a double holds exactly; anything else is not a connrate file */
-	if (!ok || r->target < 0 || r->achieved < 0 || !isfinite(r->p99_us) ||
-	    !(started >= 0 && started <= 9007199254740992.0))
-		return "not a round of connrate-lab run";
 	r->started = (uint64_t)started;
 	res->nrows++;
 	return NULL;
 }
 
-/* A knee record into res; NULL, or why it is refused. */
-static const char *parse_sat(json_object *o, const char *label, struct results *res)
+/* A knee record into ps->res; NULL, or why it is refused. */
+static const char *parse_sat(json_object *o, struct parsing *ps)
 {
-	struct rsat *s;
+	struct results *res = ps->res;
+	struct rsat *s = &res->sat[res->nsat];
 	const char *prof = str(o, "profile"), *reason = str(o, "reason");
-	bool ok = true;
 
 	if (!prof || !reason)
 		return "not a knee of connrate-lab run";
 	if (res->nsat == RESULTS_MAX_SAT)
 		return "more than " STR(RESULTS_MAX_SAT) " knees in all the inputs, the most compare and gate take";
-	s = &res->sat[res->nsat];
-	snprintf(s->run, sizeof(s->run), "%s", label);
+	snprintf(s->run, sizeof(s->run), "%s", ps->label);
 	snprintf(s->profile, sizeof(s->profile), "%s", prof);
 	snprintf(s->reason, sizeof(s->reason), "%s", reason);
-	s->rate = num(o, "rate", NULL, &ok);
-	if (!ok)
-		return "not a knee of connrate-lab run";
+	if (!number(o, "saturation", "rate", NULL, 0, RATE_MAX, &s->rate, ps))
+		return ps->why;
 	res->nsat++;
 	return NULL;
 }
@@ -212,12 +261,6 @@ static int walk(const char *text, size_t len, const char *name, object_fn fn, vo
 	return 0;
 }
 
-struct parsing {
-	const char *label;
-	struct results *res;
-	unsigned got;
-};
-
 static const char *add_record(json_object *o, void *arg)
 {
 	struct parsing *ps = arg;
@@ -225,11 +268,11 @@ static const char *add_record(json_object *o, void *arg)
 
 	if (type && !strcmp(type, "round")) {
 		ps->got++;
-		return parse_round(o, ps->label, ps->res);
+		return parse_round(o, ps);
 	}
 	if (type && !strcmp(type, "saturation")) {
 		ps->got++;
-		return parse_sat(o, ps->label, ps->res);
+		return parse_sat(o, ps);
 	}
 	return NULL;
 }
@@ -414,72 +457,159 @@ void results_compare(const struct results *res, FILE *f)
 
 /* --- gate --- */
 
+#define GATE_ROW "%-16.16s %-10s | %9.0f %9s %7s | %8s %8s %7s | %s\n"
+
+struct gating {
+	const struct results *base, *cur;
+	const struct gate_opts *o;
+	FILE *f;
+	unsigned checked, bad;
+};
+
+/* Why the current round fails against the baseline's, or NULL. */
+static const char *round_verdict(const struct rrow *br, const struct rrow *cr,
+				 const struct gate_opts *o, double *drop, double *rise)
+{
+	double erise;
+
+	*drop = br->achieved > 0 ? 100.0 * (br->achieved - cr->achieved) / br->achieved : 0;
+	*rise = br->p99_us > 0 ? 100.0 * (cr->p99_us - br->p99_us) / br->p99_us : 0;
+	erise = (cr->started ? (double)cr->errors / (double)cr->started : 0) -
+		(br->started ? (double)br->errors / (double)br->started : 0);
+	if (*drop > o->max_rate_drop_pct)
+		return "rate dropped";
+	if (*rise > o->max_p99_rise_pct && cr->p99_us - br->p99_us > o->min_p99_rise_us)
+		return "p99 rose";
+	if (erise > o->max_error_rise)
+		return "errors rose";
+	return NULL;
+}
+
+/*
+ * One round of the baseline against the last current round of its profile
+ * and offered rate.  A round the current run lacks, or did not finish,
+ * fails: a build that cannot get through a round is not as good.
+ */
+static void gate_round(struct gating *g, const struct rrow *br)
+{
+	const struct rrow *cr = NULL;
+	char a[24], b[24], label[64], now[24], dchg[16], rchg[16];
+	const char *why;
+	double drop = 0, rise = 0;
+	unsigned k;
+
+	for (k = 0; k < g->cur->nrows; k++)
+		if (!strcmp(g->cur->row[k].profile, br->profile) &&
+		    g->cur->row[k].closed == br->closed &&
+		    fabs(g->cur->row[k].target - br->target) < 1e-6)
+			cr = &g->cur->row[k];
+	snprintf(label, sizeof(label), br->closed ? "c=%.0f" : "%.0f/s", br->target);
+	if (!cr || cr->interrupted) {
+		why = cr ? "interrupted in the current run" : "missing in the current run";
+		snprintf(now, sizeof(now), "-");
+		dchg[0] = rchg[0] = '\0';
+		snprintf(b, sizeof(b), "-");
+	} else {
+		why = round_verdict(br, cr, g->o, &drop, &rise);
+		snprintf(now, sizeof(now), "%.0f", cr->achieved);
+		snprintf(dchg, sizeof(dchg), "%+.1f%%", -drop);
+		snprintf(rchg, sizeof(rchg), "%+.0f%%", rise);
+		results_fmt_us(cr->p99_us, b, sizeof(b));
+	}
+	g->checked++;
+	g->bad += why != NULL;
+	fprintf(g->f, GATE_ROW, br->profile, label, br->achieved, now, dchg,
+		results_fmt_us(br->p99_us, a, sizeof(a)), b, rchg, why ? why : "ok");
+}
+
+/* The baseline's knee of a profile against the current one; none there fails. */
+static void gate_knee(struct gating *g, const struct rsat *bs)
+{
+	const struct rsat *cs = NULL;
+	char now[24] = "-", dchg[16] = "";
+	const char *why;
+	double drop;
+	unsigned k;
+
+	for (k = 0; k < g->cur->nsat; k++)
+		if (!strcmp(g->cur->sat[k].profile, bs->profile))
+			cs = &g->cur->sat[k];
+	if (!cs) {
+		why = "no knee in the current run";
+	} else if (!strcmp(cs->reason, "interrupted")) {
+		why = "interrupted in the current run";
+	} else {
+		drop = bs->rate > 0 ? 100.0 * (bs->rate - cs->rate) / bs->rate : 0;
+		why = drop > g->o->max_rate_drop_pct ? "knee dropped" : NULL;
+		snprintf(now, sizeof(now), "%.0f", cs->rate);
+		snprintf(dchg, sizeof(dchg), "%+.1f%%", -drop);
+	}
+	g->checked++;
+	g->bad += why != NULL;
+	fprintf(g->f, GATE_ROW, bs->profile, "knee", bs->rate, now, dchg, "", "", "",
+		why ? why : "ok");
+}
+
+/* Does the current run hold any record of profile? */
+static bool has_profile(const struct results *res, const char *profile)
+{
+	unsigned i;
+
+	for (i = 0; i < res->nrows; i++)
+		if (!strcmp(res->row[i].profile, profile))
+			return true;
+	for (i = 0; i < res->nsat; i++)
+		if (!strcmp(res->sat[i].profile, profile))
+			return true;
+	return false;
+}
+
+/*
+ * Whether base and cur can be compared at all: the baseline has a finished
+ * round or knee, and the current run has one of its profiles.
+ */
+static bool comparable(const struct results *base, const struct results *cur,
+		       char *err, size_t errlen)
+{
+	bool complete = false, common = false;
+	unsigned i;
+
+	for (i = 0; i < base->nrows; i++) {
+		complete = complete || !base->row[i].interrupted;
+		common = common || has_profile(cur, base->row[i].profile);
+	}
+	for (i = 0; i < base->nsat; i++) {
+		complete = complete || strcmp(base->sat[i].reason, "interrupted");
+		common = common || has_profile(cur, base->sat[i].profile);
+	}
+	if (!complete)
+		snprintf(err, errlen, "nothing to compare: every round of the baseline was interrupted");
+	else if (!common)
+		snprintf(err, errlen, "nothing to compare: the current run has none of the baseline's profiles");
+	return complete && common;
+}
+
 int results_gate(const struct results *base, const struct results *cur,
 		 const struct gate_opts *o, FILE *f, char *err, size_t errlen)
 {
-	unsigned i, k, matched = 0, bad = 0;
-	char a[24], b[24], label[64];
+	struct gating g = { .base = base, .cur = cur, .o = o, .f = f };
+	unsigned i;
 
+	if (!comparable(base, cur, err, errlen))
+		return 2;
 	fprintf(f, "%-16s %-10s | %9s %9s %7s | %8s %8s %7s | %s\n", "profile", "offered",
 		"base ok/s", "now ok/s", "change", "base p99", "now p99", "change", "verdict");
-	for (i = 0; i < base->nrows; i++) {
-		const struct rrow *br = &base->row[i], *cr = NULL;
-		double drop, rise, erise;
-		const char *why = NULL;
-
-		if (br->interrupted)
-			continue;
-		for (k = 0; k < cur->nrows; k++)
-			if (!strcmp(cur->row[k].profile, br->profile) && cur->row[k].closed == br->closed &&
-			    fabs(cur->row[k].target - br->target) < 1e-6 && !cur->row[k].interrupted)
-				cr = &cur->row[k];
-		if (!cr)
-			continue;
-		matched++;
-		drop = br->achieved > 0 ? 100.0 * (br->achieved - cr->achieved) / br->achieved : 0;
-		rise = br->p99_us > 0 ? 100.0 * (cr->p99_us - br->p99_us) / br->p99_us : 0;
-		erise = (cr->started ? (double)cr->errors / (double)cr->started : 0) -
-			(br->started ? (double)br->errors / (double)br->started : 0);
-		if (drop > o->max_rate_drop_pct)
-			why = "rate dropped";
-		else if (rise > o->max_p99_rise_pct && cr->p99_us - br->p99_us > o->min_p99_rise_us)
-			why = "p99 rose";
-		else if (erise > o->max_error_rise)
-			why = "errors rose";
-		if (why)
-			bad++;
-		snprintf(label, sizeof(label), br->closed ? "c=%.0f" : "%.0f/s", br->target);
-		fprintf(f, "%-16.16s %-10s | %9.0f %9.0f %+6.1f%% | %8s %8s %+6.0f%% | %s\n",
-			br->profile, label, br->achieved, cr->achieved, -drop,
-			results_fmt_us(br->p99_us, a, sizeof(a)),
-			results_fmt_us(cr->p99_us, b, sizeof(b)), rise,
-			why ? why : "ok");
-	}
-	for (i = 0; i < base->nsat; i++) {
-		const struct rsat *bs = &base->sat[i], *cs = NULL;
-		double drop;
-
-		for (k = 0; k < cur->nsat; k++)
-			if (!strcmp(cur->sat[k].profile, bs->profile))
-				cs = &cur->sat[k];
-		if (!cs || !strcmp(bs->reason, "interrupted") || !strcmp(cs->reason, "interrupted"))
-			continue;
-		matched++;
-		drop = bs->rate > 0 ? 100.0 * (bs->rate - cs->rate) / bs->rate : 0;
-		if (drop > o->max_rate_drop_pct)
-			bad++;
-		fprintf(f, "%-16.16s %-10s | %9.0f %9.0f %+6.1f%% | %8s %8s %7s | %s\n",
-			bs->profile, "knee", bs->rate, cs->rate, -drop, "", "", "",
-			drop > o->max_rate_drop_pct ? "knee dropped" : "ok");
-	}
-	if (!matched) {
-		snprintf(err, errlen, "nothing to compare: no round of the current run has the profile and offered rate of one in the baseline");
-		return 2;
-	}
-	fprintf(f, "\n%u of %u compared %s beyond the tolerances (rate drop %.0f%%, p99 rise %.0f%% and %.1f ms, errors +%.1f points)\n",
-		bad, matched, bad == 1 ? "is" : "are", o->max_rate_drop_pct, o->max_p99_rise_pct,
-		o->min_p99_rise_us / 1000, 100 * o->max_error_rise);
-	return bad ? 1 : 0;
+	/* what the baseline did not finish says nothing of the current run */
+	for (i = 0; i < base->nrows; i++)
+		if (!base->row[i].interrupted)
+			gate_round(&g, &base->row[i]);
+	for (i = 0; i < base->nsat; i++)
+		if (strcmp(base->sat[i].reason, "interrupted"))
+			gate_knee(&g, &base->sat[i]);
+	fprintf(f, "\n%u of %u checked %s (rate drop over %.0f%%, p99 rise over %.0f%% and %.1f ms, errors over +%.1f points; a round or knee missing or interrupted in the current run)\n",
+		g.bad, g.checked, g.bad == 1 ? "fails" : "fail", o->max_rate_drop_pct,
+		o->max_p99_rise_pct, o->min_p99_rise_us / 1000, 100 * o->max_error_rise);
+	return g.bad ? 1 : 0;
 }
 
 /* --- summary and plot --- */
