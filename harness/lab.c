@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "hostkeys.h"
 #include "lab.h"
 #include "results.h"
 #include "run.h"
@@ -98,11 +99,6 @@ void lab_default_prefix(char *buf, size_t len)
 	} while (ns_record_read(buf, &rec) == 0);
 }
 
-void lab_host_save_path(const char *prefix, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s/%s.host", NS_OWNER_DIR, prefix);
-}
-
 /* The profile sections node i takes (see profile_node_sections). */
 static void node_sections(const struct topo *t, unsigned i, bool sec[SEC__COUNT])
 {
@@ -131,7 +127,7 @@ int lab_apply_profile(const struct topo *t, const char *prefix,
 		      const struct profile *p, char *err, size_t errlen)
 {
 	const struct profile_entry *plan[PROFILE_MAX_KEYS];
-	char name[NS_NAME_MAX], save[256];
+	char name[NS_NAME_MAX];
 	bool sec[SEC__COUNT], used[SEC__COUNT] = { 0 };
 	unsigned i, k;
 	int fd, rc = 0;
@@ -156,20 +152,33 @@ int lab_apply_profile(const struct topo *t, const char *prefix,
 				profile_section_name((enum profile_section)k));
 	if (rc)
 		return rc;
-	lab_host_save_path(prefix, save, sizeof(save));
-	return profile_host_apply(p, save, err, errlen);
+	return hostkeys_take(p, prefix, LAB_HOST_WAIT_MS, err, errlen);
 }
 
 /* Put the host's sysctls back if lab prefix changed them. */
 int lab_host_restore(const char *prefix)
 {
-	char save[256], err[256];
+	char err[512];
 
-	lab_host_save_path(prefix, save, sizeof(save));
-	if (profile_host_restore(save, err, sizeof(err))) {
+	if (hostkeys_release(prefix, err, sizeof(err))) {
 		fprintf(stderr, "connrate-lab: %s\n", err);
 		return -1;
 	}
+	return 0;
+}
+
+/* The same for every lab that is gone (down --stale). */
+int lab_host_restore_stale(void)
+{
+	char err[512];
+	unsigned n;
+
+	if (hostkeys_release_stale(&n, err, sizeof(err))) {
+		fprintf(stderr, "connrate-lab: %s\n", err);
+		return -1;
+	}
+	if (n)
+		printf("restored %u host sysctl%s left by labs that are gone\n", n, n == 1 ? "" : "s");
 	return 0;
 }
 
@@ -351,6 +360,8 @@ static int down_stale(void)
 		n++;
 	}
 	closedir(d);
+	if (lab_host_restore_stale())	/* also saves whose lab record is gone */
+		rc = 1;
 	if (!n && !rc)
 		printf("no stale labs\n");
 	return rc;

@@ -211,6 +211,26 @@ static void probe_path(const char *key, char *buf, size_t len)
 		buf[0] = '\0';		/* too long with "default": no such file */
 }
 
+/*
+ * A key a fresh namespace has not, or cannot write, seen from the host's
+ * namespace: global when the host can write it, read-only when not even
+ * root may open it for writing (opening writes nothing).
+ */
+static enum key_kind host_kind(const char *key, enum key_kind in_netns)
+{
+	char path[512];
+	int fd;
+
+	if (ns_sysctl_path(key, path, sizeof(path)) || access(path, F_OK) < 0)
+		return in_netns;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return KEY_GLOBAL;
+	}
+	return errno == EACCES || errno == EPERM ? KEY_READONLY : KEY_GLOBAL;
+}
+
 int profile_probe(const struct profile *p, enum key_kind *kinds)
 {
 	int pfd[2], status;
@@ -262,14 +282,9 @@ int profile_probe(const struct profile *p, enum key_kind *kinds)
 	waitpid(pid, &status, 0);
 	if (i < p->n || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return -EIO;
-	/* a key missing in a namespace may still exist in the host's */
-	for (i = 0; i < p->n; i++) {
-		char path[512];
-
-		ns_sysctl_path(p->e[i].key, path, sizeof(path));
-		if (kinds[i] == KEY_MISSING && access(path, F_OK) == 0)
-			kinds[i] = KEY_GLOBAL;
-	}
+	for (i = 0; i < p->n; i++)
+		if (kinds[i] != KEY_NETNS)
+			kinds[i] = host_kind(p->e[i].key, kinds[i]);
 	return 0;
 }
 
@@ -294,6 +309,10 @@ int profile_check(const struct profile *p, const enum key_kind *kinds,
 		if (kinds[i] == KEY_MISSING)
 			return perr(err, errlen, p->path, e->line,
 				    "key '%s' does not exist in this kernel", e->key);
+		if (kinds[i] == KEY_READONLY)
+			return perr(err, errlen, p->path, e->line,
+				    "key '%s' is read-only: the kernel reports it, no one can set it; remove it",
+				    e->key);
 		if (e->section == SEC_HOST) {
 			if (kinds[i] == KEY_NETNS)
 				return perr(err, errlen, p->path, e->line,
@@ -369,93 +388,4 @@ int profile_apply(const struct profile *p, const struct profile_entry *const *li
 				    "%s: wrote '%s', the kernel keeps '%s'", e->key, e->value, got);
 	}
 	return 0;
-}
-
-int profile_host_apply(const struct profile *p, const char *save_path,
-		       char *err, size_t errlen)
-{
-	const struct profile_entry *list[PROFILE_MAX_KEYS];
-	char old[512], tmp[512];
-	unsigned i, n;
-	FILE *f;
-	int rc;
-
-	if (!profile_has(p, SEC_HOST))
-		return 0;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", save_path);
-	f = fopen(tmp, "we");
-	if (!f) {
-		snprintf(err, errlen, "cannot save the host's sysctls to %s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	/* save everything first: a failure halfway restores what was saved */
-	for (i = 0; i < p->n; i++) {
-		if (p->e[i].section != SEC_HOST)
-			continue;
-		rc = ns_sysctl_read(-1, p->e[i].key, old, sizeof(old));
-		if (rc) {
-			fclose(f);
-			unlink(tmp);
-			return perr(err, errlen, p->path, p->e[i].line, "cannot read %s: %s",
-				    p->e[i].key, strerror(-rc));
-		}
-		fprintf(f, "%s = %s\n", p->e[i].key, old);
-	}
-	if (fflush(f) || fsync(fileno(f)) || fclose(f) || rename(tmp, save_path)) {
-		snprintf(err, errlen, "cannot save the host's sysctls to %s: %s", save_path,
-			 strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	for (i = n = 0; i < p->n; i++)
-		if (p->e[i].section == SEC_HOST)
-			list[n++] = &p->e[i];
-	rc = profile_apply(p, list, n, -1, err, errlen);
-	if (rc) {
-		char e2[256];
-
-		profile_host_restore(save_path, e2, sizeof(e2));
-	}
-	return rc;
-}
-
-int profile_host_restore(const char *save_path, char *err, size_t errlen)
-{
-	char line[512];
-	FILE *f = fopen(save_path, "re");
-	int rc = 0;
-
-	if (!f) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "cannot read the saved host sysctls %s: %s", save_path,
-			 strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *eq = strchr(line, '='), *nl = strchr(line, '\n');
-
-		if (nl)
-			*nl = '\0';
-		if (!eq)
-			continue;
-		*eq = '\0';
-		fold(line);
-		fold(eq + 1);
-		/* the same key rules as a profile: the file cannot name other paths */
-		if (!ns_sysctl_key_ok(line) || ns_sysctl_write(-1, line, eq + 1) < 0) {
-			snprintf(err, errlen, "%s: cannot restore host sysctl %s = %s", save_path,
-				 line, eq + 1);
-			rc = -1;
-		}
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "cannot read the saved host sysctls %s: %s", save_path,
-			 strerror(errno));
-		rc = -1;
-	}
-	fclose(f);
-	if (!rc)
-		unlink(save_path);
-	return rc;
 }

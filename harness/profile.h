@@ -9,12 +9,13 @@
  *   net.netfilter.nf_conntrack_max = 65536
  *
  * Keys are [a-z0-9_.] and begin with "net." (so they cannot leave
- * /proc/sys/net).  A key must exist; a namespace section takes only keys
- * that are per network namespace, [host] only global ones, and [host] only
- * with --allow-host-sysctl.  Whether a key is per namespace is found out
- * the way the kernel decides it: in a fresh namespace of a short-lived
- * child process, a global key is not writable.  All of it is checked
- * before anything is built or written.
+ * /proc/sys/net).  A key must exist and be writable; a namespace section
+ * takes only keys that are per network namespace, [host] only global
+ * ones, and [host] only with --allow-host-sysctl.  Whether a key is per
+ * namespace is found out the way the kernel decides it: in a fresh
+ * namespace of a short-lived child process, a global key is not writable;
+ * a key that not even the host's root may open for writing is read-only.
+ * All of it is checked before anything is built or written.
  */
 #ifndef CR_PROFILE_H
 #define CR_PROFILE_H
@@ -30,7 +31,8 @@
 
 enum profile_section { SEC_CLIENT, SEC_SERVER, SEC_DUT, SEC_ALL, SEC_HOST, SEC__COUNT };
 
-enum key_kind { KEY_MISSING, KEY_NETNS, KEY_GLOBAL };
+/* What a key is on this kernel: READONLY is written by no one (a count). */
+enum key_kind { KEY_MISSING, KEY_NETNS, KEY_GLOBAL, KEY_READONLY };
 
 struct profile_entry {
 	enum profile_section section;
@@ -79,13 +81,9 @@ unsigned profile_plan(const struct profile *p, const bool sec[SEC__COUNT],
 int profile_apply(const struct profile *p, const struct profile_entry *const *e,
 		  unsigned n, int nsfd, char *err, size_t errlen);
 /*
- * [host]: save the current values to path, then write.  profile_host_restore()
- * puts the saved values back and removes the file; safe to call when
- * there is none.
+ * [host] keys are taken, saved, applied and restored by hostkeys.h:
+ * hostkeys_take() and hostkeys_release().
  */
-int profile_host_apply(const struct profile *p, const char *save_path,
-		       char *err, size_t errlen);
-int profile_host_restore(const char *save_path, char *err, size_t errlen);
 /* Compare sysctl values as the kernel prints them (blanks folded). */
 bool profile_value_equal(const char *a, const char *b);
 

@@ -108,6 +108,23 @@ static void test_check_host(void **state)
 	assert_non_null(strstr(err, "per network namespace"));
 }
 
+/* A key no one can write (a count): refused wherever it stands, as read-only. */
+static void test_check_readonly(void **state)
+{
+	static const char host[] = "# counts\n[host]\nnet.netfilter.nf_conntrack_count = 5\n";
+	static const char client[] = "[client]\nnet.netfilter.nf_conntrack_count = 5\n";
+	enum key_kind kinds[1] = { KEY_READONLY };
+
+	(void)state;
+	assert_int_equal(profile_parse(host, "r.conf", &P, err, sizeof(err)), 0);
+	assert_int_equal(profile_check(&P, kinds, true, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "r.conf:3: key 'net.netfilter.nf_conntrack_count' is read-only"));
+	assert_int_equal(profile_parse(client, "r.conf", &P, err, sizeof(err)), 0);
+	assert_int_equal(profile_check(&P, kinds, true, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "r.conf:2: key 'net.netfilter.nf_conntrack_count' is read-only"));
+	assert_null(strstr(err, "[host]"));
+}
+
 static void test_shipped(void **state)
 {
 	static const char *const names[] = {
@@ -169,20 +186,6 @@ static void test_plan(void **state)
 	assert_string_equal(plan_of("client", false), "");
 }
 
-/* Every failure says what and where, in one line. */
-static void test_restore_errors(void **state)
-{
-	(void)state;
-	memset(err, 'x', sizeof(err) - 1);
-	err[sizeof(err) - 1] = '\0';
-	/* not ENOENT: ENOTDIR */
-	assert_int_equal(profile_host_restore("/etc/passwd/saved", err, sizeof(err)), -1);
-	if (!strstr(err, "/etc/passwd/saved") || strchr(err, 'x') == err || strchr(err, '\n'))
-		fail_msg("got '%.80s'", err);
-	/* no file: nothing to restore */
-	assert_int_equal(profile_host_restore("/nonexistent-dir/saved", err, sizeof(err)), 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,8 +193,8 @@ int main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_check_host),
+		cmocka_unit_test(test_check_readonly),
 		cmocka_unit_test(test_shipped),
-		cmocka_unit_test(test_restore_errors),
 		cmocka_unit_test(test_plan),
 	};
 
