@@ -3,7 +3,9 @@
  * owner records that say which ones the lab made.
  *
  * A namespace NAME is a bind mount of a namespace file on
- * /run/netns/NAME, so `ip netns` and `ip netns exec` see it.  The lab
+ * /run/netns/NAME, so `ip netns` and `ip netns exec` see it; /run/netns
+ * is made a shared mount point first, under the flock of the directory
+ * that `ip netns add` takes for the same step.  The lab
  * switches the calling thread into a namespace with ns_enter() and back
  * with ns_leave(); it never moves itself for good.
  *
