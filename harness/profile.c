@@ -75,12 +75,60 @@ bool profile_value_equal(const char *a, const char *b)
 	return strcmp(x, y) == 0;
 }
 
+/* The section "[name]" names, or -1. */
+static int section_of(const char *line)
+{
+	size_t n = strlen(line);
+	int i;
+
+	for (i = 0; i < SEC__COUNT && line[n - 1] == ']'; i++)
+		if (strlen(section_names[i]) == n - 2 && !strncmp(line + 1, section_names[i], n - 2))
+			return i;
+	return -1;
+}
+
+/* "key = value" (comment cut, blanks folded) into p under section: 0 or -1 with err. */
+static int parse_key(char *line, int section, int lineno, struct profile *p,
+		     char *err, size_t errlen)
+{
+	char *eq = strchr(line, '='), *key = line, *val;
+	unsigned i;
+
+	if (!eq)
+		return perr(err, errlen, p->path, lineno, "expected 'key = value'");
+	if (section < 0)
+		return perr(err, errlen, p->path, lineno,
+			    "a key before any section: start with [client], [server], [dut], [all] or [host]");
+	*eq = '\0';
+	val = eq + 1;
+	fold(key);
+	fold(val);
+	if (!ns_sysctl_key_ok(key))
+		return perr(err, errlen, p->path, lineno,
+			    "key '%s': a sysctl under net. of [a-z0-9_.] (e.g. net.ipv4.tcp_tw_reuse)", key);
+	if (!*val || strlen(val) >= PROFILE_VALUE_MAX || strpbrk(val, "\\\"'`$;"))
+		return perr(err, errlen, p->path, lineno, "key '%s': %s", key,
+			    *val ? "the value is too long or has quotes or shell characters"
+				 : "no value after '='");
+	for (i = 0; i < p->n; i++)
+		if ((int)p->e[i].section == section && !strcmp(p->e[i].key, key))
+			return perr(err, errlen, p->path, lineno, "key '%s' again in [%s] (first on line %d)",
+				    key, section_names[section], p->e[i].line);
+	if (p->n == PROFILE_MAX_KEYS)
+		return perr(err, errlen, p->path, lineno, "more than %d keys", PROFILE_MAX_KEYS);
+	p->e[p->n].section = (enum profile_section)section;
+	snprintf(p->e[p->n].key, PROFILE_KEY_MAX, "%s", key);
+	snprintf(p->e[p->n].value, PROFILE_VALUE_MAX, "%s", val);
+	p->e[p->n].line = lineno;
+	p->n++;
+	return 0;
+}
+
 int profile_parse(const char *text, const char *path, struct profile *p,
 		  char *err, size_t errlen)
 {
-	char *copy = strdup(text), *line, *next;
+	char *copy = strdup(text), *line, *next, *hash;
 	int lineno = 0, section = -1, rc = 0;
-	unsigned i;
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->path, sizeof(p->path), "%s", path);
@@ -89,8 +137,6 @@ int profile_parse(const char *text, const char *path, struct profile *p,
 		return -1;
 	}
 	for (line = copy; line && !rc; line = next) {
-		char *eq, *hash, *key, *val;
-
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
@@ -101,65 +147,14 @@ int profile_parse(const char *text, const char *path, struct profile *p,
 		fold(line);
 		if (!*line)
 			continue;
-		if (line[0] == '[') {
-			size_t n = strlen(line);
-
-			section = -1;
-			for (i = 0; i < SEC__COUNT && line[n - 1] == ']'; i++)
-				if (strlen(section_names[i]) == n - 2 &&
-				    !strncmp(line + 1, section_names[i], n - 2))
-					section = (int)i;
-			if (section < 0)
-				rc = perr(err, errlen, path, lineno,
-					  "unknown section '%s' ([client], [server], [dut], [all], [host])",
-					  line);
+		if (line[0] != '[') {
+			rc = parse_key(line, section, lineno, p, err, errlen);
 			continue;
 		}
-		eq = strchr(line, '=');
-		if (!eq) {
-			rc = perr(err, errlen, path, lineno, "expected 'key = value'");
-			break;
-		}
-		if (section < 0) {
+		section = section_of(line);
+		if (section < 0)
 			rc = perr(err, errlen, path, lineno,
-				  "a key before any section: start with [client], [server], [dut], [all] or [host]");
-			break;
-		}
-		*eq = '\0';
-		key = line;
-		val = eq + 1;
-		fold(key);
-		fold(val);
-		if (!ns_sysctl_key_ok(key)) {
-			rc = perr(err, errlen, path, lineno,
-				  "key '%s': a sysctl under net. of [a-z0-9_.] (e.g. net.ipv4.tcp_tw_reuse)",
-				  key);
-			break;
-		}
-		if (!*val || strlen(val) >= PROFILE_VALUE_MAX || strpbrk(val, "\\\"'`$;")) {
-			rc = perr(err, errlen, path, lineno, "key '%s': %s", key,
-				  *val ? "the value is too long or has quotes or shell characters"
-				       : "no value after '='");
-			break;
-		}
-		for (i = 0; i < p->n; i++) {
-			if ((int)p->e[i].section == section && !strcmp(p->e[i].key, key)) {
-				rc = perr(err, errlen, path, lineno, "key '%s' again in [%s] (first on line %d)",
-					  key, section_names[section], p->e[i].line);
-				break;
-			}
-		}
-		if (rc)
-			break;
-		if (p->n == PROFILE_MAX_KEYS) {
-			rc = perr(err, errlen, path, lineno, "more than %d keys", PROFILE_MAX_KEYS);
-			break;
-		}
-		p->e[p->n].section = (enum profile_section)section;
-		snprintf(p->e[p->n].key, PROFILE_KEY_MAX, "%s", key);
-		snprintf(p->e[p->n].value, PROFILE_VALUE_MAX, "%s", val);
-		p->e[p->n].line = lineno;
-		p->n++;
+				  "unknown section '%s' ([client], [server], [dut], [all], [host])", line);
 	}
 	free(copy);
 	return rc;

@@ -701,25 +701,13 @@ out:
 	return rc;
 }
 
-int results_plot(const char *const *dirs, unsigned n, const char *outdir,
-		 const char *name)
+/* outdir/NAME-K.dat per column K: offered, achieved, p50 and p99 in ms. */
+static void write_data(const struct results *res, const struct column *col, unsigned nc,
+		       const char *outdir, const char *name)
 {
-	struct results *res = calloc(1, sizeof(*res));
-	struct column col[16];
-	char path[PATH_MAX + 32], err[512];
-	unsigned nc, i, k, plotted = 0;
-	FILE *gp;
-	pid_t pid;
-	int status;
+	char path[PATH_MAX + 32];
+	unsigned i, k;
 
-	if (!res)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (results_load(dirs[i], res, err, sizeof(err))) {
-			free(res);
-			return -1;
-		}
-	nc = columns(res, col, 16);
 	for (k = 0; k < nc; k++) {
 		FILE *d;
 		unsigned rows = 0;
@@ -741,6 +729,49 @@ int results_plot(const char *const *dirs, unsigned n, const char *outdir,
 		if (!rows)
 			unlink(path);
 	}
+}
+
+/* gnuplot on script path: 0, or -1 with the reason printed. */
+static int run_gnuplot(const char *path)
+{
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		execlp("gnuplot", "gnuplot", path, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "connrate-lab: no plot: gnuplot %s (Debian package gnuplot-nox)\n",
+			pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "is not installed" : "failed");
+		return -1;
+	}
+	return 0;
+}
+
+int results_plot(const char *const *dirs, unsigned n, const char *outdir,
+		 const char *name)
+{
+	struct results *res = calloc(1, sizeof(*res));
+	struct column col[16];
+	char path[PATH_MAX + 32], err[512];
+	unsigned nc, i, k, plotted = 0;
+	FILE *gp;
+
+	if (!res)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (results_load(dirs[i], res, err, sizeof(err))) {
+			free(res);
+			return -1;
+		}
+	nc = columns(res, col, 16);
+	write_data(res, col, nc, outdir, name);
 	snprintf(path, sizeof(path), "%s/%s.gp", outdir, name);
 	gp = fopen(path, "we");
 	if (!gp) {
@@ -776,20 +807,8 @@ int results_plot(const char *const *dirs, unsigned n, const char *outdir,
 	fprintf(gp, "\n");
 	fclose(gp);
 	free(res);
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
-		execlp("gnuplot", "gnuplot", path, (char *)NULL);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		fprintf(stderr, "connrate-lab: no plot: gnuplot %s (Debian package gnuplot-nox)\n",
-			pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "is not installed" : "failed");
+	if (run_gnuplot(path))
 		return -1;
-	}
 	printf("plot: %s/%s.svg\n", outdir, name);
 	return 0;
 }
