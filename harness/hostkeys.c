@@ -201,7 +201,8 @@ static int release_locked(const char *prefix, unsigned *n, char *err, size_t err
 	return rc;
 }
 
-int hostkeys_release(const char *prefix, char *err, size_t errlen)
+/* release_locked() under the lock. */
+static int release(const char *prefix, unsigned *n, char *err, size_t errlen)
 {
 	int fd, rc;
 
@@ -210,24 +211,20 @@ int hostkeys_release(const char *prefix, char *err, size_t errlen)
 	fd = lock_dir(LOCK_WAIT_MS, err, errlen);
 	if (fd < 0)
 		return -1;
-	rc = release_locked(prefix, NULL, err, errlen);
+	rc = release_locked(prefix, n, err, errlen);
 	close(fd);
 	return rc;
 }
 
+int hostkeys_release(const char *prefix, char *err, size_t errlen)
+{
+	return release(prefix, NULL, err, errlen);
+}
+
 int hostkeys_release_stale(unsigned *n, char *err, size_t errlen)
 {
-	int fd, rc;
-
 	*n = 0;
-	if (access(HOSTKEYS_DIR, F_OK) < 0)
-		return 0;
-	fd = lock_dir(LOCK_WAIT_MS, err, errlen);
-	if (fd < 0)
-		return -1;
-	rc = release_locked(NULL, n, err, errlen);
-	close(fd);
-	return rc;
+	return release(NULL, n, err, errlen);
 }
 
 /*
