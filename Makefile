@@ -164,7 +164,7 @@ FUZZ_SRC_http    := src/server.c src/client.c src/loop.c src/sock.c src/addr.c s
 	src/spin.c
 FUZZ_SRC_snmp    := harness/counters.c netns/ns.c
 FUZZ_SRC_netlink := harness/counters.c harness/nfq.c netns/ns.c
-FUZZ_SRC_results := harness/results.c src/payload.c
+FUZZ_SRC_results := harness/results.c src/payload.c src/units.c
 FUZZ_TARGETS := topo profile units http snmp netlink results
 FUZZ_SEEDS_topo    := netns/topologies/*.topo
 FUZZ_SEEDS_profile := sysctl-profiles/*.conf

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "hostkeys.h"
 #include "lab.h"
 #include "ns.h"
 #include "profile.h"
@@ -57,21 +58,10 @@ void lab_default_prefix(char *buf, size_t len)
 	} while (ns_record_read(buf, &rec) == 0);
 }
 
-void lab_host_save_path(const char *prefix, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s/%s.host", NS_OWNER_DIR, prefix);
-}
-
-/* The profile sections a node takes: its role by name; a lone node both. */
+/* The profile sections node i takes (see profile_node_sections). */
 static void node_sections(const struct topo *t, unsigned i, bool sec[SEC__COUNT])
 {
-	const char *n = t->node[i].name;
-
-	memset(sec, 0, sizeof(bool) * SEC__COUNT);
-	sec[SEC_CLIENT] = !strcmp(n, "client") || t->nnodes == 1;
-	sec[SEC_SERVER] = !strcmp(n, "server") || t->nnodes == 1;
-	sec[SEC_DUT] = !strcmp(n, "dut");
-	sec[SEC_ALL] = true;
+	profile_node_sections(t->node[i].name, t->nnodes == 1, sec);
 }
 
 int lab_load_profile(const char *name, bool allow_host, struct profile *p,
@@ -95,8 +85,8 @@ int lab_load_profile(const char *name, bool allow_host, struct profile *p,
 int lab_apply_profile(const struct topo *t, const char *prefix,
 		      const struct profile *p, char *err, size_t errlen)
 {
-	static const enum profile_section order[] = { SEC_ALL, SEC_CLIENT, SEC_SERVER, SEC_DUT };
-	char name[NS_NAME_MAX], save[256];
+	const struct profile_entry *plan[PROFILE_MAX_KEYS];
+	char name[NS_NAME_MAX];
 	bool sec[SEC__COUNT], used[SEC__COUNT] = { 0 };
 	unsigned i, k;
 	int fd, rc = 0;
@@ -109,16 +99,9 @@ int lab_apply_profile(const struct topo *t, const char *prefix,
 			return -1;
 		}
 		node_sections(t, i, sec);
-		for (k = 0; k < sizeof(order) / sizeof(order[0]) && !rc; k++) {
-			if (!sec[order[k]] || (order[k] != SEC_ALL && !profile_has(p, order[k])))
-				continue;
-			used[order[k]] = true;
-			/* SEC_ALL's keys come with every role section; alone only once */
-			if (order[k] == SEC_ALL)
-				rc = profile_apply(p, SEC_ALL, fd, err, errlen);
-			else
-				rc = profile_apply(p, order[k], fd, err, errlen);
-		}
+		for (k = 0; k < SEC__COUNT; k++)
+			used[k] = used[k] || sec[k];
+		rc = profile_apply(p, plan, profile_plan(p, sec, plan), fd, err, errlen);
 		close(fd);
 	}
 	for (k = SEC_CLIENT; k <= SEC_DUT && !rc; k++)
@@ -128,20 +111,32 @@ int lab_apply_profile(const struct topo *t, const char *prefix,
 				profile_section_name((enum profile_section)k));
 	if (rc)
 		return rc;
-	lab_host_save_path(prefix, save, sizeof(save));
-	return profile_host_apply(p, save, err, errlen);
+	return hostkeys_take(p, prefix, LAB_HOST_WAIT_MS, err, errlen);
 }
 
 /* Put the host's sysctls back if lab prefix changed them. */
 int lab_host_restore(const char *prefix)
 {
-	char save[256], err[256];
+	char err[512];
 
-	lab_host_save_path(prefix, save, sizeof(save));
-	if (profile_host_restore(save, err, sizeof(err))) {
+	if (hostkeys_release(prefix, err, sizeof(err))) {
 		fprintf(stderr, "connrate-lab: %s\n", err);
 		return -1;
 	}
 	return 0;
 }
 
+/* The same for every lab that is gone (down --stale). */
+int lab_host_restore_stale(void)
+{
+	char err[512];
+	unsigned n;
+
+	if (hostkeys_release_stale(&n, err, sizeof(err))) {
+		fprintf(stderr, "connrate-lab: %s\n", err);
+		return -1;
+	}
+	if (n)
+		printf("restored %u host sysctl%s left by labs that are gone\n", n, n == 1 ? "" : "s");
+	return 0;
+}

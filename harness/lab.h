@@ -25,10 +25,21 @@ void lab_default_prefix(char *buf, size_t len);
 /* Load a profile and check it against this kernel (exit-2 material). */
 int lab_load_profile(const char *name, bool allow_host, struct profile *p,
 		     char *err, size_t errlen);
-/* Apply it to every namespace of the lab by role, then [host]. */
+/*
+ * Apply it to every namespace of the lab by role (profile_plan), then take
+ * and apply its [host] keys (hostkeys_take); lab_host_restore() gives
+ * them back.
+ */
 int lab_apply_profile(const struct topo *t, const char *prefix,
 		      const struct profile *p, char *err, size_t errlen);
+/*
+ * How long a lab waits for a [host] key another running lab holds before
+ * it fails naming that lab (hostkeys.h).
+ */
+#define LAB_HOST_WAIT_MS 5000
+/* Put back the host's sysctls lab prefix changed (prints what failed). */
 int lab_host_restore(const char *prefix);
-void lab_host_save_path(const char *prefix, char *buf, size_t len);
+/* The same for every lab that is gone: down --stale. */
+int lab_host_restore_stale(void);
 
 #endif

@@ -283,6 +283,8 @@ static int down_stale(void)
 		n++;
 	}
 	closedir(d);
+	if (lab_host_restore_stale())	/* also saves whose lab record is gone */
+		rc = 1;
 	if (!n && !rc)
 		printf("no stale labs\n");
 	return rc;

@@ -75,21 +75,60 @@ bool profile_value_equal(const char *a, const char *b)
 	return strcmp(x, y) == 0;
 }
 
-static bool key_ok(const char *k)
+/* The section "[name]" names, or -1. */
+static int section_of(const char *line)
 {
-	size_t n = strlen(k);
+	size_t n = strlen(line);
+	int i;
 
-	return n > 4 && n < PROFILE_KEY_MAX && strncmp(k, "net.", 4) == 0 &&
-	       strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_.") == n &&
-	       !strstr(k, "..") && k[n - 1] != '.';
+	for (i = 0; i < SEC__COUNT && line[n - 1] == ']'; i++)
+		if (strlen(section_names[i]) == n - 2 && !strncmp(line + 1, section_names[i], n - 2))
+			return i;
+	return -1;
+}
+
+/* "key = value" (comment cut, blanks folded) into p under section: 0 or -1 with err. */
+static int parse_key(char *line, int section, int lineno, struct profile *p,
+		     char *err, size_t errlen)
+{
+	char *eq = strchr(line, '='), *key = line, *val;
+	unsigned i;
+
+	if (!eq)
+		return perr(err, errlen, p->path, lineno, "expected 'key = value'");
+	if (section < 0)
+		return perr(err, errlen, p->path, lineno,
+			    "a key before any section: start with [client], [server], [dut], [all] or [host]");
+	*eq = '\0';
+	val = eq + 1;
+	fold(key);
+	fold(val);
+	if (!ns_sysctl_key_ok(key))
+		return perr(err, errlen, p->path, lineno,
+			    "key '%s': a sysctl under net. of [a-z0-9_.] (e.g. net.ipv4.tcp_tw_reuse)", key);
+	if (!*val || strlen(val) >= PROFILE_VALUE_MAX || strpbrk(val, "\\\"'`$;"))
+		return perr(err, errlen, p->path, lineno, "key '%s': %s", key,
+			    *val ? "the value is too long or has quotes or shell characters"
+				 : "no value after '='");
+	for (i = 0; i < p->n; i++)
+		if ((int)p->e[i].section == section && !strcmp(p->e[i].key, key))
+			return perr(err, errlen, p->path, lineno, "key '%s' again in [%s] (first on line %d)",
+				    key, section_names[section], p->e[i].line);
+	if (p->n == PROFILE_MAX_KEYS)
+		return perr(err, errlen, p->path, lineno, "more than %d keys", PROFILE_MAX_KEYS);
+	p->e[p->n].section = (enum profile_section)section;
+	snprintf(p->e[p->n].key, PROFILE_KEY_MAX, "%s", key);
+	snprintf(p->e[p->n].value, PROFILE_VALUE_MAX, "%s", val);
+	p->e[p->n].line = lineno;
+	p->n++;
+	return 0;
 }
 
 int profile_parse(const char *text, const char *path, struct profile *p,
 		  char *err, size_t errlen)
 {
-	char *copy = strdup(text), *line, *next;
+	char *copy = strdup(text), *line, *next, *hash;
 	int lineno = 0, section = -1, rc = 0;
-	unsigned i;
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->path, sizeof(p->path), "%s", path);
@@ -98,8 +137,6 @@ int profile_parse(const char *text, const char *path, struct profile *p,
 		return -1;
 	}
 	for (line = copy; line && !rc; line = next) {
-		char *eq, *hash, *key, *val;
-
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
@@ -110,65 +147,14 @@ int profile_parse(const char *text, const char *path, struct profile *p,
 		fold(line);
 		if (!*line)
 			continue;
-		if (line[0] == '[') {
-			size_t n = strlen(line);
-
-			section = -1;
-			for (i = 0; i < SEC__COUNT && line[n - 1] == ']'; i++)
-				if (strlen(section_names[i]) == n - 2 &&
-				    !strncmp(line + 1, section_names[i], n - 2))
-					section = (int)i;
-			if (section < 0)
-				rc = perr(err, errlen, path, lineno,
-					  "unknown section '%s' ([client], [server], [dut], [all], [host])",
-					  line);
+		if (line[0] != '[') {
+			rc = parse_key(line, section, lineno, p, err, errlen);
 			continue;
 		}
-		eq = strchr(line, '=');
-		if (!eq) {
-			rc = perr(err, errlen, path, lineno, "expected 'key = value'");
-			break;
-		}
-		if (section < 0) {
+		section = section_of(line);
+		if (section < 0)
 			rc = perr(err, errlen, path, lineno,
-				  "a key before any section: start with [client], [server], [dut], [all] or [host]");
-			break;
-		}
-		*eq = '\0';
-		key = line;
-		val = eq + 1;
-		fold(key);
-		fold(val);
-		if (!key_ok(key)) {
-			rc = perr(err, errlen, path, lineno,
-				  "key '%s': a sysctl under net. of [a-z0-9_.] (e.g. net.ipv4.tcp_tw_reuse)",
-				  key);
-			break;
-		}
-		if (!*val || strlen(val) >= PROFILE_VALUE_MAX || strpbrk(val, "\\\"'`$;")) {
-			rc = perr(err, errlen, path, lineno, "key '%s': %s", key,
-				  *val ? "the value is too long or has quotes or shell characters"
-				       : "no value after '='");
-			break;
-		}
-		for (i = 0; i < p->n; i++) {
-			if ((int)p->e[i].section == section && !strcmp(p->e[i].key, key)) {
-				rc = perr(err, errlen, path, lineno, "key '%s' again in [%s] (first on line %d)",
-					  key, section_names[section], p->e[i].line);
-				break;
-			}
-		}
-		if (rc)
-			break;
-		if (p->n == PROFILE_MAX_KEYS) {
-			rc = perr(err, errlen, path, lineno, "more than %d keys", PROFILE_MAX_KEYS);
-			break;
-		}
-		p->e[p->n].section = (enum profile_section)section;
-		snprintf(p->e[p->n].key, PROFILE_KEY_MAX, "%s", key);
-		snprintf(p->e[p->n].value, PROFILE_VALUE_MAX, "%s", val);
-		p->e[p->n].line = lineno;
-		p->n++;
+				  "unknown section '%s' ([client], [server], [dut], [all], [host])", line);
 	}
 	free(copy);
 	return rc;
@@ -189,16 +175,6 @@ int profile_load(const char *name, const char *dir, struct profile *p,
 	base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
 	snprintf(p->name, sizeof(p->name), "%.*s", (int)strcspn(base, "."), base);
 	return rc;
-}
-
-static void key_path(const char *key, char *buf, size_t len)
-{
-	size_t i;
-
-	snprintf(buf, len, "/proc/sys/%s", key);
-	for (i = strlen("/proc/sys/"); buf[i]; i++)
-		if (buf[i] == '.')
-			buf[i] = '/';
 }
 
 /*
@@ -226,7 +202,28 @@ static void probe_path(const char *key, char *buf, size_t len)
 		snprintf(k, sizeof(k), "%sdefault%s", fams[i], dot);
 		break;
 	}
-	key_path(k, buf, len);
+	if (ns_sysctl_path(k, buf, len))
+		buf[0] = '\0';		/* too long with "default": no such file */
+}
+
+/*
+ * A key a fresh namespace has not, or cannot write, seen from the host's
+ * namespace: global when the host can write it, read-only when not even
+ * root may open it for writing (opening writes nothing).
+ */
+static enum key_kind host_kind(const char *key, enum key_kind in_netns)
+{
+	char path[512];
+	int fd;
+
+	if (ns_sysctl_path(key, path, sizeof(path)) || access(path, F_OK) < 0)
+		return in_netns;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return KEY_GLOBAL;
+	}
+	return errno == EACCES || errno == EPERM ? KEY_READONLY : KEY_GLOBAL;
 }
 
 int profile_probe(const struct profile *p, enum key_kind *kinds)
@@ -280,14 +277,9 @@ int profile_probe(const struct profile *p, enum key_kind *kinds)
 	waitpid(pid, &status, 0);
 	if (i < p->n || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return -EIO;
-	/* a key missing in a namespace may still exist in the host's */
-	for (i = 0; i < p->n; i++) {
-		char path[512];
-
-		key_path(p->e[i].key, path, sizeof(path));
-		if (kinds[i] == KEY_MISSING && access(path, F_OK) == 0)
-			kinds[i] = KEY_GLOBAL;
-	}
+	for (i = 0; i < p->n; i++)
+		if (kinds[i] != KEY_NETNS)
+			kinds[i] = host_kind(p->e[i].key, kinds[i]);
 	return 0;
 }
 
@@ -312,6 +304,10 @@ int profile_check(const struct profile *p, const enum key_kind *kinds,
 		if (kinds[i] == KEY_MISSING)
 			return perr(err, errlen, p->path, e->line,
 				    "key '%s' does not exist in this kernel", e->key);
+		if (kinds[i] == KEY_READONLY)
+			return perr(err, errlen, p->path, e->line,
+				    "key '%s' is read-only: the kernel reports it, no one can set it; remove it",
+				    e->key);
 		if (e->section == SEC_HOST) {
 			if (kinds[i] == KEY_NETNS)
 				return perr(err, errlen, p->path, e->line,
@@ -330,18 +326,50 @@ int profile_check(const struct profile *p, const enum key_kind *kinds,
 	return 0;
 }
 
-int profile_apply(const struct profile *p, enum profile_section s, int nsfd,
-		  char *err, size_t errlen)
+void profile_node_sections(const char *node, bool lone, bool sec[SEC__COUNT])
+{
+	memset(sec, 0, sizeof(bool) * SEC__COUNT);
+	sec[SEC_CLIENT] = !strcmp(node, "client") || lone;
+	sec[SEC_SERVER] = !strcmp(node, "server") || lone;
+	sec[SEC_DUT] = !strcmp(node, "dut");
+	sec[SEC_ALL] = true;
+}
+
+unsigned profile_plan(const struct profile *p, const bool sec[SEC__COUNT],
+		      const struct profile_entry **out)
+{
+	static const enum profile_section order[] = { SEC_ALL, SEC_CLIENT, SEC_SERVER, SEC_DUT };
+	unsigned k, i, j, n = 0;
+
+	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		if (!sec[order[k]])
+			continue;
+		for (i = 0; i < p->n; i++) {
+			if (p->e[i].section != order[k])
+				continue;
+			/* a later section's value replaces an earlier one, in its own turn */
+			for (j = 0; j < n && strcmp(out[j]->key, p->e[i].key); j++)
+				;
+			if (j < n) {
+				n--;
+				memmove(&out[j], &out[j + 1], sizeof(out[0]) * (n - j));
+			}
+			out[n++] = &p->e[i];
+		}
+	}
+	return n;
+}
+
+int profile_apply(const struct profile *p, const struct profile_entry *const *list,
+		  unsigned n, int nsfd, char *err, size_t errlen)
 {
 	char got[512];
 	unsigned i;
 	int rc;
 
-	for (i = 0; i < p->n; i++) {
-		const struct profile_entry *e = &p->e[i];
+	for (i = 0; i < n; i++) {
+		const struct profile_entry *e = list[i];
 
-		if (e->section != s && !(e->section == SEC_ALL && s != SEC_HOST))
-			continue;
 		rc = ns_sysctl_write(nsfd, e->key, e->value);
 		if (rc)
 			return perr(err, errlen, p->path, e->line, "cannot set %s = %s: %s",
@@ -355,78 +383,4 @@ int profile_apply(const struct profile *p, enum profile_section s, int nsfd,
 				    "%s: wrote '%s', the kernel keeps '%s'", e->key, e->value, got);
 	}
 	return 0;
-}
-
-int profile_host_apply(const struct profile *p, const char *save_path,
-		       char *err, size_t errlen)
-{
-	char old[512], tmp[512];
-	unsigned i;
-	FILE *f;
-	int rc;
-
-	if (!profile_has(p, SEC_HOST))
-		return 0;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", save_path);
-	f = fopen(tmp, "we");
-	if (!f) {
-		snprintf(err, errlen, "cannot save the host's sysctls to %s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	/* save everything first: a failure halfway restores what was saved */
-	for (i = 0; i < p->n; i++) {
-		if (p->e[i].section != SEC_HOST)
-			continue;
-		rc = ns_sysctl_read(-1, p->e[i].key, old, sizeof(old));
-		if (rc) {
-			fclose(f);
-			unlink(tmp);
-			return perr(err, errlen, p->path, p->e[i].line, "cannot read %s: %s",
-				    p->e[i].key, strerror(-rc));
-		}
-		fprintf(f, "%s = %s\n", p->e[i].key, old);
-	}
-	if (fflush(f) || fsync(fileno(f)) || fclose(f) || rename(tmp, save_path)) {
-		snprintf(err, errlen, "cannot save the host's sysctls to %s: %s", save_path,
-			 strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	rc = profile_apply(p, SEC_HOST, -1, err, errlen);
-	if (rc) {
-		char e2[256];
-
-		profile_host_restore(save_path, e2, sizeof(e2));
-	}
-	return rc;
-}
-
-int profile_host_restore(const char *save_path, char *err, size_t errlen)
-{
-	char line[512];
-	FILE *f = fopen(save_path, "re");
-	int rc = 0;
-
-	if (!f)
-		return errno == ENOENT ? 0 : -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *eq = strchr(line, '='), *nl = strchr(line, '\n');
-
-		if (nl)
-			*nl = '\0';
-		if (!eq)
-			continue;
-		*eq = '\0';
-		fold(line);
-		fold(eq + 1);
-		/* the same key rules as a profile: the file cannot name other paths */
-		if (!key_ok(line) || ns_sysctl_write(-1, line, eq + 1) < 0) {
-			snprintf(err, errlen, "cannot restore host sysctl %s = %s", line, eq + 1);
-			rc = -1;
-		}
-	}
-	fclose(f);
-	if (!rc)
-		unlink(save_path);
-	return rc;
 }

@@ -17,23 +17,15 @@
 
 #include "payload.h"
 #include "results.h"
+#include "units.h"
 
 #define MAX_FILE (256u << 20)
 
 const char *results_fmt_us(double us, char *buf, size_t len)
 {
-	if (!isfinite(us) || us < 0)
-		snprintf(buf, len, "-");
-	else if (us < 100)
-		snprintf(buf, len, "%.1fus", us);
-	else if (us < 1000)
-		snprintf(buf, len, "%.0fus", us);
-	else if (us < 100000)
-		snprintf(buf, len, "%.2fms", us / 1000);
-	else if (us < 1000000)
-		snprintf(buf, len, "%.0fms", us / 1000);
-	else
-		snprintf(buf, len, "%.2fs", us / 1e6);
+	if (isfinite(us) && us >= 0 && us < 1e15)
+		return units_fmt_ns((uint64_t)llround(us * 1000), buf, len);
+	snprintf(buf, len, "-");
 	return buf;
 }
 
@@ -96,124 +88,227 @@ static const char *str(json_object *o, const char *a)
 	return json_object_get_string(x);
 }
 
-static int parse_round(json_object *o, const char *name, struct results *res)
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define NOT_A_ROUND "not a round of connrate-lab run"
+/* Beyond these a number is not a measurement but a broken file. */
+#define RATE_MAX 1e9		/* connections per second, or concurrency */
+#define LATENCY_MAX_US 1e12	/* eleven days */
+#define COUNT_MAX 9007199254740992.0	/* 2^53: a count a double holds exactly */
+
+struct parsing {
+	const char *label;
+	struct results *res;
+	unsigned got;
+	char why[160];
+};
+
+/*
+ * The number at a (.b) of o, of the record part `part`, from lo to hi;
+ * false with ps->why naming it when it is missing, not finite or out of
+ * range.
+ */
+static bool number(json_object *o, const char *part, const char *a, const char *b,
+		   double lo, double hi, double *out, struct parsing *ps)
 {
-	struct rrow *r;
-	json_object *c, *errs;
+	json_object *x;
+
+	*out = 0;
+	if (!get(o, a, b, &x) || !(json_object_is_type(x, json_type_int) ||
+				   json_object_is_type(x, json_type_double))) {
+		snprintf(ps->why, sizeof(ps->why), "%s.%s%s%s: missing or not a number", part, a,
+			 b ? "." : "", b ? b : "");
+		return false;
+	}
+	*out = json_object_get_double(x);
+	if (isfinite(*out) && *out >= lo && *out <= hi)
+		return true;
+	snprintf(ps->why, sizeof(ps->why), "%s.%s%s%s: %g is not a number from %g to %g", part, a,
+		 b ? "." : "", b ? b : "", *out, lo, hi);
+	return false;
+}
+
+/* The sum of the client's error counts, each a whole number. */
+static bool error_sum(json_object *c, uint64_t *sum, struct parsing *ps)
+{
+	json_object *errs;
+
+	*sum = 0;
+	if (!get(c, "errors", NULL, &errs) || !json_object_is_type(errs, json_type_object)) {
+		snprintf(ps->why, sizeof(ps->why), "client.errors: missing or not an object");
+		return false;
+	}
+	json_object_object_foreach(errs, k, v) {
+		int64_t n = json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : -1;
+
+		if (n < 0 || (double)n > COUNT_MAX) {
+			snprintf(ps->why, sizeof(ps->why), "client.errors.%.40s: not a count", k);
+			return false;
+		}
+		*sum += (uint64_t)n;
+	}
+	return true;
+}
+
+/* A round record into ps->res; NULL, or why it is refused. */
+static const char *parse_round(json_object *o, struct parsing *ps)
+{
+	struct results *res = ps->res;
+	struct rrow *r = &res->row[res->nrows];
 	const char *mode, *prof = str(o, "profile");
+	json_object *c, *x;
 	double started;
-	bool ok = true;
 
 	if (!json_object_object_get_ex(o, "client", &c) || !json_object_is_type(c, json_type_object))
-		return -1;
+		return NOT_A_ROUND;
 	mode = str(c, "mode");
-	if (!prof || !mode || res->nrows == RESULTS_MAX_ROWS)
-		return -1;
-	r = &res->row[res->nrows];
+	if (!prof || !mode)
+		return NOT_A_ROUND;
+	if (res->nrows == RESULTS_MAX_ROWS)
+		return "more than " STR(RESULTS_MAX_ROWS) " rounds in all the inputs, the most compare and gate take";
 	memset(r, 0, sizeof(*r));
-	snprintf(r->run, sizeof(r->run), "%s", name);
+	snprintf(r->run, sizeof(r->run), "%s", ps->label);
 	snprintf(r->profile, sizeof(r->profile), "%s", prof);
 	r->closed = !strcmp(mode, "concurrency");
-	r->target = num(c, r->closed ? "concurrency" : "target_rate", NULL, &ok);
-	r->achieved = num(c, "achieved_rate", NULL, &ok);
-	r->p50_us = num(c, "latency_us", "p50", &ok);
-	r->p99_us = num(c, "latency_us", "p99", &ok);
-	started = num(c, "started", NULL, &ok);
-	if (!get(c, "errors", NULL, &errs) || !json_object_is_type(errs, json_type_object))
-		return -1;
-	json_object_object_foreach(errs, k, v) {
-		(void)k;
-		r->errors += (uint64_t)json_object_get_int64(v);
-	}
-	{
-		json_object *x;
-
-		r->interrupted = json_object_object_get_ex(c, "interrupted", &x) &&
-				 json_object_get_boolean(x);
-	}
-	/* a count a double holds exactly; anything else is not a connrate file */
-	if (!ok || r->target < 0 || r->achieved < 0 || !isfinite(r->p99_us) ||
-	    !(started >= 0 && started <= 9007199254740992.0))
-		return -1;
+	if (!number(c, "client", r->closed ? "concurrency" : "target_rate", NULL, 0, RATE_MAX,
+		    &r->target, ps) ||
+	    !number(c, "client", "achieved_rate", NULL, 0, RATE_MAX, &r->achieved, ps) ||
+	    !number(c, "client", "latency_us", "p50", 0, LATENCY_MAX_US, &r->p50_us, ps) ||
+	    !number(c, "client", "latency_us", "p99", 0, LATENCY_MAX_US, &r->p99_us, ps) ||
+	    !number(c, "client", "started", NULL, 0, COUNT_MAX, &started, ps) ||
+	    !error_sum(c, &r->errors, ps))
+		return ps->why;
+	r->interrupted = json_object_object_get_ex(c, "interrupted", &x) &&
+			 json_object_get_boolean(x);
 	r->started = (uint64_t)started;
 	res->nrows++;
-	return 0;
+	return NULL;
 }
 
-static int parse_sat(json_object *o, const char *name, struct results *res)
+/* A knee record into ps->res; NULL, or why it is refused. */
+static const char *parse_sat(json_object *o, struct parsing *ps)
 {
-	struct rsat *s;
+	struct results *res = ps->res;
+	struct rsat *s = &res->sat[res->nsat];
 	const char *prof = str(o, "profile"), *reason = str(o, "reason");
-	bool ok = true;
 
-	if (!prof || !reason || res->nsat == RESULTS_MAX_SAT)
-		return -1;
-	s = &res->sat[res->nsat];
-	snprintf(s->run, sizeof(s->run), "%s", name);
+	if (!prof || !reason)
+		return "not a knee of connrate-lab run";
+	if (res->nsat == RESULTS_MAX_SAT)
+		return "more than " STR(RESULTS_MAX_SAT) " knees in all the inputs, the most compare and gate take";
+	snprintf(s->run, sizeof(s->run), "%s", ps->label);
 	snprintf(s->profile, sizeof(s->profile), "%s", prof);
 	snprintf(s->reason, sizeof(s->reason), "%s", reason);
-	s->rate = num(o, "rate", NULL, &ok);
-	if (!ok)
-		return -1;
+	if (!number(o, "saturation", "rate", NULL, 0, RATE_MAX, &s->rate, ps))
+		return ps->why;
 	res->nsat++;
-	return 0;
+	return NULL;
 }
 
-int results_parse(const char *text, size_t len, const char *name,
-		  struct results *res, char *err, size_t errlen)
+/* One object of a results file; returns NULL, or why it is refused. */
+typedef const char *(*object_fn)(json_object *o, void *arg);
+
+/* Exactly the line [p, p + len) as JSON: a copy, NUL-terminated. */
+static json_object *parse_line(const char *p, size_t len)
+{
+	char *copy = malloc(len + 1);
+	json_object *o;
+
+	if (!copy)
+		return NULL;
+	memcpy(copy, p, len);
+	copy[len] = '\0';
+	o = json_tokener_parse(copy);
+	free(copy);
+	return o;
+}
+
+/*
+ * Each line of text, a JSON object, to fn (blank lines skipped).  0, or -1
+ * with "name:line: why" when a line is not an object, the last line has no
+ * end, or fn refuses one.
+ */
+static int walk(const char *text, size_t len, const char *name, object_fn fn, void *arg,
+		char *err, size_t errlen)
 {
 	size_t off = 0;
-	unsigned line = 0, got = 0;
+	unsigned line = 0;
 
 	while (off < len) {
-		const char *nl = memchr(text + off, '\n', len - off);
+		const char *nl = memchr(text + off, '\n', len - off), *why = NULL;
 		size_t l = nl ? (size_t)(nl - (text + off)) : len - off;
 		json_object *o;
-		const char *type;
-		int rc = 0;
 
 		line++;
 		if (!nl) {
 			snprintf(err, errlen, "%s:%u: truncated (no end of line)", name, line);
 			return -1;
 		}
-		if (l == 0) {
-			off += 1;
-			continue;
-		}
-		{
-			/* parse exactly this line: a copy, NUL-terminated */
-			char *copy = malloc(l + 1);
-
-			if (!copy)
-				return -1;
-			memcpy(copy, text + off, l);
-			copy[l] = '\0';
-			o = json_tokener_parse(copy);
-			free(copy);
-		}
-		if (!o || !json_object_is_type(o, json_type_object)) {
+		if (l > 0) {
+			o = parse_line(text + off, l);
+			if (!o || !json_object_is_type(o, json_type_object))
+				why = "not a JSON object";
+			else
+				why = fn(o, arg);
 			json_object_put(o);
-			snprintf(err, errlen, "%s:%u: not a JSON object", name, line);
-			return -1;
 		}
-		type = str(o, "type");
-		if (type && !strcmp(type, "round")) {
-			rc = parse_round(o, name, res);
-			got++;
-		} else if (type && !strcmp(type, "saturation")) {
-			rc = parse_sat(o, name, res);
-			got++;
-		}
-		json_object_put(o);
-		if (rc) {
-			snprintf(err, errlen, "%s:%u: not a round of connrate-lab run", name, line);
+		if (why) {
+			snprintf(err, errlen, "%s:%u: %s", name, line, why);
 			return -1;
 		}
 		off += l + 1;
 	}
-	if (!got) {
+	return 0;
+}
+
+static const char *add_record(json_object *o, void *arg)
+{
+	struct parsing *ps = arg;
+	const char *type = str(o, "type");
+
+	if (type && !strcmp(type, "round")) {
+		ps->got++;
+		return parse_round(o, ps);
+	}
+	if (type && !strcmp(type, "saturation")) {
+		ps->got++;
+		return parse_sat(o, ps);
+	}
+	return NULL;
+}
+
+/* results_parse with rows labelled label rather than name. */
+static int parse_as(const char *text, size_t len, const char *name, const char *label,
+		    struct results *res, char *err, size_t errlen)
+{
+	struct parsing ps = { .label = label, .res = res };
+
+	if (walk(text, len, name, add_record, &ps, err, errlen))
+		return -1;
+	if (!ps.got) {
 		snprintf(err, errlen, "%s: no rounds", name);
+		return -1;
+	}
+	return 0;
+}
+
+int results_parse(const char *text, size_t len, const char *name,
+		  struct results *res, char *err, size_t errlen)
+{
+	return parse_as(text, len, name, name, res, err, errlen);
+}
+
+/* DIR/rounds.jsonl whole into pl; its path into path.  0, or -1 with err. */
+static int load_file(const char *dir, struct payload *pl, char *path, size_t pathlen,
+		     char *err, size_t errlen)
+{
+	int rc;
+
+	snprintf(path, pathlen, "%s/rounds.jsonl", dir);
+	rc = payload_load_max(path, MAX_FILE, pl);
+	if (rc) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+			 rc == -EFBIG ? "larger than 256 MiB" : payload_strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -225,27 +320,11 @@ int results_load(const char *dir, struct results *res, char *err, size_t errlen)
 	struct payload pl;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/rounds.jsonl", dir);
-	snprintf(base, sizeof(base), "%s", dir);
-	rc = payload_load_max(path, MAX_FILE, &pl);
-	if (rc) {
-		snprintf(err, errlen, "%s: cannot read: %s", path,
-			 rc == -EFBIG ? "larger than 256 MiB" : strerror(-rc));
+	if (load_file(dir, &pl, path, sizeof(path), err, errlen))
 		return -1;
-	}
-	rc = results_parse(pl.data, pl.len, path, res, err, errlen);
-	if (!rc) {
-		/* label rows by the directory, not the file */
-		unsigned i;
-		const char *b = basename(base);
-
-		for (i = 0; i < res->nrows; i++)
-			if (!strcmp(res->row[i].run, path))
-				snprintf(res->row[i].run, sizeof(res->row[i].run), "%s", b);
-		for (i = 0; i < res->nsat; i++)
-			if (!strcmp(res->sat[i].run, path))
-				snprintf(res->sat[i].run, sizeof(res->sat[i].run), "%s", b);
-	}
+	/* rows are labelled by the directory, errors name the file */
+	snprintf(base, sizeof(base), "%s", dir);
+	rc = parse_as(pl.data, pl.len, path, basename(base), res, err, errlen);
 	payload_free(&pl);
 	return rc;
 }
@@ -378,163 +457,257 @@ void results_compare(const struct results *res, FILE *f)
 
 /* --- gate --- */
 
+#define GATE_ROW "%-16.16s %-10s | %9.0f %9s %7s | %8s %8s %7s | %s\n"
+
+struct gating {
+	const struct results *base, *cur;
+	const struct gate_opts *o;
+	FILE *f;
+	unsigned checked, bad;
+};
+
+/* Why the current round fails against the baseline's, or NULL. */
+static const char *round_verdict(const struct rrow *br, const struct rrow *cr,
+				 const struct gate_opts *o, double *drop, double *rise)
+{
+	double erise;
+
+	*drop = br->achieved > 0 ? 100.0 * (br->achieved - cr->achieved) / br->achieved : 0;
+	*rise = br->p99_us > 0 ? 100.0 * (cr->p99_us - br->p99_us) / br->p99_us : 0;
+	erise = (cr->started ? (double)cr->errors / (double)cr->started : 0) -
+		(br->started ? (double)br->errors / (double)br->started : 0);
+	if (*drop > o->max_rate_drop_pct)
+		return "rate dropped";
+	if (*rise > o->max_p99_rise_pct && cr->p99_us - br->p99_us > o->min_p99_rise_us)
+		return "p99 rose";
+	if (erise > o->max_error_rise)
+		return "errors rose";
+	return NULL;
+}
+
+/*
+ * One round of the baseline against the last current round of its profile
+ * and offered rate.  A round the current run lacks, or did not finish,
+ * fails: a build that cannot get through a round is not as good.
+ */
+static void gate_round(struct gating *g, const struct rrow *br)
+{
+	const struct rrow *cr = NULL;
+	char a[24], b[24], label[64], now[24], dchg[16], rchg[16];
+	const char *why;
+	double drop = 0, rise = 0;
+	unsigned k;
+
+	for (k = 0; k < g->cur->nrows; k++)
+		if (!strcmp(g->cur->row[k].profile, br->profile) &&
+		    g->cur->row[k].closed == br->closed &&
+		    fabs(g->cur->row[k].target - br->target) < 1e-6)
+			cr = &g->cur->row[k];
+	snprintf(label, sizeof(label), br->closed ? "c=%.0f" : "%.0f/s", br->target);
+	if (!cr || cr->interrupted) {
+		why = cr ? "interrupted in the current run" : "missing in the current run";
+		snprintf(now, sizeof(now), "-");
+		dchg[0] = rchg[0] = '\0';
+		snprintf(b, sizeof(b), "-");
+	} else {
+		why = round_verdict(br, cr, g->o, &drop, &rise);
+		snprintf(now, sizeof(now), "%.0f", cr->achieved);
+		snprintf(dchg, sizeof(dchg), "%+.1f%%", -drop);
+		snprintf(rchg, sizeof(rchg), "%+.0f%%", rise);
+		results_fmt_us(cr->p99_us, b, sizeof(b));
+	}
+	g->checked++;
+	g->bad += why != NULL;
+	fprintf(g->f, GATE_ROW, br->profile, label, br->achieved, now, dchg,
+		results_fmt_us(br->p99_us, a, sizeof(a)), b, rchg, why ? why : "ok");
+}
+
+/* The baseline's knee of a profile against the current one; none there fails. */
+static void gate_knee(struct gating *g, const struct rsat *bs)
+{
+	const struct rsat *cs = NULL;
+	char now[24] = "-", dchg[16] = "";
+	const char *why;
+	double drop;
+	unsigned k;
+
+	for (k = 0; k < g->cur->nsat; k++)
+		if (!strcmp(g->cur->sat[k].profile, bs->profile))
+			cs = &g->cur->sat[k];
+	if (!cs) {
+		why = "no knee in the current run";
+	} else if (!strcmp(cs->reason, "interrupted")) {
+		why = "interrupted in the current run";
+	} else {
+		drop = bs->rate > 0 ? 100.0 * (bs->rate - cs->rate) / bs->rate : 0;
+		why = drop > g->o->max_rate_drop_pct ? "knee dropped" : NULL;
+		snprintf(now, sizeof(now), "%.0f", cs->rate);
+		snprintf(dchg, sizeof(dchg), "%+.1f%%", -drop);
+	}
+	g->checked++;
+	g->bad += why != NULL;
+	fprintf(g->f, GATE_ROW, bs->profile, "knee", bs->rate, now, dchg, "", "", "",
+		why ? why : "ok");
+}
+
+/* Does the current run hold any record of profile? */
+static bool has_profile(const struct results *res, const char *profile)
+{
+	unsigned i;
+
+	for (i = 0; i < res->nrows; i++)
+		if (!strcmp(res->row[i].profile, profile))
+			return true;
+	for (i = 0; i < res->nsat; i++)
+		if (!strcmp(res->sat[i].profile, profile))
+			return true;
+	return false;
+}
+
+/*
+ * Whether base and cur can be compared at all: the baseline has a finished
+ * round or knee, and the current run has one of its profiles.
+ */
+static bool comparable(const struct results *base, const struct results *cur,
+		       char *err, size_t errlen)
+{
+	bool complete = false, common = false;
+	unsigned i;
+
+	for (i = 0; i < base->nrows; i++) {
+		complete = complete || !base->row[i].interrupted;
+		common = common || has_profile(cur, base->row[i].profile);
+	}
+	for (i = 0; i < base->nsat; i++) {
+		complete = complete || strcmp(base->sat[i].reason, "interrupted");
+		common = common || has_profile(cur, base->sat[i].profile);
+	}
+	if (!complete)
+		snprintf(err, errlen, "nothing to compare: every round of the baseline was interrupted");
+	else if (!common)
+		snprintf(err, errlen, "nothing to compare: the current run has none of the baseline's profiles");
+	return complete && common;
+}
+
 int results_gate(const struct results *base, const struct results *cur,
 		 const struct gate_opts *o, FILE *f, char *err, size_t errlen)
 {
-	unsigned i, k, matched = 0, bad = 0;
-	char a[24], b[24], label[64];
+	struct gating g = { .base = base, .cur = cur, .o = o, .f = f };
+	unsigned i;
 
+	if (!comparable(base, cur, err, errlen))
+		return 2;
 	fprintf(f, "%-16s %-10s | %9s %9s %7s | %8s %8s %7s | %s\n", "profile", "offered",
 		"base ok/s", "now ok/s", "change", "base p99", "now p99", "change", "verdict");
-	for (i = 0; i < base->nrows; i++) {
-		const struct rrow *br = &base->row[i], *cr = NULL;
-		double drop, rise, erise;
-		const char *why = NULL;
-
-		if (br->interrupted)
-			continue;
-		for (k = 0; k < cur->nrows; k++)
-			if (!strcmp(cur->row[k].profile, br->profile) && cur->row[k].closed == br->closed &&
-			    fabs(cur->row[k].target - br->target) < 1e-6 && !cur->row[k].interrupted)
-				cr = &cur->row[k];
-		if (!cr)
-			continue;
-		matched++;
-		drop = br->achieved > 0 ? 100.0 * (br->achieved - cr->achieved) / br->achieved : 0;
-		rise = br->p99_us > 0 ? 100.0 * (cr->p99_us - br->p99_us) / br->p99_us : 0;
-		erise = (cr->started ? (double)cr->errors / (double)cr->started : 0) -
-			(br->started ? (double)br->errors / (double)br->started : 0);
-		if (drop > o->max_rate_drop_pct)
-			why = "rate dropped";
-		else if (rise > o->max_p99_rise_pct && cr->p99_us - br->p99_us > o->min_p99_rise_us)
-			why = "p99 rose";
-		else if (erise > o->max_error_rise)
-			why = "errors rose";
-		if (why)
-			bad++;
-		snprintf(label, sizeof(label), br->closed ? "c=%.0f" : "%.0f/s", br->target);
-		fprintf(f, "%-16.16s %-10s | %9.0f %9.0f %+6.1f%% | %8s %8s %+6.0f%% | %s\n",
-			br->profile, label, br->achieved, cr->achieved, -drop,
-			results_fmt_us(br->p99_us, a, sizeof(a)),
-			results_fmt_us(cr->p99_us, b, sizeof(b)), rise,
-			why ? why : "ok");
-	}
-	for (i = 0; i < base->nsat; i++) {
-		const struct rsat *bs = &base->sat[i], *cs = NULL;
-		double drop;
-
-		for (k = 0; k < cur->nsat; k++)
-			if (!strcmp(cur->sat[k].profile, bs->profile))
-				cs = &cur->sat[k];
-		if (!cs || !strcmp(bs->reason, "interrupted") || !strcmp(cs->reason, "interrupted"))
-			continue;
-		matched++;
-		drop = bs->rate > 0 ? 100.0 * (bs->rate - cs->rate) / bs->rate : 0;
-		if (drop > o->max_rate_drop_pct)
-			bad++;
-		fprintf(f, "%-16.16s %-10s | %9.0f %9.0f %+6.1f%% | %8s %8s %7s | %s\n",
-			bs->profile, "knee", bs->rate, cs->rate, -drop, "", "", "",
-			drop > o->max_rate_drop_pct ? "knee dropped" : "ok");
-	}
-	if (!matched) {
-		snprintf(err, errlen, "nothing to compare: no round of the current run has the profile and offered rate of one in the baseline");
-		return 2;
-	}
-	fprintf(f, "\n%u of %u compared %s beyond the tolerances (rate drop %.0f%%, p99 rise %.0f%% and %.1f ms, errors +%.1f points)\n",
-		bad, matched, bad == 1 ? "is" : "are", o->max_rate_drop_pct, o->max_p99_rise_pct,
-		o->min_p99_rise_us / 1000, 100 * o->max_error_rise);
-	return bad ? 1 : 0;
+	/* what the baseline did not finish says nothing of the current run */
+	for (i = 0; i < base->nrows; i++)
+		if (!base->row[i].interrupted)
+			gate_round(&g, &base->row[i]);
+	for (i = 0; i < base->nsat; i++)
+		if (strcmp(base->sat[i].reason, "interrupted"))
+			gate_knee(&g, &base->sat[i]);
+	fprintf(f, "\n%u of %u checked %s (rate drop over %.0f%%, p99 rise over %.0f%% and %.1f ms, errors over +%.1f points; a round or knee missing or interrupted in the current run)\n",
+		g.bad, g.checked, g.bad == 1 ? "fails" : "fail", o->max_rate_drop_pct,
+		o->max_p99_rise_pct, o->min_p99_rise_us / 1000, 100 * o->max_error_rise);
+	return g.bad ? 1 : 0;
 }
 
 /* --- summary and plot --- */
 
+struct whys {
+	FILE *f;
+	bool header;
+};
+
+/* The diagnosis of a round record, under its profile and offered rate. */
+static const char *print_why(json_object *o, void *arg)
+{
+	struct whys *w = arg;
+	json_object *d, *c;
+	const char *type = str(o, "type"), *mode;
+	bool ok = true, closed;
+	size_t i, n;
+
+	if (!type || strcmp(type, "round") || !json_object_object_get_ex(o, "diagnosis", &d) ||
+	    !json_object_is_type(d, json_type_array) || !json_object_object_get_ex(o, "client", &c))
+		return NULL;
+	n = json_object_array_length(d);
+	if (!n)
+		return NULL;
+	if (!w->header)
+		fprintf(w->f, "\nwhy:\n");
+	w->header = true;
+	mode = str(c, "mode");
+	closed = mode && !strcmp(mode, "concurrency");
+	fprintf(w->f, closed ? "  [%s] c=%.0f:\n" : "  [%s] %.0f/s:\n", str(o, "profile"),
+		num(c, closed ? "concurrency" : "target_rate", NULL, &ok));
+	for (i = 0; i < n; i++)
+		fprintf(w->f, "    %s\n", json_object_get_string(json_object_array_get_idx(d, i)));
+	return NULL;
+}
+
+/* summary.txt: the table, then every round's diagnosis. */
+static int write_summary(const char *dir, const struct payload *pl, const char *name,
+			 const struct results *res, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 16];
+	struct whys w = { 0 };
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/summary.txt", dir);
+	w.f = fopen(path, "we");
+	if (!w.f) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	results_compare(res, w.f);
+	rc = walk(pl->data, pl->len, name, print_why, &w, err, errlen);
+	if (fclose(w.f) && !rc) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	return rc;
+}
+
 int results_summary(const char *dir)
 {
 	struct results *res = calloc(1, sizeof(*res));
-	char path[PATH_MAX + 16], err[512], line[1 << 16];
-	FILE *f, *in;
+	char path[PATH_MAX + 16], err[PATH_MAX + 512], buf[1 << 16];
+	struct payload pl = { 0 };
+	size_t n;
+	FILE *in;
+	int rc = -1;
 
 	if (!res)
 		return -1;
-	if (results_load(dir, res, err, sizeof(err))) {
+	if (load_file(dir, &pl, path, sizeof(path), err, sizeof(err)) ||
+	    results_parse(pl.data, pl.len, path, res, err, sizeof(err)) ||
+	    write_summary(dir, &pl, path, res, err, sizeof(err))) {
 		fprintf(stderr, "connrate-lab: %s\n", err);
-		free(res);
-		return -1;
+		goto out;
 	}
-	snprintf(path, sizeof(path), "%s/summary.txt", dir);
-	f = fopen(path, "we");
-	if (!f) {
-		free(res);
-		return -1;
-	}
-	results_compare(res, f);
-	/* the diagnoses, round by round */
-	snprintf(path, sizeof(path), "%s/rounds.jsonl", dir);
-	in = fopen(path, "re");
-	if (in) {
-		bool header = false;
-
-		while (fgets(line, sizeof(line), in)) {
-			json_object *o = json_tokener_parse(line), *d, *c;
-			size_t i;
-
-			if (o && json_object_object_get_ex(o, "diagnosis", &d) &&
-			    json_object_array_length(d) > 0 && json_object_object_get_ex(o, "client", &c)) {
-				if (!header)
-					fprintf(f, "\nwhy:\n");
-				header = true;
-				{
-					const char *mode = str(c, "mode");
-					bool ok = true;
-
-					if (mode && !strcmp(mode, "concurrency"))
-						fprintf(f, "  [%s] c=%.0f:\n", str(o, "profile"),
-							num(c, "concurrency", NULL, &ok));
-					else
-						fprintf(f, "  [%s] %.0f/s:\n", str(o, "profile"),
-							num(c, "target_rate", NULL, &ok));
-				}
-				for (i = 0; i < json_object_array_length(d); i++)
-					fprintf(f, "    %s\n", json_object_get_string(json_object_array_get_idx(d, i)));
-			}
-			json_object_put(o);
-		}
-		fclose(in);
-	}
-	fclose(f);
 	snprintf(path, sizeof(path), "%s/summary.txt", dir);
 	in = fopen(path, "re");
 	if (in) {
-		size_t n;
-
 		putchar('\n');
-		while ((n = fread(line, 1, sizeof(line), in)) > 0)
-			fwrite(line, 1, n, stdout);
+		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+			fwrite(buf, 1, n, stdout);
 		fclose(in);
 	}
+	rc = 0;
+out:
+	payload_free(&pl);
 	free(res);
-	return 0;
+	return rc;
 }
 
-int results_plot(const char *const *dirs, unsigned n, const char *outdir,
-		 const char *name)
+/* outdir/NAME-K.dat per column K: offered, achieved, p50 and p99 in ms. */
+static void write_data(const struct results *res, const struct column *col, unsigned nc,
+		       const char *outdir, const char *name)
 {
-	struct results *res = calloc(1, sizeof(*res));
-	struct column col[16];
-	char path[PATH_MAX + 32], err[512];
-	unsigned nc, i, k, plotted = 0;
-	FILE *gp;
-	pid_t pid;
-	int status;
+	char path[PATH_MAX + 32];
+	unsigned i, k;
 
-	if (!res)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (results_load(dirs[i], res, err, sizeof(err))) {
-			free(res);
-			return -1;
-		}
-	nc = columns(res, col, 16);
 	for (k = 0; k < nc; k++) {
 		FILE *d;
 		unsigned rows = 0;
@@ -556,6 +729,49 @@ int results_plot(const char *const *dirs, unsigned n, const char *outdir,
 		if (!rows)
 			unlink(path);
 	}
+}
+
+/* gnuplot on script path: 0, or -1 with the reason printed. */
+static int run_gnuplot(const char *path)
+{
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		execlp("gnuplot", "gnuplot", path, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "connrate-lab: no plot: gnuplot %s (Debian package gnuplot-nox)\n",
+			pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "is not installed" : "failed");
+		return -1;
+	}
+	return 0;
+}
+
+int results_plot(const char *const *dirs, unsigned n, const char *outdir,
+		 const char *name)
+{
+	struct results *res = calloc(1, sizeof(*res));
+	struct column col[16];
+	char path[PATH_MAX + 32], err[512];
+	unsigned nc, i, k, plotted = 0;
+	FILE *gp;
+
+	if (!res)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (results_load(dirs[i], res, err, sizeof(err))) {
+			free(res);
+			return -1;
+		}
+	nc = columns(res, col, 16);
+	write_data(res, col, nc, outdir, name);
 	snprintf(path, sizeof(path), "%s/%s.gp", outdir, name);
 	gp = fopen(path, "we");
 	if (!gp) {
@@ -591,20 +807,8 @@ int results_plot(const char *const *dirs, unsigned n, const char *outdir,
 	fprintf(gp, "\n");
 	fclose(gp);
 	free(res);
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
-		execlp("gnuplot", "gnuplot", path, (char *)NULL);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		fprintf(stderr, "connrate-lab: no plot: gnuplot %s (Debian package gnuplot-nox)\n",
-			pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "is not installed" : "failed");
+	if (run_gnuplot(path))
 		return -1;
-	}
 	printf("plot: %s/%s.svg\n", outdir, name);
 	return 0;
 }

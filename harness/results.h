@@ -71,6 +71,7 @@ int results_summary(const char *dir);
 int results_plot(const char *const *dirs, unsigned n, const char *outdir,
 		 const char *name);
 
+/* A latency in microseconds, as JSON carries it, by units_fmt_ns(); "-" when unknown. */
 const char *results_fmt_us(double us, char *buf, size_t len);
 bool results_dir_empty(const char *dir);
 int results_mkdir_p(const char *dir);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -18,20 +19,43 @@
 
 #define SELF_NS "/proc/thread-self/ns/net"
 
-static int make_run_dir_shared(void)
+/*
+ * As iproute2: NS_RUN_DIR a shared mount, so the namespaces bound there
+ * reach other mount namespaces (and their unmounting too).  When it is
+ * not a mount point yet, bind it on itself and make it private, then
+ * shared, so that it has a peer group of its own.
+ */
+static int share_run_dir(void)
 {
-	if (mkdir(NS_RUN_DIR, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	/* as iproute2: a shared mount, so the bind mounts reach other mount namespaces */
 	if (mount("", NS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) == 0)
 		return 0;
 	if (errno != EINVAL)
 		return -errno;
-	if (mount(NS_RUN_DIR, NS_RUN_DIR, "none", MS_BIND | MS_REC, NULL) < 0)
-		return -errno;
-	if (mount("", NS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) < 0)
+	if (mount(NS_RUN_DIR, NS_RUN_DIR, "none", MS_BIND | MS_REC, NULL) < 0 ||
+	    mount("", NS_RUN_DIR, "none", MS_PRIVATE | MS_REC, NULL) < 0 ||
+	    mount("", NS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) < 0)
 		return -errno;
 	return 0;
+}
+
+/*
+ * share_run_dir() under the lock `ip netns add` takes for it, an
+ * exclusive flock of the directory: two builders (ours or iproute2's) at
+ * once would otherwise both find it no mount point and stack bind mounts.
+ * A signal ends the wait (-EINTR).
+ */
+static int make_run_dir_shared(void)
+{
+	int lock, rc;
+
+	if (mkdir(NS_RUN_DIR, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	lock = open(NS_RUN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock < 0)
+		return -errno;
+	rc = flock(lock, LOCK_EX) < 0 ? -errno : share_run_dir();
+	close(lock);	/* and with it the lock */
+	return rc;
 }
 
 static int ns_path(const char *name, char *buf, size_t len)
@@ -472,14 +496,20 @@ pid_t ns_spawn(int nsfd, char *const argv[], int in_fd, int out_fd, int err_fd)
 	_exit(127);
 }
 
-static int sysctl_path(const char *key, char *buf, size_t len)
+bool ns_sysctl_key_ok(const char *key)
 {
-	size_t i, n = strlen(key);
+	size_t n = strlen(key);
 
-	/* net.* keys only, [a-z0-9_.], no empty components: cannot leave /proc/sys/net */
-	if (n < 5 || n > 200 || strncmp(key, "net.", 4) != 0 ||
-	    strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_.") != n ||
-	    strstr(key, "..") || key[n - 1] == '.')
+	return n > 4 && n < NS_SYSCTL_KEY_MAX && strncmp(key, "net.", 4) == 0 &&
+	       strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_.") == n &&
+	       !strstr(key, "..") && key[n - 1] != '.';
+}
+
+int ns_sysctl_path(const char *key, char *buf, size_t len)
+{
+	size_t i;
+
+	if (!ns_sysctl_key_ok(key))
 		return -EINVAL;
 	snprintf(buf, len, "/proc/sys/%s", key);
 	for (i = strlen("/proc/sys/"); buf[i]; i++)
@@ -492,7 +522,7 @@ static int sysctl_path(const char *key, char *buf, size_t len)
 static int sysctl_open(int nsfd, const char *key, int flags)
 {
 	char path[256];
-	int fd, rc = sysctl_path(key, path, sizeof(path));
+	int fd, rc = ns_sysctl_path(key, path, sizeof(path));
 
 	if (rc)
 		return rc;

@@ -3,7 +3,9 @@
  * owner records that say which ones the lab made.
  *
  * A namespace NAME is a bind mount of a namespace file on
- * /run/netns/NAME, so `ip netns` and `ip netns exec` see it.  The lab
+ * /run/netns/NAME, so `ip netns` and `ip netns exec` see it; /run/netns
+ * is made a shared mount point first, under the flock of the directory
+ * that `ip netns add` takes for the same step.  The lab
  * switches the calling thread into a namespace with ns_enter() and back
  * with ns_leave(); it never moves itself for good.
  *
@@ -89,6 +91,14 @@ int ns_run(int nsfd, char *const argv[], const char *input);
 pid_t ns_spawn(int nsfd, char *const argv[], int in_fd, int out_fd, int err_fd);
 /* The same, replacing this process (for `exec`); returns only on failure. */
 int ns_exec(int nsfd, char *const argv[]);
+/*
+ * Sysctl keys: "net." then [a-z0-9_.] with no empty component, shorter
+ * than NS_SYSCTL_KEY_MAX, so a key cannot name a file outside
+ * /proc/sys/net.  ns_sysctl_path() gives its file (-EINVAL for a bad key).
+ */
+#define NS_SYSCTL_KEY_MAX 128
+bool ns_sysctl_key_ok(const char *key);
+int ns_sysctl_path(const char *key, char *buf, size_t len);
 /* Write a sysctl value under /proc/sys inside nsfd. */
 int ns_sysctl_write(int nsfd, const char *key, const char *value);
 int ns_sysctl_read(int nsfd, const char *key, char *buf, size_t len);

@@ -487,7 +487,7 @@ int topo_load_text(const char *kind, const char *name, const char *dir, const ch
 	rc = payload_load_max(path, max, &pl);
 	if (rc) {
 		snprintf(err, errlen, "%s '%s': cannot read %s: %s", kind, name, path,
-			 rc == -EFBIG ? "too large" : strerror(-rc));
+			 payload_strerror(rc));
 		return -1;
 	}
 	if (memchr(pl.data, '\0', pl.len)) {

@@ -153,7 +153,7 @@ static int load_payload(struct payload *p, const char *a, char *w, size_t n)
 	payload_free(p);
 	rc = payload_load(a, p);
 	if (rc)
-		return opt_why(w, n, "cannot read '%s': %s", a, strerror(-rc));
+		return opt_why(w, n, "a readable regular file (%s)", payload_strerror(rc));
 	return 0;
 }
 

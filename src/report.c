@@ -3,25 +3,8 @@
  */
 #include <string.h>
 
-#include "clock.h"
 #include "report.h"
-
-const char *report_fmt_ns(uint64_t ns, char *buf, size_t len)
-{
-	if (ns < 1000)
-		snprintf(buf, len, "%lluns", (unsigned long long)ns);
-	else if (ns < 100 * NS_PER_US)
-		snprintf(buf, len, "%.1fus", (double)ns / 1e3);
-	else if (ns < NS_PER_MS)
-		snprintf(buf, len, "%.0fus", (double)ns / 1e3);
-	else if (ns < 100 * NS_PER_MS)
-		snprintf(buf, len, "%.2fms", (double)ns / 1e6);
-	else if (ns < NS_PER_S)
-		snprintf(buf, len, "%.0fms", (double)ns / 1e6);
-	else
-		snprintf(buf, len, "%.2fs", (double)ns / 1e9);
-	return buf;
-}
+#include "units.h"
 
 void report_header(FILE *f)
 {
@@ -49,15 +32,15 @@ void report_row(FILE *f, const struct round_result *r)
 		target, r->achieved_rate,
 		(unsigned long long)s->started, (unsigned long long)s->ok,
 		(unsigned long long)errs,
-		report_fmt_ns(histo_quantile(&s->latency, 0), b[0], 24),
-		report_fmt_ns(histo_quantile(&s->latency, 0.5), b[1], 24),
-		report_fmt_ns(histo_quantile(&s->latency, 0.9), b[2], 24),
-		report_fmt_ns(histo_quantile(&s->latency, 0.99), b[3], 24),
-		report_fmt_ns(histo_quantile(&s->latency, 0.999), b[4], 24),
-		report_fmt_ns(histo_quantile(&s->latency, 1), b[5], 24),
-		report_fmt_ns(histo_quantile(&s->connect, 0.5), b[6], 24),
-		report_fmt_ns(histo_quantile(&s->connect, 0.99), b[7], 24),
-		report_fmt_ns(histo_quantile(&s->lag, 0.99), b[8], 24),
+		units_fmt_ns(histo_quantile(&s->latency, 0), b[0], 24),
+		units_fmt_ns(histo_quantile(&s->latency, 0.5), b[1], 24),
+		units_fmt_ns(histo_quantile(&s->latency, 0.9), b[2], 24),
+		units_fmt_ns(histo_quantile(&s->latency, 0.99), b[3], 24),
+		units_fmt_ns(histo_quantile(&s->latency, 0.999), b[4], 24),
+		units_fmt_ns(histo_quantile(&s->latency, 1), b[5], 24),
+		units_fmt_ns(histo_quantile(&s->connect, 0.5), b[6], 24),
+		units_fmt_ns(histo_quantile(&s->connect, 0.99), b[7], 24),
+		units_fmt_ns(histo_quantile(&s->lag, 0.99), b[8], 24),
 		r->interrupted ? "  (interrupted)" : "");
 	if (errs) {
 		fprintf(f, "%10s errors:", "");

@@ -17,9 +17,6 @@
 #include "json.h"
 #include "stats.h"
 
-/* "850ns", "12.3us", "1.25ms", "2.50s" into buf; returns buf. */
-const char *report_fmt_ns(uint64_t ns, char *buf, size_t len);
-
 void report_header(FILE *f);
 void report_row(FILE *f, const struct round_result *r);
 

@@ -7,6 +7,7 @@
 
 #include "report.h"
 #include "saturate.h"
+#include "units.h"
 
 enum sat_verdict saturate_judge(const struct sat_params *p,
 				const struct sat_sample *prev,
@@ -83,8 +84,8 @@ static void explain(char *buf, size_t len, enum sat_verdict v,
 		snprintf(buf, len, "the client itself fell behind (lag p99 %s > %s): "
 			 "the client is the bottleneck, not the target; add --threads "
 			 "or client machines",
-			 report_fmt_ns(bad->lag_p99_ns, a, sizeof(a)),
-			 report_fmt_ns(p->max_lag_ns, b, sizeof(b)));
+			 units_fmt_ns(bad->lag_p99_ns, a, sizeof(a)),
+			 units_fmt_ns(p->max_lag_ns, b, sizeof(b)));
 		break;
 	case SAT_SHORTFALL:
 		snprintf(buf, len, "achieved %.0f/s of %.0f/s (more than %.0f%% short)",
@@ -92,8 +93,8 @@ static void explain(char *buf, size_t len, enum sat_verdict v,
 		break;
 	case SAT_SLOWDOWN:
 		snprintf(buf, len, "p50 latency %s, more than %.1fx the %s at %.0f/s",
-			 report_fmt_ns(bad->p50_ns, a, sizeof(a)), p->slowdown,
-			 report_fmt_ns(good ? good->p50_ns : 0, b, sizeof(b)),
+			 units_fmt_ns(bad->p50_ns, a, sizeof(a)), p->slowdown,
+			 units_fmt_ns(good ? good->p50_ns : 0, b, sizeof(b)),
 			 good ? good->target_rate : 0.0);
 		break;
 	case SAT_LIMIT:

@@ -6,10 +6,12 @@
  * and no value passes through floating point.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "units.h"
 
 struct suffix {
@@ -198,4 +200,21 @@ int units_parse_cpulist(const char *s, unsigned max, unsigned short *out,
 	}
 	*n = k;
 	return 0;
+}
+
+const char *units_fmt_ns(uint64_t ns, char *buf, size_t len)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%lluns", (unsigned long long)ns);
+	else if (ns < 100 * NS_PER_US)
+		snprintf(buf, len, "%.1fus", (double)ns / 1e3);
+	else if (ns < NS_PER_MS)
+		snprintf(buf, len, "%.0fus", (double)ns / 1e3);
+	else if (ns < 100 * NS_PER_MS)
+		snprintf(buf, len, "%.2fms", (double)ns / 1e6);
+	else if (ns < NS_PER_S)
+		snprintf(buf, len, "%.0fms", (double)ns / 1e6);
+	else
+		snprintf(buf, len, "%.2fs", (double)ns / 1e9);
+	return buf;
 }

@@ -11,11 +11,13 @@
  *   CPU lists  0, 0-3, 0,2,4-7  (as /sys/devices/system/cpu/online)
  *
  * Each function returns 0, or -EINVAL (not a number of that kind) or
- * -ERANGE (outside [min, max]).
+ * -ERANGE (outside [min, max]).  units_fmt_ns() goes the other way, for
+ * tables and messages.
  */
 #ifndef CR_UNITS_H
 #define CR_UNITS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 int units_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out);
@@ -29,5 +31,8 @@ int units_parse_double(const char *s, double min, double max, double *out);
  */
 int units_parse_cpulist(const char *s, unsigned max, unsigned short *out,
 			unsigned outlen, unsigned *n);
+
+/* A duration as a person reads it: "850ns", "12.3us", "1.25ms", "2.50s"; returns buf. */
+const char *units_fmt_ns(uint64_t ns, char *buf, size_t len);
 
 #endif

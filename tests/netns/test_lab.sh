@@ -165,6 +165,44 @@ t_netem() {
 	ip netns exec $p-a ping -c1 -W2 10.74.0.2 | grep -Eq 'time=(1[89]|[2-9][0-9])' || fail "no delay"
 }
 
+# A FIFO (no writer) as topology or profile: refused at once, not a hang.
+t_fifo_inputs() {
+	local p=cr${UNIQ}f rc=0
+	mkfifo "$TMP/in.topo" "$TMP/in.conf"
+	timeout 10 "$LAB" up "$TMP/in.topo" --name $p >/dev/null 2>"$TMP/err" || rc=$?
+	[ $rc -eq 2 ] || fail "topology: status $rc, want 2"
+	grep -q "in.topo: a FIFO or socket, not a regular file" "$TMP/err" || fail "$(cat "$TMP/err")"
+	rc=0
+	timeout 10 "$LAB" up pair --profile "$TMP/in.conf" --name $p >/dev/null 2>"$TMP/err" || rc=$?
+	[ $rc -eq 2 ] || fail "profile: status $rc, want 2"
+	grep -q "in.conf: a FIFO or socket, not a regular file" "$TMP/err" || fail "$(cat "$TMP/err")"
+	[ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "more than one line"
+	[ -z "$(ours $p)" ] || fail "something was built"
+}
+
+# Making /run/netns a shared mount point takes the lock `ip netns add`
+# takes (flock on the directory), so two builders never stack bind mounts
+# of it.  In a mount namespace of its own, with /run a fresh tmpfs, so the
+# host's /run/netns is never locked or touched.
+t_netns_dir_lock() {
+	local out
+	need unshare flock
+	out=$(unshare -m --propagation private bash -c '
+		lab=$1 p=$2
+		mount -t tmpfs none /run && mkdir /run/netns || exit 9
+		flock /run/netns sleep 2 &
+		until ! flock -n /run/netns true; do sleep 0.01; done
+		t0=$(date +%s%N)
+		"$lab" up loopback --name $p >/dev/null || exit 8
+		t1=$(date +%s%N)
+		n=$(awk "\$5 == \"/run/netns\" && \$9 == \"tmpfs\"" /proc/self/mountinfo | wc -l)
+		"$lab" down $p >/dev/null
+		wait
+		echo $(((t1 - t0) / 1000000)) $n' - "$LAB" cr${UNIQ}z) || fail "status $?: $out"
+	[ "${out% *}" -ge 1000 ] || fail "up did not wait for the lock: ${out% *} ms"
+	[ "${out#* }" -eq 1 ] || fail "/run/netns mounted ${out#* } times"
+}
+
 run_test "lab: up dut, ping v4/v6 through it, conntrack, down" t_up_ping_down
 run_test "lab: loopback, pair and dut-shaped (tbf) build" t_shipped_topologies
 run_test "lab: exec runs nft and /sys in the dut only" t_exec_nft
@@ -172,5 +210,7 @@ run_test "lab: a route to an unreachable gateway leaves nothing" t_failure_midwa
 run_test "lab: bad topology, name or prefix: exit 2, nothing built" t_bad_topology
 run_test "lab: down --stale after kill -9 mid-up, nothing else" t_stale_after_kill9
 run_test "lab: SIGTERM during up removes what was built" t_sigterm_during_up
+run_test "lab: a FIFO as topology or profile: exit 2 at once" t_fifo_inputs
+run_test "lab: /run/netns made shared under iproute2's lock" t_netns_dir_lock
 run_test "lab: netem where the kernel has it" t_netem
 finish

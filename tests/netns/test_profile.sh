@@ -33,6 +33,20 @@ t_all_section_and_loopback() {
 	[ "$(sc $p-host net.core.somaxconn)" = 1234 ] || fail "server section not applied to the lone node"
 }
 
+# [all] first, then the role's section, which wins: whatever the file order
+t_all_then_role() {
+	local p=cr${UNIQ}h
+	printf '[client]\nnet.core.somaxconn = 1111\n[all]\nnet.core.somaxconn = 2222\n' >"$TMP/o.conf"
+	printf '[dut]\nnet.ipv4.tcp_fin_timeout = 19\n' >>"$TMP/o.conf"
+	printf '[all]\nnet.ipv4.tcp_fin_timeout = 18\n' >>"$TMP/o.conf"
+	defer "$LAB" down $p
+	"$LAB" up dut --name $p --profile "$TMP/o.conf" >/dev/null || fail "up failed"
+	[ "$(sc $p-client net.core.somaxconn)" = 1111 ] || fail "client: [all] won over [client]"
+	[ "$(sc $p-server net.core.somaxconn)" = 2222 ] || fail "server: [all] not applied"
+	[ "$(sc $p-dut net.ipv4.tcp_fin_timeout)" = 19 ] || fail "dut: [all] won over [dut]"
+	[ "$(sc $p-client net.ipv4.tcp_fin_timeout)" = 18 ] || fail "client: [all] not applied"
+}
+
 t_readback_mismatch() {
 	local p=cr${UNIQ}c rc=0
 	printf '[client]\nnet.ipv4.tcp_tw_reuse = 7\n' >"$TMP/bad.conf"
@@ -95,11 +109,118 @@ t_host_restored_stale() {
 	[ "$(cat $HOSTKEY)" = "$before" ] || fail "not restored by down --stale"
 }
 
+HOSTSAVE=/run/connrate/host.d/net.netfilter.nf_conntrack_max
+
+# A count no one can set: refused before anything is built, as read-only.
+t_host_readonly() {
+	local p=cr${UNIQ}i rc=0
+	printf '# count\n[host]\nnet.netfilter.nf_conntrack_count = 5\n' >"$TMP/ro.conf"
+	defer "$LAB" down $p
+	"$LAB" up pair --name $p --profile "$TMP/ro.conf" --allow-host-sysctl >/dev/null 2>"$TMP/err" || rc=$?
+	[ $rc -eq 2 ] || fail "status $rc, want 2: $(cat "$TMP/err")"
+	grep -q "ro.conf:3: key 'net.netfilter.nf_conntrack_count' is read-only" "$TMP/err" || fail "$(cat "$TMP/err")"
+	[ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "more than one line"
+	[ -z "$(ip netns list | grep "^$p-")" ] || fail "something was built"
+	[ ! -e /run/connrate/$p.host ] && [ ! -e /run/connrate/host.d/net.netfilter.nf_conntrack_count ] ||
+		fail "a save file was left"
+	rc=0
+	printf '[client]\nnet.netfilter.nf_conntrack_count = 5\n' >"$TMP/ro2.conf"
+	"$LAB" up pair --name $p --profile "$TMP/ro2.conf" >/dev/null 2>"$TMP/err" || rc=$?
+	[ $rc -eq 2 ] || fail "[client]: status $rc, want 2"
+	grep -q "ro2.conf:2: key 'net.netfilter.nf_conntrack_count' is read-only" "$TMP/err" || fail "$(cat "$TMP/err")"
+	! grep -q "move it to \[host\]" "$TMP/err" || fail "wrong advice: $(cat "$TMP/err")"
+}
+
+# A second lab that needs a [host] key an up lab holds: exit 1 naming it.
+t_host_held_by_up_lab() {
+	local a=cr${UNIQ}j b=cr${UNIQ}k before rc=0
+	before=$(cat $HOSTKEY)
+	defer "echo $before > $HOSTKEY"
+	defer "$LAB" down $b
+	defer "$LAB" down $a
+	"$LAB" up pair --name $a --profile small-device --allow-host-sysctl >/dev/null 2>&1 || fail "up $a failed"
+	"$LAB" up dut --name $b --profile small-device --allow-host-sysctl >/dev/null 2>"$TMP/err" || rc=$?
+	[ $rc -eq 1 ] || fail "second lab: status $rc, want 1"
+	grep -q "nf_conntrack_max is held by lab $a (pid [0-9]*), which is up" "$TMP/err" || fail "$(cat "$TMP/err")"
+	[ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "more than one line: $(cat "$TMP/err")"
+	[ -z "$(ip netns list | grep "^$b-")" ] || fail "the second lab left namespaces"
+	[ "$(cat $HOSTKEY)" = 4096 ] || fail "the first lab's value is gone"
+	"$LAB" down $b >/dev/null 2>&1 || true
+	[ "$(cat $HOSTKEY)" = 4096 ] || fail "down of the second lab changed the first's key"
+	"$LAB" down $a >/dev/null || fail "down $a failed"
+	[ "$(cat $HOSTKEY)" = "$before" ] || fail "not restored: $(cat $HOSTKEY), was $before"
+}
+
+# ... and one a running lab holds: it waits, then fails naming it.
+t_host_held_by_running_lab() {
+	local b=cr${UNIQ}l before rc=0 pid st t0
+	before=$(cat $HOSTKEY)
+	sleep 30 &
+	pid=$!
+	defer "kill $pid"
+	st=$(awk '{ sub(/.*\) /, ""); print $20 }' /proc/$pid/stat)
+	mkdir -p /run/connrate/host.d
+	[ ! -e $HOSTSAVE ] || fail "another lab holds the key"
+	printf 'prefix cr%sx\npid %s\nstarttime %s\nold %s\n' "$UNIQ" $pid "$st" "$before" >$HOSTSAVE
+	defer rm -f $HOSTSAVE
+	defer "$LAB" down $b
+	t0=$SECONDS
+	"$LAB" up pair --name $b --profile small-device --allow-host-sysctl >/dev/null 2>"$TMP/err" || rc=$?
+	[ $rc -eq 1 ] || fail "status $rc, want 1"
+	grep -q "held by lab cr${UNIQ}x (pid $pid), still running after 5 s" "$TMP/err" || fail "$(cat "$TMP/err")"
+	[ $((SECONDS - t0)) -ge 4 ] || fail "did not wait"
+	[ "$(cat $HOSTKEY)" = "$before" ] || fail "the key changed"
+	grep -q "^pid $pid$" $HOSTSAVE || fail "the holder's save was touched"
+}
+
+# Labs killed in turn: the value from before any lab is the one restored.
+t_host_first_value_kept() {
+	local a=cr${UNIQ}m b=cr${UNIQ}n before
+	before=$(cat $HOSTKEY)
+	[ "$before" != 4096 ] || fail "the host already has 4096: cannot tell"
+	defer "echo $before > $HOSTKEY"
+	defer "$LAB" down $b
+	defer "$LAB" down $a
+	"$LAB" up pair --name $a --profile small-device --allow-host-sysctl >/dev/null 2>&1 || fail "up $a failed"
+	# as after kill -9 of a run: the record says running, the owner is gone
+	sed -i 's/^state .*/state running/; s/^pid .*/pid 999999999/' /run/connrate/$a
+	"$LAB" up pair --name $b --profile small-device --allow-host-sysctl >/dev/null 2>&1 || fail "up $b failed"
+	[ "$(cat $HOSTKEY)" = 4096 ] || fail "the second lab's value is not in effect"
+	sed -i 's/^state .*/state running/; s/^pid .*/pid 999999999/' /run/connrate/$b
+	"$LAB" down $a >/dev/null 2>&1 || true
+	"$LAB" down $b >/dev/null 2>&1 || true
+	[ "$(cat $HOSTKEY)" = "$before" ] || fail "not restored: $(cat $HOSTKEY), was $before"
+	[ ! -e $HOSTSAVE ] || fail "save left"
+}
+
+# A save whose lab record is gone too: down --stale restores it.
+t_host_stale_without_record() {
+	local a=cr${UNIQ}o before
+	before=$(cat $HOSTKEY)
+	[ "$before" != 4096 ] || fail "the host already has 4096: cannot tell"
+	defer "echo $before > $HOSTKEY"
+	defer "$LAB" down $a
+	"$LAB" up pair --name $a --profile small-device --allow-host-sysctl >/dev/null 2>&1 || fail "up failed"
+	ip netns del $a-client
+	ip netns del $a-server
+	rm /run/connrate/$a
+	"$LAB" down --stale >"$TMP/out" || fail "down --stale failed"
+	[ "$(cat $HOSTKEY)" = "$before" ] || fail "not restored by down --stale: $(cat $HOSTKEY)"
+	[ ! -e $HOSTSAVE ] && [ ! -e /run/connrate/$a.host ] || fail "save left"
+	grep -q "restored 1 host sysctl" "$TMP/out" || fail "$(cat "$TMP/out")"
+}
+
 run_test "profile: tuned applied per role, read back" t_tuned
 run_test "profile: [all] everywhere; a lone node takes both roles" t_all_section_and_loopback
+run_test "profile: [all] first, then the role's section wins" t_all_then_role
 run_test "profile: a value the kernel refuses: error, nothing left" t_readback_mismatch
 run_test "profile: global key in a namespace section: exit 2" t_global_key_in_namespace
 run_test "profile: [host] without --allow-host-sysctl: exit 2" t_host_refused_without_flag
 run_test "profile: [host] restored by down" t_host_restored
 run_test "profile: [host] restored by down --stale" t_host_restored_stale
+run_test "profile: a read-only key: exit 2, as read-only, nothing left" t_host_readonly
+run_test "profile: [host] key held by an up lab: exit 1 naming it" t_host_held_by_up_lab
+run_test "profile: [host] key held by a running lab: wait, exit 1" t_host_held_by_running_lab
+run_test "profile: [host] labs killed in turn: first value restored" t_host_first_value_kept
+run_test "profile: [host] save without its record: down --stale" t_host_stale_without_record
 finish

@@ -108,6 +108,23 @@ static void test_check_host(void **state)
 	assert_non_null(strstr(err, "per network namespace"));
 }
 
+/* A key no one can write (a count): refused wherever it stands, as read-only. */
+static void test_check_readonly(void **state)
+{
+	static const char host[] = "# counts\n[host]\nnet.netfilter.nf_conntrack_count = 5\n";
+	static const char client[] = "[client]\nnet.netfilter.nf_conntrack_count = 5\n";
+	enum key_kind kinds[1] = { KEY_READONLY };
+
+	(void)state;
+	assert_int_equal(profile_parse(host, "r.conf", &P, err, sizeof(err)), 0);
+	assert_int_equal(profile_check(&P, kinds, true, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "r.conf:3: key 'net.netfilter.nf_conntrack_count' is read-only"));
+	assert_int_equal(profile_parse(client, "r.conf", &P, err, sizeof(err)), 0);
+	assert_int_equal(profile_check(&P, kinds, true, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "r.conf:2: key 'net.netfilter.nf_conntrack_count' is read-only"));
+	assert_null(strstr(err, "[host]"));
+}
+
 static void test_shipped(void **state)
 {
 	static const char *const names[] = {
@@ -125,6 +142,50 @@ static void test_shipped(void **state)
 	assert_int_equal(profile_load("../x", "sysctl-profiles", &P, err, sizeof(err)), -1);
 }
 
+/* "key=value key=value" of what node gets, in the order it is written. */
+static const char *plan_of(const char *node, bool lone)
+{
+	static char out[512];
+	const struct profile_entry *plan[PROFILE_MAX_KEYS];
+	bool sec[SEC__COUNT];
+	unsigned i, n;
+
+	profile_node_sections(node, lone, sec);
+	n = profile_plan(&P, sec, plan);
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s=%s", i ? " " : "",
+			 plan[i]->key + strlen("net.ipv4."), plan[i]->value);
+	return out;
+}
+
+static void test_plan(void **state)
+{
+	/* [all] after [client] in the file, and before [dut]: the role wins either way */
+	static const char text[] =
+		"[client]\nnet.ipv4.tcp_fin_timeout = 11\nnet.ipv4.tcp_tw_reuse = 1\n"
+		"[all]\nnet.ipv4.tcp_fin_timeout = 22\nnet.ipv4.tcp_syncookies = 0\n"
+		"[dut]\nnet.ipv4.tcp_syncookies = 1\n"
+		"[server]\nnet.ipv4.tcp_fin_timeout = 33\n"
+		"[host]\nnet.ipv4.tcp_mem = 1 2 3\n";
+
+	(void)state;
+	assert_int_equal(profile_parse(text, "p.conf", &P, err, sizeof(err)), 0);
+	/* [all] first, each key once, the role's value in its own turn */
+	assert_string_equal(plan_of("client", false),
+			    "tcp_syncookies=0 tcp_fin_timeout=11 tcp_tw_reuse=1");
+	assert_string_equal(plan_of("server", false), "tcp_syncookies=0 tcp_fin_timeout=33");
+	assert_string_equal(plan_of("dut", false), "tcp_fin_timeout=22 tcp_syncookies=1");
+	assert_string_equal(plan_of("router", false), "tcp_fin_timeout=22 tcp_syncookies=0");
+	/* a lone node is client, then server: the server's value is the last */
+	assert_string_equal(plan_of("host", true),
+			    "tcp_syncookies=0 tcp_tw_reuse=1 tcp_fin_timeout=33");
+	/* no section for the node: nothing */
+	assert_int_equal(profile_parse("[dut]\nnet.ipv4.tcp_syncookies = 1\n", "q.conf", &P,
+				       err, sizeof(err)), 0);
+	assert_string_equal(plan_of("client", false), "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -132,7 +193,9 @@ int main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_check_host),
+		cmocka_unit_test(test_check_readonly),
 		cmocka_unit_test(test_shipped),
+		cmocka_unit_test(test_plan),
 	};
 
 	return cmocka_run_group_tests_name("profile", tests, NULL, NULL);
