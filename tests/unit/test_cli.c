@@ -125,7 +125,7 @@ static void test_bad_input(void **state)
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --concurrency 2", "exclude");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --bogus", "unknown option '--bogus'");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --request /nonexistent/x",
-		     "cannot read '/nonexistent/x': No such file or directory");
+		     "expected a readable regular file (No such file or directory)");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --request /", "Is a directory");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --threads 0", "--threads '0'");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --close maybe", "fin or rst");
