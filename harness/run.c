@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -23,8 +24,10 @@
 
 #include "build.h"
 #include "child.h"
+#include "cost.h"
 #include "lab.h"
 #include "ns.h"
+#include "order.h"
 #include "profile.h"
 #include "record.h"
 #include "results.h"
@@ -47,8 +50,13 @@ struct run {
 	int node[ROLE__COUNT];		/* node index per role, -1: none */
 	FILE *rounds;
 	unsigned rounds_done;
-	/* per profile */
+	/* per profile, build and repeat */
 	const struct profile *p;
+	const struct run_build *build;	/* NULL: no --build */
+	unsigned repeat;		/* 1.. */
+	struct cost_machine m0;		/* at the round's start */
+	struct cost_proc c0, s0;
+	bool round_open;
 	int nsfd[ROLE__COUNT];
 	pid_t cli_pid, cmd_pid;
 	int cli_out;
@@ -164,7 +172,8 @@ static int open_log(struct run *r, const char *what)
 {
 	char path[PATH_MAX + 128];
 
-	snprintf(path, sizeof(path), "%s/%s-%s.log", r->outdir, what, r->p->name);
+	snprintf(path, sizeof(path), "%s/%s-%s%s%s.log", r->outdir, what, r->p->name,
+		 r->build ? "-" : "", r->build ? r->build->name : "");
 	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
 }
 
@@ -351,24 +360,79 @@ static void write_line(struct run *r, json_object *o)
 	fflush(r->rounds);
 }
 
+/* "profile", "profile/build" or "profile/build #2" */
+static const char *run_label(const struct run *r, char *buf, size_t len)
+{
+	size_t k = (size_t)snprintf(buf, len, "%s", r->p->name);
+
+	if (r->build && k < len)
+		k += (size_t)snprintf(buf + k, len - k, "/%s", r->build->name);
+	if (r->o.repeat > 1 && k < len)
+		snprintf(buf + k, len - k, " #%u", r->repeat);
+	return buf;
+}
+
+static json_object *num_or_null(double v)
+{
+	return isfinite(v) ? json_object_new_double(v) : NULL;
+}
+
+/*
+ * The CPU the round cost per connection, from the machine's and the
+ * client's and server's counters at the round's start and now (null
+ * figures without connections; NULL when the start was not seen).
+ */
+static json_object *round_cost(struct run *r, json_object *cr)
+{
+	struct cost_machine m1;
+	struct cost_proc c1, s1;
+	struct cost c;
+	json_object *o;
+	uint64_t conns = record_get_u(cr, "started", NULL);
+
+	if (!r->round_open || cost_read_machine(&m1) || cost_read_pid(r->cli_pid, &c1) ||
+	    cost_read_pid(r->srv.pid, &s1) ||
+	    cost_window(&r->m0, &m1, &r->c0, &c1, &r->s0, &s1, conns, sysconf(_SC_CLK_TCK), &c))
+		return NULL;
+	r->round_open = false;
+	o = json_object_new_object();
+	json_object_object_add(o, "machine_us_per_conn", num_or_null(c.machine_us_per_conn));
+	json_object_object_add(o, "client_us_per_conn", num_or_null(c.client_us_per_conn));
+	json_object_object_add(o, "server_us_per_conn", num_or_null(c.server_us_per_conn));
+	json_object_object_add(o, "softirq_us_per_conn", num_or_null(c.softirq_us_per_conn));
+	json_object_object_add(o, "steal_share", num_or_null(c.steal_share));
+	json_object_object_add(o, "resolution_us", num_or_null(c.resolution_us));
+	return o;
+}
+
 /* A line from the client: a round (recorded with the counters) or the knee. */
 static void on_line(struct run *r, json_object *o)
 {
 	const char *type = o ? json_object_get_string(json_object_object_get(o, "type")) : NULL;
 
-	if (type && !strcmp(type, "round")) {
+	if (type && !strcmp(type, "round_start")) {
+		r->round_open = !cost_read_machine(&r->m0) && !cost_read_pid(r->cli_pid, &r->c0) &&
+				!cost_read_pid(r->srv.pid, &r->s0);
+	} else if (type && !strcmp(type, "round")) {
 		struct diagnosis dg;
-		json_object *srv, *sim, *rec;
+		json_object *srv, *sim, *rec, *cost = round_cost(r, o);
+		char label[96];
 
 		watch_children(r);
 		srv = jchild_delta(&r->srv);
 		sim = jchild_delta(&r->sim);
 		rec = record_round(&r->rec, r->p, o, srv, sim, *r->died ? r->died : NULL, &dg);
 		r->died[0] = '\0';
+		if (r->build)
+			json_object_object_add(rec, "build", json_object_new_string(r->build->name));
+		if (r->o.repeat > 1)
+			json_object_object_add(rec, "repeat", json_object_new_int((int)r->repeat));
+		if (cost)
+			json_object_object_add(rec, "cost", cost);
 
 		write_line(r, rec);
 		json_object_put(rec);
-		record_print(stdout, r->p->name, o, &dg);
+		record_print(stdout, run_label(r, label, sizeof(label)), o, &dg);
 		r->rounds_done++;
 	} else if (type && !strcmp(type, "saturation")) {
 		json_object_object_add(o, "profile", json_object_new_string(r->p->name));
@@ -527,6 +591,16 @@ static int check_regular(const char *opt, const char *path, char *err, size_t er
 	return 0;
 }
 
+static bool has_device_build(const struct run_opts *o)
+{
+	unsigned i;
+
+	for (i = 0; i < o->nbuilds; i++)
+		if (o->build[i].kind != BUILD_NONE)
+			return true;
+	return false;
+}
+
 /* Topology, profiles, roles, target: 0, or the exit status with a line said. */
 static int load_inputs(struct run *r)
 {
@@ -552,11 +626,16 @@ static int load_inputs(struct run *r)
 	if (r->node[ROLE_CLIENT] < 0 || r->node[ROLE_SERVER] < 0)
 		return usage_error("%s: needs nodes named client and server (or a single node)",
 				   r->t->path);
-	if ((r->o.dut_nft || r->o.dut_cmd || r->o.dut_sim) && r->node[ROLE_DUT] < 0)
-		return usage_error("%s has no node named dut for --dut-nft/--dut-cmd/--dut-sim",
+	if ((r->o.dut_nft || r->o.dut_cmd || r->o.dut_sim || has_device_build(&r->o)) &&
+	    r->node[ROLE_DUT] < 0)
+		return usage_error("%s has no node named dut for --dut-nft/--dut-cmd/--dut-sim or --build",
 				   r->t->path);
 	if (r->o.dut_nft && check_regular("--dut-nft", r->o.dut_nft, err, sizeof(err)))
 		return usage_error("%s", err);
+	for (i = 0; i < r->o.nbuilds; i++)
+		if (r->o.build[i].kind == BUILD_NFT &&
+		    check_regular("--build", r->o.build[i].arg, err, sizeof(err)))
+			return usage_error("%s", err);
 	if (r->o.response) {
 		struct stat st;
 
@@ -581,23 +660,33 @@ static int stopped_early(void)
 	return 130;
 }
 
+static int sim_dry_run(struct run *r, const char *args)
+{
+	char *copy = strdup(args), *av[RUN_MAX_ARGS];
+	int st;
+
+	if (!copy)
+		return 1;
+	run_sim_argv(r->dut_bin, copy, av, true);
+	st = child_dry_run(av);
+	free(copy);
+	return st;
+}
+
 /* connrate and connrate-dut judge their own options (--dry-run). */
 static int dry_runs(struct run *r)
 {
 	char *av[RUN_MAX_ARGS];
+	unsigned i;
 	int st = 0;
 
 	lab_binary("connrate", r->connrate, sizeof(r->connrate));
-	if (r->o.dut_sim) {
-		char *copy = strdup(r->o.dut_sim);
-
-		if (!copy)
-			return 1;
-		lab_binary("connrate-dut", r->dut_bin, sizeof(r->dut_bin));
-		run_sim_argv(r->dut_bin, copy, av, true);
-		st = child_dry_run(av);
-		free(copy);
-	}
+	lab_binary("connrate-dut", r->dut_bin, sizeof(r->dut_bin));
+	if (r->o.dut_sim)
+		st = sim_dry_run(r, r->o.dut_sim);
+	for (i = 0; i < r->o.nbuilds && !st; i++)
+		if (r->o.build[i].kind == BUILD_SIM)
+			st = sim_dry_run(r, r->o.build[i].arg);
 	if (!st) {
 		run_client_argv(&r->o, r->connrate, r->target, av, true);
 		st = child_dry_run(av);
@@ -721,6 +810,26 @@ static int open_results(struct run *r, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Every build of the profile, each --repeat times, in turns (order.h) so
+ * the machine's drift falls on all alike; each on a freshly built lab.
+ */
+static int run_builds(struct run *r)
+{
+	unsigned nb = r->o.nbuilds ? r->o.nbuilds : 1, done[RUN_MAX_BUILDS] = { 0 };
+	unsigned order[RUN_MAX_BUILDS * RUN_MAX_REPEAT], i;
+	int rc = order_runs(nb, r->o.repeat, order, sizeof(order) / sizeof(order[0]));
+
+	for (i = 0; !rc && i < nb * r->o.repeat; i++) {
+		r->build = r->o.nbuilds ? &r->o.build[order[i]] : NULL;
+		if (r->build)
+			run_opts_use_build(&r->o, r->build);
+		r->repeat = ++done[order[i]];
+		rc = run_profile(r);
+	}
+	return rc;
+}
+
 /* Every profile in turn, then the summary and the plot.  The exit status. */
 static int run_profiles(struct run *r)
 {
@@ -729,7 +838,7 @@ static int run_profiles(struct run *r)
 
 	for (i = 0; i < r->o.nprofiles && !rc; i++) {
 		r->p = r->prof[i];
-		rc = run_profile(r);
+		rc = run_builds(r);
 	}
 	fclose(r->rounds);
 	r->rounds = NULL;

@@ -66,6 +66,56 @@ static int p_port(void *obj, const char *a, char *w, size_t n)
 	return 0;
 }
 
+/* NAME=SPEC, SPEC one of nft:FILE, sim:ARGS, cmd:CMD, none */
+static int p_build(void *obj, const char *a, char *w, size_t n)
+{
+	static const struct { const char *prefix; enum build_kind kind; } kinds[] = {
+		{ "nft:", BUILD_NFT }, { "sim:", BUILD_SIM }, { "cmd:", BUILD_CMD },
+	};
+	struct run_opts *o = obj;
+	const char *eq = strchr(a, '=');
+	struct run_build *b;
+	size_t len = eq ? (size_t)(eq - a) : 0, i;
+
+	if (!eq || !len || len >= sizeof(b->name) || strspn(a, "abcdefghijklmnopqrstuvwxyz0123456789_-") != len)
+		return opt_why(w, n, "NAME=SPEC, NAME of 1 to 23 of a-z 0-9 _ -");
+	if (o->nbuilds == RUN_MAX_BUILDS)
+		return opt_why(w, n, "at most %d builds", RUN_MAX_BUILDS);
+	b = &o->build[o->nbuilds];
+	snprintf(b->name, sizeof(b->name), "%.*s", (int)len, a);
+	for (i = 0; i < o->nbuilds; i++)
+		if (!strcmp(o->build[i].name, b->name))
+			return opt_why(w, n, "a new NAME (%s is taken)", b->name);
+	b->kind = BUILD_NONE;
+	b->arg = NULL;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strncmp(eq + 1, kinds[i].prefix, 4) && eq[5]) {
+			b->kind = kinds[i].kind;
+			b->arg = eq + 5;
+		}
+	if (b->kind == BUILD_NONE && strcmp(eq + 1, "none"))
+		return opt_why(w, n, "SPEC nft:FILE, sim:\"ARGS\", cmd:\"CMD\" or none");
+	o->nbuilds++;
+	return 0;
+}
+
+static int p_repeat(void *obj, const char *a, char *w, size_t n)
+{
+	uint64_t v;
+
+	if (units_parse_count(a, 1, RUN_MAX_REPEAT, &v))
+		return opt_why(w, n, "a count from 1 to %d", RUN_MAX_REPEAT);
+	((struct run_opts *)obj)->repeat = (unsigned)v;
+	return 0;
+}
+
+void run_opts_use_build(struct run_opts *o, const struct run_build *b)
+{
+	o->dut_nft = b->kind == BUILD_NFT ? b->arg : NULL;
+	o->dut_sim = b->kind == BUILD_SIM ? b->arg : NULL;
+	o->dut_cmd = b->kind == BUILD_CMD ? b->arg : NULL;
+}
+
 static const struct opt_def run_opts_table[] = {
 	{ "topology", "T", 1, NULL, p_topology,
 	  "a shipped topology (loopback, pair, dut, dut-shaped) or a .topo file" },
@@ -83,6 +133,11 @@ static const struct opt_def run_opts_table[] = {
 	  "run connrate-dut ARGS in the dut, forwarded TCP steered to its queue" },
 	{ "dut-cmd", "\"CMD\"", 1, NULL, p_dut_cmd,
 	  "run CMD (split at blanks, no shell) in the dut: your firewall build" },
+	{ "build", "NAME=SPEC", 1, NULL, p_build,
+	  "a firewall build to compare, repeatable: nft:FILE, sim:\"ARGS\", cmd:\"CMD\" "
+	  "or none; builds take turns, each on a freshly built lab" },
+	{ "repeat", "K", 1, "1", p_repeat,
+	  "run each (profile, build) K times, interleaved, so gate can give intervals" },
 	{ "request", "FILE", 1, NULL, p_request,
 	  "the client sends this file on every connection" },
 	{ "response", "FILE", 1, NULL, p_response,
@@ -179,6 +234,9 @@ static int validate(struct run_opts *o, char *err, size_t errlen)
 			       o->lab_sets);
 	if (o->saturate_only && !o->saturate)
 		return opt_why(err, errlen, "--%s only goes with --saturate", o->saturate_only);
+	if (o->nbuilds && (o->dut_nft || o->dut_sim || o->dut_cmd))
+		return opt_why(err, errlen, "--build and --dut-nft/--dut-sim/--dut-cmd exclude each other "
+			       "(a build is nft:FILE, sim:\"ARGS\", cmd:\"CMD\" or none)");
 	if (!!o->dut_sim + !!o->dut_cmd > 1)
 		return opt_why(err, errlen, "--dut-sim and --dut-cmd exclude each other (one device at a time)");
 	o->profiles_copy = strdup(o->profiles);

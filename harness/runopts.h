@@ -18,6 +18,17 @@
 
 #define RUN_MAX_PROFILES 8
 #define RUN_MAX_ARGS 96
+#define RUN_MAX_BUILDS 8
+#define RUN_MAX_REPEAT 100
+
+/* A firewall build: what runs in the dut (--build NAME=SPEC). */
+enum build_kind { BUILD_NONE, BUILD_NFT, BUILD_SIM, BUILD_CMD };
+
+struct run_build {
+	char name[24];
+	enum build_kind kind;
+	const char *arg;	/* the file, the arguments or the command */
+};
 
 struct run_opts {
 	const char *topology, *rates, *concurrency, *dut_nft, *dut_cmd, *dut_sim;
@@ -25,6 +36,10 @@ struct run_opts {
 	const char *respond_after, *profiles;
 	bool saturate, force, allow_host, ipv6;
 	unsigned port;
+	/* --build NAME=SPEC: an axis of the run; none given: the --dut-* options */
+	struct run_build build[RUN_MAX_BUILDS];
+	unsigned nbuilds;
+	unsigned repeat;		/* --repeat K: each (profile, build) K times */
 	char port_text[8];
 	/* --profile split at commas (into profiles_copy) */
 	char *profile_names[RUN_MAX_PROFILES];
@@ -60,6 +75,8 @@ unsigned run_server_argv(const struct run_opts *o, const char *connrate,
 			 const char *listen, char **av, bool dry);
 /* connrate-dut's: its arguments split at blanks in copy (a strdup of --dut-sim). */
 unsigned run_sim_argv(const char *dut, char *copy, char **av, bool dry);
+/* The device options of a build: --dut-nft, --dut-sim or --dut-cmd set from it. */
+void run_opts_use_build(struct run_opts *o, const struct run_build *b);
 /* CMD split at blanks (no shell, no quoting) into av of max; the count. */
 unsigned run_split_argv(char *cmd, char **av, unsigned max);
 

@@ -852,6 +852,8 @@ int client_round(const struct config *cfg, const struct client_env *env,
 	res->spec = *spec;
 	res->threads = nw;
 	stats_init(&res->s);
+	if (env->json)
+		report_round_start_json(env->json, spec);
 	getrusage(RUSAGE_SELF, &ru0);
 	base = clock_now_ns() + 20 * NS_PER_MS;
 	for (i = 0; i < nw; i++) {

@@ -118,6 +118,16 @@ static void spec_json(struct json *j, const struct round_spec *spec)
 		json_num(j, "target_rate", (double)spec->rate_milli / 1000.0, 3);
 }
 
+void report_round_start_json(FILE *f, const struct round_spec *spec)
+{
+	struct json j;
+
+	json_begin(&j, f);
+	json_str(&j, "type", "round_start");
+	spec_json(&j, spec);
+	json_end_line(&j);
+}
+
 void report_round_json(FILE *f, const struct config *c,
 		       const struct round_result *r)
 {

@@ -22,6 +22,12 @@ void report_row(FILE *f, const struct round_result *r);
 
 /* The counters and histograms of s as members of the current object. */
 void report_stats_json(struct json *j, const struct stats *s);
+/*
+ * {"type":"round_start",...}: the round's window opens now, so whoever
+ * reads the lines (the lab) can take the machine's counters over the
+ * round alone.
+ */
+void report_round_start_json(FILE *f, const struct round_spec *spec);
 void report_round_json(FILE *f, const struct config *c,
 		       const struct round_result *r);
 void report_interval_json(FILE *f, const struct round_spec *spec, uint64_t k,
