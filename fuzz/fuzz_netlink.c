@@ -4,7 +4,8 @@
 #include <string.h>
 
 #include "counters.h"
-#include "nfq.h"
+#include "flow.h"
+#include "nfqmsg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(buf, data, size);
 	(void)counters_parse_ct(buf, size, &ct);
 	(void)counters_parse_diag(buf, size, &socks);
-	if (size >= 16 && nfq_parse_packet(buf, size, &id, &pl, &plen) == 0 && pl) {
+	if (size >= 16 && nfqmsg_parse_packet(buf, size, &id, &pl, &plen) == 0 && pl) {
 		if (pl < (const uint8_t *)buf || pl + plen > (const uint8_t *)buf + size)
 			abort();
 		(void)flow_key(pl, plen, &k);

@@ -1,4 +1,4 @@
-/* Unit tests: harness/dutopts.c - connrate-dut's options. */
+/* Unit tests: dut/dutopts.c - connrate-dut's options. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -24,9 +24,12 @@
 #include <linux/netfilter/nfnetlink.h>
 
 #include "clock.h"
+#include "dline.h"
 #include "dutopts.h"
+#include "flow.h"
 #include "json.h"
 #include "nfq.h"
+#include "nfqmsg.h"
 #include "units.h"
 
 #define RX_BUF (1u << 20)
@@ -96,7 +99,7 @@ static void verdict(struct dut *d, uint32_t id, bool accept)
 {
 	if (d->txlen + 64 > TX_BUF)
 		flush(d);
-	d->txlen += nfq_build_verdict(d->tx + d->txlen, TX_BUF - d->txlen, (uint16_t)d->o.queue,
+	d->txlen += nfqmsg_build_verdict(d->tx + d->txlen, TX_BUF - d->txlen, (uint16_t)d->o.queue,
 				      id, accept, ++d->seq);
 	if (accept)
 		d->st.accepted++;
@@ -179,7 +182,7 @@ static int handle(struct dut *d, const char *buf, size_t n)
 
 			if (e->error)
 				return e->error;
-		} else if (nfq_parse_packet(nlh, (size_t)rem, &id, &p, &plen) == 0) {
+		} else if (nfqmsg_parse_packet(nlh, (size_t)rem, &id, &p, &plen) == 0) {
 			on_packet(d, id, p, plen);
 		}
 		nlh = mnl_nlmsg_next(nlh, &rem);
@@ -341,9 +344,9 @@ int main(int argc, char **argv)
 
 		(void)setsockopt(mnl_socket_get_fd(d->nl), SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));
 	}
-	rc = config(d, nfq_build_bind(d->tx, TX_BUF, (uint16_t)d->o.queue, ++d->seq));
+	rc = config(d, nfqmsg_build_bind(d->tx, TX_BUF, (uint16_t)d->o.queue, ++d->seq));
 	if (!rc)
-		rc = config(d, nfq_build_params(d->tx, TX_BUF, (uint16_t)d->o.queue, 128,
+		rc = config(d, nfqmsg_build_params(d->tx, TX_BUF, (uint16_t)d->o.queue, 128,
 						 (uint32_t)d->o.maxlen, d->o.fail_open, ++d->seq));
 	if (rc) {
 		fprintf(stderr, "connrate-dut: cannot bind queue %u: %s%s\n", d->o.queue, strerror(-rc),
