@@ -30,6 +30,7 @@
 #include "json.h"
 #include "nfq.h"
 #include "nfqmsg.h"
+#include "opt.h"
 #include "units.h"
 
 #define RX_BUF (1u << 20)
@@ -56,24 +57,15 @@ struct dut {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: connrate-dut [--queue N] [--delay DUR] [--cost-us N] [--drop P]\n"
-		"                    [--max-flows N] [--flow-timeout DUR] [--queue-maxlen N]\n"
-		"                    [--fail-open] [--json FILE|-]\n"
-		"  a device under test on NFQUEUE: every packet steered to queue N waits here\n"
-		"  --queue N           the queue to bind [0]\n"
-		"  --delay DUR         hold every packet DUR before accepting it (netem's delay) [0]\n"
-		"  --cost-us N         spend N microseconds of CPU per packet (inspection cost) [0]\n"
-		"  --drop P            drop a fraction P of packets, 0..1 (loss) [0]\n"
-		"  --max-flows N       a flow table of N entries (5-tuple); a new flow beyond it is\n"
-		"                      dropped and counted as table_full [0: no table]\n"
-		"  --flow-timeout DUR  forget a flow DUR after its last packet [30s]\n"
-		"  --queue-maxlen N    the kernel's queue length for this queue [1024]\n"
-		"  --fail-open         accept packets when the queue is full (default: the kernel drops)\n"
-		"  --json FILE|-       write the counters as JSON lines (on SIGUSR1 and at exit)\n"
-		"  --dry-run           check the options, then exit (0, or 2 with the reason)\n"
-		"Steer traffic to it, e.g. iptables -A FORWARD -p tcp -j NFQUEUE --queue-num N.\n"
-		"SIGTERM: accept every held packet, print the counters, exit.\n");
+	fprintf(f, "usage: connrate-dut [options]\n"
+		"  a device under test on NFQUEUE: every packet steered to its queue waits here\n\n"
+		"options:\n");
+	dut_opts_usage(f);
+	fprintf(f, "  %-26s %s\n  %-26s %s\n", "-h, --help", "this text",
+		"--version", "print the version");
+	fprintf(f, "\nSteer traffic to it, e.g. iptables -A FORWARD -p tcp -j NFQUEUE --queue-num N.\n"
+		"SIGTERM: accept every held packet, print the counters, exit.  SIGUSR1: write\n"
+		"the counters so far (--json) and go on.\n");
 }
 
 /* xorshift64*: cheap, good enough to drop a fraction of packets */
@@ -291,13 +283,18 @@ int main(int argc, char **argv)
 	{
 		char err[256];
 
-		if (dut_opts_parse(&d->o, argc, argv, err, sizeof(err))) {
+		rc = dut_opts_parse(&d->o, argc, argv, err, sizeof(err));
+		if (rc < 0) {
 			fprintf(stderr, "connrate-dut: %s\n", err);
 			return 2;
 		}
 	}
-	if (d->o.help) {
+	if (rc == OPT_HELP) {
 		usage(stdout);
+		return 0;
+	}
+	if (rc == OPT_VERSION) {
+		printf("connrate-dut %s\n", CR_VERSION);
 		return 0;
 	}
 	if (d->o.dry_run)
