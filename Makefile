@@ -33,11 +33,12 @@ NETNS_SRC := $(wildcard netns/*.c)
 NETNS_OBJ := $(NETNS_SRC:netns/%.c=$(BUILD)/netns/%.o)
 HARNESS_SRC := $(wildcard harness/*.c)
 HARNESS_OBJ := $(HARNESS_SRC:harness/%.c=$(BUILD)/harness/%.o)
-# connrate-dut: dut/, plus the core's units, json and option engine, and
-# the lab's reading of the kernel's queue table (harness/nfq.c)
+# connrate-dut: dut/, plus the core's units, json and option engine, the
+# lab's reading of the kernel's queue table (harness/nfq.c) and the
+# checked netlink walk (netns/nlwalk.c)
 DUT_SRC := $(wildcard dut/*.c)
 DUT_LIB_OBJ := $(filter-out $(BUILD)/dut/dut.o,$(DUT_SRC:dut/%.c=$(BUILD)/dut/%.o))
-DUT_OBJ := $(BUILD)/dut/dut.o $(DUT_LIB_OBJ) $(BUILD)/harness/nfq.o \
+DUT_OBJ := $(BUILD)/dut/dut.o $(DUT_LIB_OBJ) $(BUILD)/harness/nfq.o $(BUILD)/netns/nlwalk.o \
 	$(BUILD)/src/units.o $(BUILD)/src/json.o $(BUILD)/src/opt.o
 # what connrate-lab takes from the core
 LAB_CORE_OBJ := $(BUILD)/src/units.o $(BUILD)/src/payload.o
@@ -172,8 +173,8 @@ FUZZ_SRC_units   := src/units.c src/addr.c netns/topo.c src/payload.c
 FUZZ_SRC_http    := src/server.c src/client.c src/loop.c src/sock.c src/addr.c src/units.c \
 	src/stats.c src/histo.c src/pacer.c src/report.c src/json.c src/cli.c src/opt.c src/payload.c \
 	src/spin.c
-FUZZ_SRC_snmp    := harness/counters.c netns/ns.c
-FUZZ_SRC_netlink := harness/counters.c dut/nfqmsg.c dut/flow.c netns/ns.c
+FUZZ_SRC_snmp    := harness/counters.c netns/ns.c netns/nlwalk.c
+FUZZ_SRC_netlink := harness/counters.c dut/nfqmsg.c dut/flow.c netns/ns.c netns/nlwalk.c
 FUZZ_SRC_results := harness/results.c src/payload.c
 FUZZ_TARGETS := topo profile units http snmp netlink results
 FUZZ_SEEDS_topo    := netns/topologies/*.topo

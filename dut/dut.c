@@ -30,6 +30,7 @@
 #include "json.h"
 #include "nfq.h"
 #include "nfqmsg.h"
+#include "nlwalk.h"
 #include "opt.h"
 #include "units.h"
 
@@ -152,34 +153,32 @@ static void release_due(struct dut *d, mono_ns now, bool all)
 	}
 }
 
-/* mnl_nlmsg_ok() with an unsigned length check (see counters.c) */
-static bool nlmsg_ok(const struct nlmsghdr *nlh, int rem)
+/* One message of the queue: a packet gets its verdict (now or when due). */
+static int on_message(const struct nlmsghdr *nlh, void *data)
 {
-	return rem >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
-	       nlh->nlmsg_len <= (unsigned)rem && MNL_ALIGN(nlh->nlmsg_len) <= (unsigned)rem;
+	struct dut *d = data;
+	const uint8_t *p;
+	size_t plen;
+	uint32_t id;
+
+	if (nfqmsg_parse_packet(nlh, nlh->nlmsg_len, &id, &p, &plen) == 0)
+		on_packet(d, id, p, plen);
+	return 0;
+}
+
+/* A verdict the kernel refused (a packet it no longer holds): go on. */
+static int on_error(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh, (void)data;
+	return 0;
 }
 
 static int handle(struct dut *d, const char *buf, size_t n)
 {
-	const struct nlmsghdr *nlh = (const void *)buf;
-	int rem = (int)n;
+	struct nlw w = { .cb = on_message, .on_error = on_error, .data = d };
+	int rc = nlw_walk(buf, n, &w);
 
-	while (nlmsg_ok(nlh, rem)) {
-		uint32_t id;
-		const uint8_t *p;
-		size_t plen;
-
-		if (nlh->nlmsg_type == NLMSG_ERROR) {
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-
-			if (e->error)
-				return e->error;
-		} else if (nfqmsg_parse_packet(nlh, (size_t)rem, &id, &p, &plen) == 0) {
-			on_packet(d, id, p, plen);
-		}
-		nlh = mnl_nlmsg_next(nlh, &rem);
-	}
-	return 0;
+	return rc < 0 ? rc : 0;
 }
 
 static void proc_stats(const struct dut *d, uint64_t *qd, uint64_t *ud)
@@ -260,15 +259,19 @@ static void report(struct dut *d, bool final)
 static int config(struct dut *d, size_t len)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlw w = { .seq = d->seq, .portid = mnl_socket_get_portid(d->nl) };
 	ssize_t n;
+	int rc;
 
 	if (mnl_socket_sendto(d->nl, d->tx, len) < 0)
 		return -errno;
-	n = mnl_socket_recvfrom(d->nl, buf, sizeof(buf));
-	if (n < 0)
-		return -errno;
-	return mnl_cb_run(buf, (size_t)n, d->seq, mnl_socket_get_portid(d->nl), NULL, NULL) < 0
-	       ? -errno : 0;
+	do {
+		n = mnl_socket_recvfrom(d->nl, buf, sizeof(buf));
+		if (n <= 0)
+			return n < 0 ? -errno : -EBADMSG;
+		rc = nlw_walk(buf, (size_t)n, &w);
+	} while (rc == NLW_MORE);
+	return rc;
 }
 
 int main(int argc, char **argv)

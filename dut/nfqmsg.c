@@ -2,6 +2,7 @@
  * nfqmsg.c - nfnetlink_queue messages (see nfqmsg.h).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
@@ -9,6 +10,7 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 
 #include "nfqmsg.h"
+#include "nlwalk.h"
 
 
 static struct nlmsghdr *put_hdr(void *buf, uint16_t type, uint16_t flags,
@@ -79,36 +81,33 @@ static int pkt_attr_cb(const struct nlattr *a, void *data)
 {
 	struct pkt_attrs *pa = data;
 
-	if (mnl_attr_type_valid(a, NFQA_MAX) < 0)
-		return MNL_CB_OK;
 	switch (mnl_attr_get_type(a)) {
 	case NFQA_PACKET_HDR:
-		if (mnl_attr_validate2(a, MNL_TYPE_UNSPEC, sizeof(struct nfqnl_msg_packet_hdr)) < 0)
-			return MNL_CB_ERROR;
+		if (mnl_attr_get_payload_len(a) < sizeof(struct nfqnl_msg_packet_hdr))
+			return -EBADMSG;
 		pa->hdr = a;
 		break;
 	case NFQA_PAYLOAD:
 		pa->payload = a;
 		break;
 	}
-	return MNL_CB_OK;
+	return 0;
 }
 
 int nfqmsg_parse_packet(const void *buf, size_t len, uint32_t *id, const uint8_t **payload,
-		     size_t *plen)
+			size_t *plen)
 {
 	const struct nlmsghdr *nlh = buf;
 	struct pkt_attrs pa = { NULL, NULL };
 	const struct nfqnl_msg_packet_hdr *ph;
 
-	/* libmnl walks attributes to the aligned end of the message */
-	if (len < MNL_NLMSG_HDRLEN || nlh->nlmsg_len > len ||
-	    MNL_ALIGN(nlh->nlmsg_len) > len ||
+	if (!nlw_ok(nlh, len) ||
 	    nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg) ||
 	    (nlh->nlmsg_type & 0xff) != NFQNL_MSG_PACKET ||
 	    (nlh->nlmsg_type >> 8) != NFNL_SUBSYS_QUEUE)
 		return -1;
-	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), pkt_attr_cb, &pa) < 0 || !pa.hdr)
+	/* attributes within the message's own length, not its aligned end */
+	if (nlw_attr_walk(nlh, sizeof(struct nfgenmsg), pkt_attr_cb, &pa) < 0 || !pa.hdr)
 		return -1;
 	ph = mnl_attr_get_payload(pa.hdr);
 	*id = ntohl(ph->packet_id);

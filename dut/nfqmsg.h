@@ -7,8 +7,9 @@
  * caller's buffer and return the length (0 when it does not fit), so a
  * batch of verdicts is one sendto() and tests can assert every byte.  The
  * packet parser trusts nothing: it takes the message with the bytes that
- * hold it and refuses a message whose length, aligned end, type or
- * attributes do not fit.
+ * hold it and refuses a message whose length, type or attributes do not
+ * fit (walked by netns/nlwalk.h within the message's own length: the
+ * kernel's packet messages may end unaligned).
  */
 #ifndef CR_NFQMSG_H
 #define CR_NFQMSG_H

@@ -34,6 +34,19 @@ t_delay() {
 		fail "sim counters: $(jq -c .counters.dut.sim "$out/rounds.jsonl")"
 }
 
+# The kernel's packet message ends where the packet does: an odd-sized
+# request leaves it unaligned, and it must still get its verdict.
+t_odd_payload() {
+	local p=cr${UNIQ}e out=$TMP/d5
+	need iptables
+	head -c 61 /dev/zero >"$TMP/req61"
+	run $p "$out" --profile tuned --rate 100 --duration 1 --timeout 1s --dut-sim "--drop 0" \
+		--request "$TMP/req61" >"$TMP/log" || fail "run failed: $(tail -3 "$TMP/log")"
+	jq -e 'select(.type=="round") | .client.ok == .client.started and .client.started > 0' \
+		"$out/rounds.jsonl" >/dev/null ||
+		fail "$(jq -c 'select(.type=="round") | {ok:.client.ok, e:.client.errors}' "$out/rounds.jsonl")"
+}
+
 t_table_full() {
 	local p=cr${UNIQ}b out=$TMP/d2
 	need iptables
@@ -102,6 +115,7 @@ t_bad_options() {
 }
 
 run_test "dut: --delay 20ms: p50 80-100 ms, connect about 40 ms" t_delay
+run_test "dut: a 61-byte request (unaligned packet message) gets through" t_odd_payload
 run_test "dut: --max-flows 100 at 1000/s: timeouts, table_full, diagnosis" t_table_full
 run_test "dut: gate fails --cost-us 200 against --cost-us 0" t_gate_cost
 run_test "dut: SIGTERM mid-run: every packet gets a verdict, no hang" t_sigterm_releases
