@@ -49,8 +49,10 @@ struct dut {
 	struct mnl_socket *nl;
 	struct dline held;
 	struct flowtab *flows;
-	char *tx;
+	char *rx, *tx;
 	size_t txlen;
+	int tx_err;		/* the first failed send of verdicts (-errno), 0: none */
+	int sfd;		/* signalfd: SIGINT, SIGTERM, SIGUSR1 */
 	uint32_t seq;
 	uint64_t rng;
 	FILE *json;
@@ -78,14 +80,12 @@ static double rnd(struct dut *d)
 	return (double)((d->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
 }
 
-static int flush(struct dut *d)
+/* Send the batch of verdicts; a failure is kept in tx_err (the socket is lost). */
+static void flush(struct dut *d)
 {
-	int rc = 0;
-
-	if (d->txlen && mnl_socket_sendto(d->nl, d->tx, d->txlen) < 0)
-		rc = -errno;
+	if (d->txlen && mnl_socket_sendto(d->nl, d->tx, d->txlen) < 0 && !d->tx_err)
+		d->tx_err = -errno;
 	d->txlen = 0;
-	return rc;
 }
 
 static void verdict(struct dut *d, uint32_t id, bool accept)
@@ -196,6 +196,47 @@ static void proc_stats(const struct dut *d, uint64_t *qd, uint64_t *ud)
 	nfq_proc_stats(buf, (uint16_t)d->o.queue, qd, ud);
 }
 
+static void report_json(struct dut *d, bool final, uint64_t qd, uint64_t ud,
+			double us, double ss)
+{
+	struct json j;
+
+	json_begin(&j, d->json);
+	json_str(&j, "type", "dut");
+	json_bool(&j, "final", final);
+	json_u64(&j, "packets", d->st.packets);
+	json_u64(&j, "accepted", d->st.accepted);
+	json_obj(&j, "dropped");
+	json_u64(&j, "random", d->st.dropped_random);
+	json_u64(&j, "table_full", d->st.dropped_table_full);
+	json_obj_end(&j);
+	json_obj(&j, "flows");
+	json_u64(&j, "created", d->st.flows_created);
+	json_u64(&j, "count", flowtab_count(d->flows));
+	json_u64(&j, "peak", flowtab_peak(d->flows));
+	json_obj_end(&j);
+	json_obj(&j, "queue");
+	json_u64(&j, "overflow", qd);
+	json_u64(&j, "user_dropped", ud);
+	json_u64(&j, "held_peak", d->st.held_peak);
+	json_obj_end(&j);
+	json_obj(&j, "cpu");
+	json_num(&j, "user_s", us, 3);
+	json_num(&j, "sys_s", ss, 3);
+	json_obj_end(&j);
+	json_obj(&j, "config");
+	json_u64(&j, "queue", d->o.queue);
+	json_num(&j, "delay_ms", (double)d->o.delay_ns / 1e6, 3);
+	json_u64(&j, "cost_us", d->o.cost_ns / NS_PER_US);
+	json_num(&j, "drop", d->o.drop, 6);
+	json_u64(&j, "max_flows", d->o.max_flows);
+	json_num(&j, "flow_timeout_s", (double)d->o.flow_timeout_ns / 1e9, 3);
+	json_bool(&j, "fail_open", d->o.fail_open);
+	json_obj_end(&j);
+	json_end_line(&j);
+}
+
+/* The counters so far: a JSON line (with --json), and at the end a summary line. */
 static void report(struct dut *d, bool final)
 {
 	struct rusage ru;
@@ -215,43 +256,8 @@ static void report(struct dut *d, bool final)
 		       (unsigned long long)d->st.dropped_table_full,
 		       (unsigned long long)d->st.flows_created, flowtab_peak(d->flows),
 		       (unsigned long long)(qd + ud), us, ss);
-	if (d->json) {
-		struct json j;
-
-		json_begin(&j, d->json);
-		json_str(&j, "type", "dut");
-		json_bool(&j, "final", final);
-		json_u64(&j, "packets", d->st.packets);
-		json_u64(&j, "accepted", d->st.accepted);
-		json_obj(&j, "dropped");
-		json_u64(&j, "random", d->st.dropped_random);
-		json_u64(&j, "table_full", d->st.dropped_table_full);
-		json_obj_end(&j);
-		json_obj(&j, "flows");
-		json_u64(&j, "created", d->st.flows_created);
-		json_u64(&j, "count", flowtab_count(d->flows));
-		json_u64(&j, "peak", flowtab_peak(d->flows));
-		json_obj_end(&j);
-		json_obj(&j, "queue");
-		json_u64(&j, "overflow", qd);
-		json_u64(&j, "user_dropped", ud);
-		json_u64(&j, "held_peak", d->st.held_peak);
-		json_obj_end(&j);
-		json_obj(&j, "cpu");
-		json_num(&j, "user_s", us, 3);
-		json_num(&j, "sys_s", ss, 3);
-		json_obj_end(&j);
-		json_obj(&j, "config");
-		json_u64(&j, "queue", d->o.queue);
-		json_num(&j, "delay_ms", (double)d->o.delay_ns / 1e6, 3);
-		json_u64(&j, "cost_us", d->o.cost_ns / NS_PER_US);
-		json_num(&j, "drop", d->o.drop, 6);
-		json_u64(&j, "max_flows", d->o.max_flows);
-		json_num(&j, "flow_timeout_s", (double)d->o.flow_timeout_ns / 1e9, 3);
-		json_bool(&j, "fail_open", d->o.fail_open);
-		json_obj_end(&j);
-		json_end_line(&j);
-	}
+	if (d->json)
+		report_json(d, final, qd, ud, us, ss);
 	fflush(stdout);
 }
 
@@ -274,34 +280,87 @@ static int config(struct dut *d, size_t len)
 	return rc;
 }
 
-int main(int argc, char **argv)
+/* Options, --help, --version: true when main is to exit with *status. */
+static bool read_options(struct dut *d, int argc, char **argv, int *status)
 {
-	static struct dut dd;
-	struct dut *d = &dd;
-	struct pollfd pf[2];
-	sigset_t set;
-	char *rx;
-	int rc, sfd, one = 1;
+	char err[256];
+	int rc = dut_opts_parse(&d->o, argc, argv, err, sizeof(err));
 
-	{
-		char err[256];
-
-		rc = dut_opts_parse(&d->o, argc, argv, err, sizeof(err));
-		if (rc < 0) {
-			fprintf(stderr, "connrate-dut: %s\n", err);
-			return 2;
-		}
-	}
-	if (rc == OPT_HELP) {
+	*status = 0;
+	if (rc < 0) {
+		fprintf(stderr, "connrate-dut: %s\n", err);
+		*status = 2;
+	} else if (rc == OPT_HELP) {
 		usage(stdout);
-		return 0;
-	}
-	if (rc == OPT_VERSION) {
+	} else if (rc == OPT_VERSION) {
 		printf("connrate-dut %s\n", CR_VERSION);
-		return 0;
 	}
-	if (d->o.dry_run)
+	return rc != OPT_OK || d->o.dry_run;
+}
+
+/* SIGINT, SIGTERM and SIGUSR1 come through a signalfd in the poll set. */
+static int open_signals(struct dut *d)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	d->sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	return d->sfd < 0 ? -errno : 0;
+}
+
+/* Is queue q bound by a program other than us (the kernel refuses then with EPERM)? */
+static bool queue_taken(const struct dut *d)
+{
+	char buf[8192];
+	FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "re");
+	uint64_t qd, ud;
+	size_t n;
+
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return nfq_proc_stats(buf, (uint16_t)d->o.queue, &qd, &ud) == 0;
+}
+
+/* Open nfnetlink, bind the queue and set its parameters; 0 or -errno. */
+static int bind_queue(struct dut *d)
+{
+	int one = 1, sz = 8 << 20, rc;
+
+	d->nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!d->nl || mnl_socket_bind(d->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		fprintf(stderr, "connrate-dut: cannot open nfnetlink: %s\n", strerror(errno));
+		return -1;
+	}
+	(void)setsockopt(mnl_socket_get_fd(d->nl), SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof(one));
+	(void)setsockopt(mnl_socket_get_fd(d->nl), SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));
+	rc = config(d, nfqmsg_build_bind(d->tx, TX_BUF, (uint16_t)d->o.queue, ++d->seq));
+	if (!rc)
+		rc = config(d, nfqmsg_build_params(d->tx, TX_BUF, (uint16_t)d->o.queue, 128,
+						   (uint32_t)d->o.maxlen, d->o.fail_open, ++d->seq));
+	if (!rc)
 		return 0;
+	if ((rc == -EPERM || rc == -EBUSY) && queue_taken(d))
+		fprintf(stderr, "connrate-dut: cannot bind queue %u: another program has it\n",
+			d->o.queue);
+	else
+		fprintf(stderr, "connrate-dut: cannot bind queue %u: %s%s\n", d->o.queue,
+			strerror(-rc), rc == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
+	return rc;
+}
+
+/* Everything the loop needs; 0, or 1 after one line on stderr. */
+static int dut_open(struct dut *d)
+{
 	if (d->o.json) {
 		d->json = strcmp(d->o.json, "-") ? fopen(d->o.json, "a") : stdout;
 		if (!d->json) {
@@ -310,18 +369,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	rx = malloc(RX_BUF);
+	d->rx = malloc(RX_BUF);
 	d->tx = malloc(TX_BUF);
 	d->rng = (uint64_t)clock_now_ns() | 1;
-	if (sfd < 0 || !rx || !d->tx || dline_init(&d->held, 4096)) {
+	if (open_signals(d) || !d->rx || !d->tx || dline_init(&d->held, 4096)) {
 		fprintf(stderr, "connrate-dut: out of resources\n");
 		return 1;
 	}
@@ -333,69 +384,111 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	d->nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!d->nl || mnl_socket_bind(d->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		fprintf(stderr, "connrate-dut: cannot open nfnetlink: %s\n", strerror(errno));
+	if (bind_queue(d))
 		return 1;
-	}
-	(void)setsockopt(mnl_socket_get_fd(d->nl), SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof(one));
-	{
-		int sz = 8 << 20;
-
-		(void)setsockopt(mnl_socket_get_fd(d->nl), SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));
-	}
-	rc = config(d, nfqmsg_build_bind(d->tx, TX_BUF, (uint16_t)d->o.queue, ++d->seq));
-	if (!rc)
-		rc = config(d, nfqmsg_build_params(d->tx, TX_BUF, (uint16_t)d->o.queue, 128,
-						 (uint32_t)d->o.maxlen, d->o.fail_open, ++d->seq));
-	if (rc) {
-		fprintf(stderr, "connrate-dut: cannot bind queue %u: %s%s\n", d->o.queue, strerror(-rc),
-			rc == -EBUSY ? " (another program has it)" :
-			rc == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
-		return 1;
-	}
 	fprintf(stderr, "connrate-dut: queue %u bound (delay %.1f ms, cost %llu us, drop %.4f, max flows %llu)\n",
 		d->o.queue, (double)d->o.delay_ns / 1e6, (unsigned long long)(d->o.cost_ns / 1000),
 		d->o.drop, (unsigned long long)d->o.max_flows);
-	pf[0] = (struct pollfd){ mnl_socket_get_fd(d->nl), POLLIN, 0 };
-	pf[1] = (struct pollfd){ sfd, POLLIN, 0 };
-	for (;;) {
-		mono_ns now = clock_now_ns(), due;
-		uint32_t id;
-		int timeout = -1;
+	return 0;
+}
 
-		release_due(d, now, false);
-		flush(d);
-		if (dline_peek(&d->held, &id, &due))
-			timeout = due > now ? (int)((due - now + NS_PER_MS - 1) / NS_PER_MS) : 0;
-		if (poll(pf, 2, timeout) < 0 && errno != EINTR)
-			break;
+static void dut_close(struct dut *d)
+{
+	if (d->nl)
+		mnl_socket_close(d->nl);
+	if (d->sfd >= 0)
+		close(d->sfd);
+	dline_free(&d->held);
+	flowtab_free(d->flows);
+	free(d->rx);
+	free(d->tx);
+	if (d->json && d->json != stdout)
+		fclose(d->json);
+}
+
+/* Release what is due and send the verdicts; the poll timeout to the next due packet. */
+static int release_and_wait(struct dut *d)
+{
+	mono_ns now = clock_now_ns(), due;
+	uint32_t id;
+
+	release_due(d, now, false);
+	flush(d);
+	if (!dline_peek(&d->held, &id, &due))
+		return -1;
+	return due > now ? (int)((due - now + NS_PER_MS - 1) / NS_PER_MS) : 0;
+}
+
+/* Read what the queue sent; 0, or -errno when the socket is lost. */
+static int receive(struct dut *d, short revents)
+{
+	ssize_t n;
+
+	if (revents & POLLNVAL)
+		return -EBADF;
+	n = recv(mnl_socket_get_fd(d->nl), d->rx, RX_BUF, MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR || errno == ENOBUFS ? 0 : -errno;
+	if (n == 0 && (revents & POLLHUP))
+		return -EPIPE;
+	(void)handle(d, d->rx, (size_t)n);
+	return 0;
+}
+
+/*
+ * The verdict loop, until SIGINT or SIGTERM (0) or the queue's socket is
+ * lost (-errno).  SIGUSR1 writes the counters and goes on.
+ */
+static int serve(struct dut *d)
+{
+	struct pollfd pf[2] = {
+		{ mnl_socket_get_fd(d->nl), POLLIN, 0 }, { d->sfd, POLLIN, 0 },
+	};
+	struct signalfd_siginfo si;
+	int rc = 0;
+
+	while (!rc && !d->tx_err) {
+		if (poll(pf, 2, release_and_wait(d)) < 0) {
+			rc = errno == EINTR ? 0 : -errno;
+			continue;
+		}
 		if (pf[1].revents & POLLIN) {
-			struct signalfd_siginfo si;
-
-			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo == SIGUSR1) {
+			if (read(d->sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo == SIGUSR1) {
 				report(d, false);
 				continue;
 			}
 			break;
 		}
-		if (pf[0].revents & POLLIN) {
-			ssize_t n = recv(pf[0].fd, rx, RX_BUF, MSG_DONTWAIT);
+		if (pf[0].revents)
+			rc = receive(d, pf[0].revents);
+	}
+	if (!rc)
+		rc = d->tx_err;
+	if (!rc) {	/* nothing held is left without its verdict */
+		release_due(d, 0, true);
+		flush(d);
+		rc = d->tx_err;
+	}
+	return rc;
+}
 
-			if (n > 0)
-				handle(d, rx, (size_t)n);
+int main(int argc, char **argv)
+{
+	struct dut d = { .sfd = -1 };
+	int status, rc;
+
+	if (read_options(&d, argc, argv, &status))
+		return status;
+	status = dut_open(&d);
+	if (!status) {
+		rc = serve(&d);
+		report(&d, true);
+		if (rc) {
+			fprintf(stderr, "connrate-dut: lost the netlink socket of queue %u: %s\n",
+				d.o.queue, strerror(-rc));
+			status = 1;
 		}
 	}
-	/* nothing held is left without its verdict */
-	release_due(d, 0, true);
-	flush(d);
-	report(d, true);
-	mnl_socket_close(d->nl);
-	dline_free(&d->held);
-	flowtab_free(d->flows);
-	free(rx);
-	free(d->tx);
-	if (d->json && d->json != stdout)
-		fclose(d->json);
-	return 0;
+	dut_close(&d);
+	return status;
 }
