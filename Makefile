@@ -31,11 +31,19 @@ NL_LIBS   := $(shell pkg-config --libs libnl-route-3.0 libmnl json-c 2>/dev/null
 DATADIR   ?= $(PREFIX)/share/connrate
 NETNS_SRC := $(wildcard netns/*.c)
 NETNS_OBJ := $(NETNS_SRC:netns/%.c=$(BUILD)/netns/%.o)
-HARNESS_SRC := $(filter-out harness/dut.c harness/nfq.c harness/dutopts.c,$(wildcard harness/*.c))
-DUT_OBJ := $(BUILD)/harness/dut.o $(BUILD)/harness/dutopts.o $(BUILD)/harness/nfq.o $(BUILD)/src/units.o $(BUILD)/src/json.o
+HARNESS_SRC := $(wildcard harness/*.c)
 HARNESS_OBJ := $(HARNESS_SRC:harness/%.c=$(BUILD)/harness/%.o)
-# what connrate-lab takes from the core: connrate's option table among it
-LAB_CORE_OBJ := $(addprefix $(BUILD)/src/,units.o payload.o opt.o cli.o addr.o json.o)
+# connrate-dut: dut/, plus the core's units, json and option engine, the
+# lab's reading of the kernel's queue table (harness/nfq.c) and the
+# checked netlink walk (netns/nlwalk.c)
+DUT_SRC := $(wildcard dut/*.c)
+DUT_LIB_OBJ := $(filter-out $(BUILD)/dut/dut.o,$(DUT_SRC:dut/%.c=$(BUILD)/dut/%.o))
+DUT_OBJ := $(BUILD)/dut/dut.o $(DUT_LIB_OBJ) $(BUILD)/harness/nfq.o $(BUILD)/netns/nlwalk.o \
+	$(BUILD)/src/units.o $(BUILD)/src/json.o $(BUILD)/src/opt.o
+# what connrate-lab takes from the core (connrate's option table among it)
+# and from dut/ (connrate-dut's, to read --dut-sim as connrate-dut does)
+LAB_CORE_OBJ := $(addprefix $(BUILD)/src/,units.o payload.o opt.o cli.o addr.o json.o) \
+	$(BUILD)/dut/dutopts.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -51,7 +59,7 @@ connrate: $(CORE_OBJ) $(MAIN_OBJ)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE)
 
-connrate-lab: $(HARNESS_OBJ) $(NETNS_OBJ) $(LAB_CORE_OBJ) $(BUILD)/harness/nfq.o
+connrate-lab: $(HARNESS_OBJ) $(NETNS_OBJ) $(LAB_CORE_OBJ)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(LDLIBS_CORE)
 
@@ -64,10 +72,15 @@ $(BUILD)/netns/%.o: netns/%.c
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(CPPFLAGS) -Isrc $(NL_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
+$(BUILD)/dut/%.o: dut/%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS) -Isrc -Inetns -Iharness $(NL_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
 $(BUILD)/harness/%.o: harness/%.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$<)
-	$(Q)$(CC) $(CPPFLAGS) -DCR_DATADIR='"$(DATADIR)"' -Isrc -Inetns $(NL_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) -DCR_DATADIR='"$(DATADIR)"' -Isrc -Inetns -Idut $(NL_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -77,11 +90,11 @@ $(BUILD)/src/%.o: src/%.c
 $(BUILD)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$<)
-	$(Q)$(CC) $(CPPFLAGS) -Isrc -Inetns -Iharness $(NL_CFLAGS) $(CMOCKA_CFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) -Isrc -Inetns -Iharness -Idut $(NL_CFLAGS) $(CMOCKA_CFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
 # unit tests link everything but the mains; the linker takes what each needs
 TEST_LIB := $(BUILD)/libtest.a
-$(TEST_LIB): $(CORE_OBJ) $(NETNS_OBJ) $(filter-out $(BUILD)/harness/main.o,$(HARNESS_OBJ)) $(BUILD)/harness/nfq.o $(BUILD)/harness/dutopts.o
+$(TEST_LIB): $(CORE_OBJ) $(NETNS_OBJ) $(filter-out $(BUILD)/harness/main.o,$(HARNESS_OBJ)) $(DUT_LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_LIB)
@@ -133,7 +146,7 @@ asan:
 
 all-asan: $(CORE_OBJ) $(MAIN_OBJ) $(UNIT_BIN) $(HARNESS_OBJ) $(NETNS_OBJ) $(DUT_OBJ)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o connrate-asan $(CORE_OBJ) $(MAIN_OBJ) $(LDLIBS_CORE)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o connrate-lab-asan $(HARNESS_OBJ) $(NETNS_OBJ) $(LAB_CORE_OBJ) $(BUILD)/harness/nfq.o $(NL_LIBS) $(LDLIBS_CORE)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o connrate-lab-asan $(HARNESS_OBJ) $(NETNS_OBJ) $(LAB_CORE_OBJ) $(NL_LIBS) $(LDLIBS_CORE)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o connrate-dut-asan $(DUT_OBJ) $(NL_LIBS) $(LDLIBS_CORE)
 
 check-asan: deps
@@ -155,15 +168,15 @@ check-asan-run: all asan $(PRELOAD)
 FUZZ_SECS ?= 60
 FUZZ_CC   ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-D_GNU_SOURCE -DCR_VERSION='"fuzz"' -Isrc -Inetns -Iharness $(NL_CFLAGS)
+	-D_GNU_SOURCE -DCR_VERSION='"fuzz"' -Isrc -Inetns -Iharness -Idut $(NL_CFLAGS)
 FUZZ_SRC_topo    := netns/topo.c src/units.c src/payload.c
 FUZZ_SRC_profile := harness/profile.c netns/ns.c netns/topo.c src/units.c src/payload.c
 FUZZ_SRC_units   := src/units.c src/addr.c netns/topo.c src/payload.c
 FUZZ_SRC_http    := src/server.c src/client.c src/loop.c src/sock.c src/addr.c src/units.c \
 	src/stats.c src/histo.c src/pacer.c src/report.c src/json.c src/cli.c src/opt.c src/payload.c \
 	src/spin.c
-FUZZ_SRC_snmp    := harness/counters.c netns/ns.c
-FUZZ_SRC_netlink := harness/counters.c harness/nfq.c netns/ns.c
+FUZZ_SRC_snmp    := harness/counters.c netns/ns.c netns/nlwalk.c
+FUZZ_SRC_netlink := harness/counters.c dut/nfqmsg.c dut/flow.c netns/ns.c netns/nlwalk.c
 FUZZ_SRC_results := harness/results.c src/payload.c src/units.c
 FUZZ_TARGETS := topo profile units http snmp netlink results
 FUZZ_SEEDS_topo    := netns/topologies/*.topo
@@ -174,7 +187,7 @@ FUZZ_SEEDS_results := tests/fixtures/rounds.jsonl
 FUZZ_SEEDS_http    := fuzz/seeds/http/*
 FUZZ_SEEDS_units   := fuzz/seeds/units/*
 
-build-fuzz/fuzz_%: fuzz/fuzz_%.c $(wildcard src/*.c netns/*.c harness/*.c)
+build-fuzz/fuzz_%: fuzz/fuzz_%.c $(wildcard src/*.c netns/*.c harness/*.c dut/*.c)
 	@mkdir -p build-fuzz
 	$(call msg,FUZZCC,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRC_$*) $(NL_LIBS) -lm -pthread
@@ -220,7 +233,7 @@ install: all
 	install -m 0644 sysctl-profiles/*.conf $(DESTDIR)$(DATADIR)/sysctl-profiles/
 
 help:
-	@echo "make            build ./connrate"
+	@echo "make            build ./connrate, ./connrate-lab (harness/, netns/) and ./connrate-dut (dut/)"
 	@echo "make check      unit tests, then end-to-end tests in namespaces (root)"
 	@echo "make check-unit / check-netns / check-asan"
 	@echo "make demo       install missing packages, build, run a short demonstration (root)"
@@ -238,7 +251,8 @@ clean:
 $(BUILD)/.version: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
-$(BUILD)/src/main.o $(BUILD)/src/cli.o $(BUILD)/harness/main.o $(BUILD)/harness/run.o: $(BUILD)/.version
+$(BUILD)/src/main.o $(BUILD)/src/cli.o $(BUILD)/harness/main.o $(BUILD)/harness/run.o \
+	$(BUILD)/dut/dut.o: $(BUILD)/.version
 FORCE:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

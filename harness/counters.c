@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 
 #include "counters.h"
+#include "nlwalk.h"
 #include "ns.h"
 
 /* --- snmp / netstat --- */
@@ -145,20 +146,6 @@ void counters_delta(const struct nstat *a, const struct nstat *b, struct nstat *
 
 /* --- netlink plumbing --- */
 
-bool counters_nlmsg_ok(const struct nlmsghdr *nlh, int rem)
-{
-	/*
-	 * Not mnl_nlmsg_ok(): it compares (int)nlmsg_len, so a length of
-	 * 2^31 or more passes as fitting and the parse reads past the end
-	 * (both found by fuzz_netlink).
-	 */
-	/* and attributes are walked up to the aligned end: that must fit too */
-	return rem >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
-	       nlh->nlmsg_len <= (unsigned)rem &&
-	       MNL_ALIGN(nlh->nlmsg_len) <= (unsigned)rem;
-}
-
-
 static struct mnl_socket *mnl_in(int nsfd, int bus)
 {
 	struct mnl_socket *nl = NULL;
@@ -178,36 +165,31 @@ static struct mnl_socket *mnl_in(int nsfd, int bus)
 	return nl;
 }
 
-/* Send one request and run cb over the answer until done. */
+/*
+ * Send one request and walk the answer until it ends (DONE or ACK) with
+ * the checked walker the fuzzer drives, never libmnl's mnl_cb_run.
+ */
 static int talk(struct mnl_socket *nl, void *req, size_t len, uint32_t seq,
-		mnl_cb_t cb, void *data)
+		nlw_msg_cb cb, void *data)
 {
-	char *buf = malloc(MNL_SOCKET_BUFFER_SIZE * 4);
-	unsigned portid = mnl_socket_get_portid(nl);
+	const size_t size = MNL_SOCKET_BUFFER_SIZE * 4;
+	struct nlw w = { .seq = seq, .portid = mnl_socket_get_portid(nl), .cb = cb, .data = data };
+	char *buf = malloc(size);
 	ssize_t n;
-	int rc = MNL_CB_OK;
+	int rc = NLW_MORE;
 
 	if (!buf)
 		return -ENOMEM;
-	if (mnl_socket_sendto(nl, req, len) < 0) {
+	if (mnl_socket_sendto(nl, req, len) < 0)
 		rc = -errno;
-		goto out;
-	}
-	while (rc > MNL_CB_STOP) {
-		n = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_BUFFER_SIZE * 4);
-		if (n < 0) {
-			rc = -errno;
+	while (rc == NLW_MORE) {
+		n = mnl_socket_recvfrom(nl, buf, size);
+		if (n <= 0) {
+			rc = n < 0 ? -errno : -EBADMSG;
 			break;
 		}
-		rc = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
-		if (rc < 0) {
-			rc = -errno;
-			break;
-		}
+		rc = nlw_walk(buf, (size_t)n, &w);
 	}
-	if (rc > 0)
-		rc = 0;
-out:
 	free(buf);
 	return rc;
 }
@@ -243,46 +225,33 @@ size_t counters_build_diag_req(void *buf, size_t len, int family, uint32_t seq)
 	return nlh->nlmsg_len;
 }
 
+/* One socket of a sock_diag answer. */
 static int diag_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct sockstates *s = data;
 	const struct inet_diag_msg *m;
 
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
-		return MNL_CB_ERROR;
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
+		return -EBADMSG;
 	m = mnl_nlmsg_get_payload(nlh);
 	if (m->idiag_state < TCP_STATES)
 		s->state[m->idiag_state]++;
-	return MNL_CB_OK;
+	return 0;
 }
 
-/*
- * Run cb over every message in buf; a torn message, an error message or a
- * callback that does not return MNL_CB_OK makes the whole answer invalid.
- */
-static int walk(const void *buf, size_t len, mnl_cb_t cb, void *data)
+/* A whole answer in buf: an error message or a torn one makes it invalid. */
+static int parse_all(const void *buf, size_t len, nlw_msg_cb cb, void *data)
 {
-	const struct nlmsghdr *nlh = buf;
-	int rem = len > INT32_MAX ? INT32_MAX : (int)len;
+	struct nlw w = { .cb = cb, .data = data };
+	int rc = nlw_walk(buf, len, &w);
 
-	while (counters_nlmsg_ok(nlh, rem)) {
-		if (nlh->nlmsg_type == NLMSG_DONE)
-			return 0;
-		if (nlh->nlmsg_type == NLMSG_ERROR || cb(nlh, data) != MNL_CB_OK)
-			return -EINVAL;
-		nlh = mnl_nlmsg_next(nlh, &rem);
-	}
-	return rem == 0 ? 0 : -EINVAL;
-}
-
-static int diag_only_cb(const struct nlmsghdr *nlh, void *data)
-{
-	return nlh->nlmsg_type == SOCK_DIAG_BY_FAMILY ? diag_cb(nlh, data) : MNL_CB_ERROR;
+	return rc < 0 ? rc : 0;
 }
 
 int counters_parse_diag(const void *buf, size_t len, struct sockstates *acc)
 {
-	return walk(buf, len, diag_only_cb, acc);
+	return parse_all(buf, len, diag_cb, acc);
 }
 
 int counters_read_sockets(int nsfd, struct sockstates *out)
@@ -339,14 +308,14 @@ static int ct_attr_cb(const struct nlattr *a, void *data)
 	uint64_t v;
 
 	if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-		return MNL_CB_OK;	/* not a counter: skip it */
+		return 0;	/* not a counter: skip it */
 	v = ntohl(mnl_attr_get_u32(a));
 	if (p->type == IPCTNL_MSG_CT_GET_STATS) {
 		switch (mnl_attr_get_type(a)) {
 		case CTA_STATS_GLOBAL_ENTRIES: s->count = v; break;
 		case CTA_STATS_GLOBAL_MAX_ENTRIES: s->max = v; break;
 		}
-		return MNL_CB_OK;
+		return 0;
 	}
 	switch (mnl_attr_get_type(a)) {
 	case CTA_STATS_FOUND: s->found += v; break;
@@ -358,24 +327,24 @@ static int ct_attr_cb(const struct nlattr *a, void *data)
 	case CTA_STATS_ERROR: s->error += v; break;
 	case CTA_STATS_SEARCH_RESTART: s->search_restart += v; break;
 	}
-	return MNL_CB_OK;
+	return 0;
 }
 
+/* One ctnetlink statistics message (per CPU or global). */
 static int ct_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct ct_parse p = { .acc = data, .type = nlh->nlmsg_type & 0xff };
 
 	if ((nlh->nlmsg_type >> 8) != NFNL_SUBSYS_CTNETLINK ||
 	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct nfgenmsg))
-		return MNL_CB_ERROR;
+		return -EBADMSG;
 	p.acc->present = true;
-	return mnl_attr_parse(nlh, sizeof(struct nfgenmsg), ct_attr_cb, &p) < 0
-	       ? MNL_CB_ERROR : MNL_CB_OK;
+	return nlw_attr_walk(nlh, sizeof(struct nfgenmsg), ct_attr_cb, &p);
 }
 
 int counters_parse_ct(const void *buf, size_t len, struct ctstats *acc)
 {
-	return walk(buf, len, ct_cb, acc);
+	return parse_all(buf, len, ct_cb, acc);
 }
 
 int counters_read_conntrack(int nsfd, struct ctstats *out)

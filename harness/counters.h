@@ -9,8 +9,9 @@
  *              max (libmnl)
  *
  * Parsers take text or bytes, so tests feed them fixtures; the readers
- * open their files and sockets inside the namespace and parse.  Functions
- * return 0 or -errno and print nothing.
+ * open their files and sockets inside the namespace and parse.  Every
+ * netlink answer, live or fixture, is walked by netns/nlwalk.h, the walk
+ * the fuzzer drives.  Functions return 0 or -errno and print nothing.
  */
 #ifndef CR_COUNTERS_H
 #define CR_COUNTERS_H
@@ -61,9 +62,6 @@ struct ctstats {
 int counters_read_conntrack(int nsfd, struct ctstats *out);
 /* Build IPCTNL_MSG_CT_GET_STATS_CPU (dump) or _GET_STATS; its length. */
 size_t counters_build_ct_req(void *buf, size_t len, bool per_cpu, uint32_t seq);
-struct nlmsghdr;
-/* Does a whole netlink message of valid length start at nlh, within rem? */
-bool counters_nlmsg_ok(const struct nlmsghdr *nlh, int rem);
 /* Add what the messages in buf say (per-CPU or global stats) into acc. */
 int counters_parse_ct(const void *buf, size_t len, struct ctstats *acc);
 void counters_ct_delta(const struct ctstats *a, const struct ctstats *b,

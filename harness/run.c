@@ -25,6 +25,7 @@
 #include "build.h"
 #include "child.h"
 #include "cost.h"
+#include "dutopts.h"
 #include "lab.h"
 #include "ns.h"
 #include "order.h"
@@ -177,12 +178,17 @@ static int open_log(struct run *r, const char *what)
 	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
 }
 
-/* The queue number in --dut-sim's arguments (0 when not given). */
+/* The queue number in --dut-sim's arguments, read as connrate-dut reads them. */
 static unsigned sim_queue(const char *args)
 {
-	const char *q = strstr(args, "--queue");
+	struct dut_opts o;
+	char err[256];
+	unsigned q = 0;
 
-	return q ? (unsigned)strtoul(q + strlen("--queue") + (q[7] == '=' ? 1 : 0), NULL, 10) : 0;
+	if (dut_opts_parse_line(&o, args, err, sizeof(err)) == 0)
+		q = o.queue;	/* the dry run has refused what does not parse */
+	dut_opts_free(&o);
+	return q;
 }
 
 /* Forwarded TCP, v4 and v6, to NFQUEUE q in the dut. */

@@ -34,6 +34,19 @@ t_delay() {
 		fail "sim counters: $(jq -c .counters.dut.sim "$out/rounds.jsonl")"
 }
 
+# The kernel's packet message ends where the packet does: an odd-sized
+# request leaves it unaligned, and it must still get its verdict.
+t_odd_payload() {
+	local p=cr${UNIQ}e out=$TMP/d5
+	need iptables
+	head -c 61 /dev/zero >"$TMP/req61"
+	run $p "$out" --profile tuned --rate 100 --duration 1 --timeout 1s --dut-sim "--drop 0" \
+		--request "$TMP/req61" >"$TMP/log" || fail "run failed: $(tail -3 "$TMP/log")"
+	jq -e 'select(.type=="round") | .client.ok == .client.started and .client.started > 0' \
+		"$out/rounds.jsonl" >/dev/null ||
+		fail "$(jq -c 'select(.type=="round") | {ok:.client.ok, e:.client.errors}' "$out/rounds.jsonl")"
+}
+
 t_table_full() {
 	local p=cr${UNIQ}b out=$TMP/d2
 	need iptables
@@ -87,6 +100,46 @@ t_sigterm_releases() {
 	jq -e '.ok + (.errors | add) == .started and .ok > 0' "$TMP/c.json" >/dev/null || fail "client counts"
 }
 
+# Has our child PID ended (gone, or a zombie waiting for wait)?
+exited() { ! kill -0 "$1" 2>/dev/null || grep -q '^State:[[:space:]]*Z' "/proc/$1/status"; }
+
+# A second device on a taken queue, and a device whose socket fails under
+# it: each exits 1 with one line, so the lab can tell that it died.
+# SIGUSR1 writes the counters so far and the device goes on.
+t_queue_taken_lost() {
+	local ns dpid spid rc=0
+	need iptables strace ping
+	new_ns ns q
+	# traced by strace below, where LeakSanitizer cannot run (an ASan build)
+	ip netns exec "$ns" env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		"$DUT" --queue 5 --json "$TMP/q.json" >/dev/null 2>"$TMP/q.err" &
+	dpid=$!
+	defer "kill -KILL $dpid"
+	wait_for 5 ip netns exec "$ns" grep -q '^ *5 ' /proc/net/netfilter/nfnetlink_queue ||
+		fail "queue 5 never bound: $(cat "$TMP/q.err")"
+	ip netns exec "$ns" "$DUT" --queue 5 >/dev/null 2>"$TMP/q2.err" || rc=$?
+	[ $rc -eq 1 ] && [ "$(wc -l <"$TMP/q2.err")" -eq 1 ] &&
+		grep -q "cannot bind queue 5: another program has it" "$TMP/q2.err" ||
+		fail "second device: status $rc: $(cat "$TMP/q2.err")"
+	ip netns exec "$ns" iptables -A OUTPUT -p icmp -j NFQUEUE --queue-num 5
+	ip netns exec "$ns" ping -c1 -W2 127.0.0.1 >/dev/null || fail "no ping through the queue"
+	kill -USR1 $dpid
+	wait_for 5 jq -e 'select(.final == false) | .packets >= 2 and .accepted == .packets' \
+		"$TMP/q.json" >/dev/null || fail "SIGUSR1: $(cat "$TMP/q.json")"
+	kill -0 $dpid || fail "SIGUSR1 ended the device"
+	strace -q -p $dpid -o /dev/null -e trace=recvfrom -e inject=recvfrom:error=EBADF &
+	spid=$!
+	defer "kill $spid"
+	wait_for 5 grep -Eq 'TracerPid:[[:space:]]+[1-9]' /proc/$dpid/status || fail "strace did not attach"
+	ip netns exec "$ns" ping -c1 -W1 127.0.0.1 >/dev/null 2>&1 || true	# its packet is never answered
+	wait_for 5 exited $dpid || fail "the device did not notice: $(cat "$TMP/q.err")"
+	rc=0
+	wait $dpid || rc=$?
+	[ $rc -eq 1 ] && [ "$(grep -vc 'bound' "$TMP/q.err")" -eq 1 ] &&
+		grep -q "lost the netlink socket of queue 5: Bad file descriptor" "$TMP/q.err" ||
+		fail "lost socket: status $rc: $(cat "$TMP/q.err")"
+}
+
 t_bad_options() {
 	local a rc
 	for a in "--delay forever" "--drop 2" "--queue 70000" "--max-flows -1" "--bogus"; do
@@ -102,8 +155,10 @@ t_bad_options() {
 }
 
 run_test "dut: --delay 20ms: p50 80-100 ms, connect about 40 ms" t_delay
+run_test "dut: a 61-byte request (unaligned packet message) gets through" t_odd_payload
 run_test "dut: --max-flows 100 at 1000/s: timeouts, table_full, diagnosis" t_table_full
 run_test "dut: gate fails --cost-us 200 against --cost-us 0" t_gate_cost
 run_test "dut: SIGTERM mid-run: every packet gets a verdict, no hang" t_sigterm_releases
+run_test "dut: queue taken or socket lost: exit 1, one line; SIGUSR1 reports" t_queue_taken_lost
 run_test "dut: bad options: exit 2, one line" t_bad_options
 finish

@@ -98,7 +98,7 @@ static void test_ct_parse(void **state)
 	assert_int_equal(s.max, 4096);
 	/* a truncated message is refused, not read past its end */
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(counters_parse_ct(buf, 10, &s), -EINVAL);
+	assert_int_equal(counters_parse_ct(buf, 10, &s), -EBADMSG);
 }
 
 /* Found by fuzz_netlink: a length of 2^31 or more once read past the end. */
@@ -117,8 +117,8 @@ static void test_ct_hostile_length(void **state)
 
 	(void)state;
 	memcpy(copy, crash, sizeof(crash));
-	assert_int_equal(counters_parse_ct(copy, sizeof(crash), &s), -EINVAL);
-	assert_false(counters_nlmsg_ok((const void *)copy, (int)sizeof(crash)));
+	assert_int_equal(counters_parse_ct(copy, sizeof(crash), &s), -EBADMSG);
+	assert_false(s.present);
 	free(copy);
 }
 
@@ -144,7 +144,16 @@ static void test_diag_parse(void **state)
 	assert_int_equal(s.state[6], 2);
 	assert_int_equal(s.state[1], 1);
 	assert_int_equal(s.state[10], 1);
-	assert_int_equal(counters_parse_diag(buf, n - 3, &s), -EINVAL);	/* torn */
+	assert_int_equal(counters_parse_diag(buf, n - 3, &s), -EBADMSG);	/* torn */
+	/* an error message in the answer makes it invalid, with its error */
+	{
+		struct nlmsghdr *h = mnl_nlmsg_put_header(buf + n);
+		struct nlmsgerr *e = mnl_nlmsg_put_extra_header(h, sizeof(*e));
+
+		h->nlmsg_type = NLMSG_ERROR;
+		e->error = -EPERM;
+		assert_int_equal(counters_parse_diag(buf, n + h->nlmsg_len, &s), -EPERM);
+	}
 }
 
 static void test_ct_delta(void **state)

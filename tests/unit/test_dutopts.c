@@ -1,4 +1,4 @@
-/* Unit tests: harness/dutopts.c - connrate-dut's options. */
+/* Unit tests: dut/dutopts.c - connrate-dut's options. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "dutopts.h"
+#include "opt.h"
 
 static struct dut_opts o;
 static char err[256];
@@ -47,8 +48,51 @@ static void test_defaults_and_values(void **state)
 	assert_int_equal(o.maxlen, 4096);
 	assert_true(o.fail_open);
 	assert_string_equal(o.json, "-");
-	assert_int_equal(parse("--help"), 0);
-	assert_true(o.help);
+	assert_int_equal(parse("--help"), OPT_HELP);
+	assert_int_equal(parse("--version"), OPT_VERSION);
+}
+
+/* The lab holds the options as one string: --queue-maxlen must not pass for --queue. */
+static void test_parse_line(void **state)
+{
+	struct dut_opts d;
+
+	(void)state;
+	assert_int_equal(dut_opts_parse_line(&d, "--queue-maxlen 4096 --queue 3", err, sizeof(err)), 0);
+	assert_int_equal(d.queue, 3);
+	assert_int_equal(d.maxlen, 4096);
+	assert_int_equal(d.flow_timeout_ns, 30000000000ULL);	/* the table's default */
+	dut_opts_free(&d);
+	assert_int_equal(dut_opts_parse_line(&d, "  --delay\t20ms  --json /tmp/x.json ", err, sizeof(err)), 0);
+	assert_int_equal(d.queue, 0);
+	assert_int_equal(d.delay_ns, 20000000ULL);
+	assert_string_equal(d.json, "/tmp/x.json");
+	dut_opts_free(&d);
+	assert_int_equal(dut_opts_parse_line(&d, "", err, sizeof(err)), 0);
+	assert_int_equal(d.maxlen, 1024);
+	dut_opts_free(&d);
+	assert_int_equal(dut_opts_parse_line(&d, "--queue 3 --drop 7", err, sizeof(err)), -1);
+	assert_string_equal(err, "--drop '7': expected a fraction from 0 to 1 (e.g. 0.01)");
+	dut_opts_free(&d);
+}
+
+/* --help prints the table with its defaults. */
+static void test_usage(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	(void)state;
+	assert_non_null(f);
+	dut_opts_usage(f);
+	fclose(f);
+	assert_non_null(strstr(text, "--flow-timeout DUR"));
+	assert_non_null(strstr(text, "[30s]"));
+	assert_non_null(strstr(text, "--queue-maxlen N"));
+	assert_non_null(strstr(text, "[1024]"));
+	assert_non_null(strstr(text, "--fail-open"));
+	free(text);
 }
 
 static void expect(const char *line, const char *msg)
@@ -79,6 +123,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_and_values),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_parse_line),
+		cmocka_unit_test(test_usage),
 	};
 
 	return cmocka_run_group_tests_name("dutopts", tests, NULL, NULL);

@@ -11,7 +11,6 @@
 #include <cmocka.h>
 
 #include "counters.h"
-#include "nfq.h"
 #include "results.h"
 
 static char *slurp(const char *path, size_t *len)
@@ -240,10 +239,6 @@ static void test_fixtures(void **state)
 	struct ctstats ct = { 0 };
 	char err[256], *text;
 	size_t len;
-	const uint8_t *pl;
-	size_t plen;
-	uint32_t id;
-	struct flowkey k;
 
 	(void)state;
 	/* a real run's rounds.jsonl */
@@ -267,13 +262,6 @@ static void test_fixtures(void **state)
 	assert_int_equal(counters_parse_ct(text, len, &ct), 0);
 	assert_int_equal(ct.found, 15);
 	assert_int_equal(ct.count, 4000);
-	free(text);
-	text = slurp("tests/fixtures/nfq-packet.bin", &len);
-	assert_int_equal(nfq_parse_packet(text, len, &id, &pl, &plen), 0);
-	assert_int_equal(id, 42);
-	assert_int_equal(flow_key(pl, plen, &k), 0);
-	assert_int_equal(k.port_lo, 40000);	/* 10.71.1.1 sorts first */
-	assert_int_equal(k.port_hi, 7171);
 	free(text);
 	free(s);
 	free(r);
