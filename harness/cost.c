@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cost.h"
@@ -124,9 +125,18 @@ static int read_text(const char *path, char *buf, size_t len)
 int cost_read_machine(struct cost_machine *out)
 {
 	char buf[4096];
+	struct timespec ts;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	int err = read_text("/proc/stat", buf, sizeof(buf));
 
-	return err ? err : cost_parse_stat(buf, out);
+	if (!err)
+		err = cost_parse_stat(buf, out);
+	if (err)
+		return err;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	out->wall_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	out->ncpu = n > 0 ? (unsigned)n : 0;
+	return 0;
 }
 
 int cost_read_pid(pid_t pid, struct cost_proc *out)
@@ -173,7 +183,7 @@ int cost_window(const struct cost_machine *m0, const struct cost_machine *m1,
 		uint64_t conns, long clk_tck, struct cost *out)
 {
 	uint64_t us, ni, sy, irq, si, st;
-	double busy, total, client, server, tick_us;
+	double busy, total, idle, client, server, tick_us;
 	int err;
 
 	if (clk_tck <= 0)
@@ -185,10 +195,17 @@ int cost_window(const struct cost_machine *m0, const struct cost_machine *m1,
 	if ((err = proc_ticks(c0, c1, &client)) || (err = proc_ticks(s0, s1, &server)))
 		return err;
 	tick_us = 1e6 / (double)clk_tck;
+	idle = (m1->idle > m0->idle ? (double)(m1->idle - m0->idle) : 0) +
+	       (m1->iowait > m0->iowait ? (double)(m1->iowait - m0->iowait) : 0);
 	busy = (double)us + (double)ni + (double)sy + (double)irq + (double)si;
-	total = busy + (double)st +
-		(m1->idle > m0->idle ? (double)(m1->idle - m0->idle) : 0) +
-		(m1->iowait > m0->iowait ? (double)(m1->iowait - m0->iowait) : 0);
+	total = busy + (double)st + idle;
+	if (m0->wall_ns && m1->wall_ns > m0->wall_ns && m0->ncpu && m0->ncpu == m1->ncpu) {
+		/* see cost.h: what is not idle, iowait or stolen was busy */
+		total = (double)(m1->wall_ns - m0->wall_ns) / 1e9 * (double)clk_tck * m0->ncpu;
+		busy = total - idle - (double)st;
+		if (busy < 0)
+			busy = 0;
+	}
 	out->steal_share = total > 0 ? (double)st / total : NAN;
 	out->window_cpu_s = total * tick_us / 1e6;
 	out->per_conn = conns > 0;

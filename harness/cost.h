@@ -42,9 +42,19 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* The "cpu " line of /proc/stat, in ticks. */
+/*
+ * The "cpu " line of /proc/stat, in ticks, and (from the reader) when it
+ * was read and how many CPUs count.  Where the kernel stops its tick on
+ * idle CPUs (NOHZ), short bursts of work between ticks are never sampled
+ * into user or system, while idle is measured exactly: a load of many
+ * short wake-ups (connrate's) reads as an idle machine.  So with wall_ns
+ * and ncpu known, busy time is the window's CPU time less idle, iowait
+ * and steal; the tick fields alone serve only when they are not.
+ */
 struct cost_machine {
 	uint64_t user, nice, system, idle, iowait, irq, softirq, steal;
+	uint64_t wall_ns;		/* CLOCK_MONOTONIC at the read, 0: unknown */
+	unsigned ncpu;			/* online CPUs, 0: unknown */
 };
 
 /* utime and stime of /proc/PID/stat, in ticks. */

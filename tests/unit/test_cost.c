@@ -135,8 +135,8 @@ static void test_pid_stat_lines(void **state)
  *   idle 300 + iowait 10 + steal 5 make the 1000
  *   client (50+20) = 70 ticks, server (20+10) = 30 ticks
  */
-static const struct cost_machine m0 = { 100, 10, 50, 1000, 5, 2, 30, 0 };
-static const struct cost_machine m1 = { 500, 10, 250, 1300, 15, 7, 110, 5 };
+static const struct cost_machine m0 = { 100, 10, 50, 1000, 5, 2, 30, 0, 0, 0 };
+static const struct cost_machine m1 = { 500, 10, 250, 1300, 15, 7, 110, 5, 0, 0 };
 static const struct cost_proc c0 = { 10, 5 }, c1 = { 60, 25 };
 static const struct cost_proc s0 = { 0, 0 }, s1 = { 20, 10 };
 
@@ -160,6 +160,34 @@ static void test_window(void **state)
 	/* another tick rate: 1000/s makes a tick 1 ms */
 	assert_int_equal(cost_window(&m0, &m1, &c0, &c1, &s0, &s1, 1000, 1000, &c), 0);
 	assert_true(fabs(c.machine_us_per_conn - 685) < 1e-9);
+}
+
+/*
+ * With the read times known, busy is what is not idle: the tick fields
+ * miss short bursts where the kernel stops its tick (NOHZ).  The same
+ * window read over 5 s on 2 CPUs: 1000 ticks less idle 300, iowait 10 and
+ * steal 5 is 685, as above; with user and system never sampled (all 0),
+ * still 685.
+ */
+static void test_window_wall(void **state)
+{
+	struct cost_machine a = m0, b = m1;
+	struct cost c;
+
+	(void)state;
+	a.wall_ns = 1000000000ull;
+	b.wall_ns = 6000000000ull;
+	a.ncpu = b.ncpu = 2;
+	assert_int_equal(cost_window(&a, &b, &c0, &c1, &s0, &s1, 1000, 100, &c), 0);
+	assert_true(fabs(c.machine_us_per_conn - 6850) < 1e-6);
+	b.user = a.user;
+	b.system = a.system;
+	assert_int_equal(cost_window(&a, &b, &c0, &c1, &s0, &s1, 1000, 100, &c), 0);
+	assert_true(fabs(c.machine_us_per_conn - 6850) < 1e-6);
+	/* CPUs that came and went in the window: back to the ticks */
+	b.ncpu = 1;
+	assert_int_equal(cost_window(&a, &b, &c0, &c1, &s0, &s1, 1000, 100, &c), 0);
+	assert_true(fabs(c.machine_us_per_conn - 6850 + 6000) < 1e-6);
 }
 
 static void test_window_edges(void **state)
@@ -246,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_pid_stat_fixture),
 		cmocka_unit_test(test_pid_stat_lines),
 		cmocka_unit_test(test_window),
+		cmocka_unit_test(test_window_wall),
 		cmocka_unit_test(test_window_edges),
 		cmocka_unit_test(test_readers),
 	};
