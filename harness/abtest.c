@@ -414,7 +414,10 @@ int ab_format_row(char *buf, size_t len, const char *metric, const char *unit,
 	fmt_value(b, sizeof(b), c->base, u, share ? 3 : 4);
 	fmt_value(cu, sizeof(cu), c->cur, u, share ? 3 : 4);
 	snprintf(e, sizeof(e), share ? "%+.3f%s" : "%+.1f%s", c->est, d);
-	snprintf(t, sizeof(t), "%.3g%s", tol, d);
+	if (tol < 0)
+		snprintf(t, sizeof(t), "off");	/* shown, not gated */
+	else
+		snprintf(t, sizeof(t), "%.3g%s", tol, d);
 	if (c->has_ci) {
 		snprintf(iv, sizeof(iv), share ? "%+.3f..%+.3f%s" : "%+.1f..%+.1f%s",
 			 c->lo, c->hi, d);
@@ -424,5 +427,5 @@ int ab_format_row(char *buf, size_t len, const char *metric, const char *unit,
 		snprintf(lv, sizeof(lv), "-");
 	}
 	return done(snprintf(buf, len, ROW_FMT, metric, b, cu, e, iv, lv, t,
-			     ab_verdict_name(v)), len);
+			     tol < 0 ? "not gated" : ab_verdict_name(v)), len);
 }

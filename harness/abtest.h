@@ -128,6 +128,7 @@ const char *ab_verdict_name(enum ab_verdict v);
 int ab_format_estimate(char *buf, size_t len, const struct ab_cmp *c);
 /* The table's head and one row per metric (unit follows the medians). */
 int ab_format_head(char *buf, size_t len);
+/* A tolerance below 0 is shown as "off" and the verdict as "not gated". */
 int ab_format_row(char *buf, size_t len, const char *metric, const char *unit,
 		  const struct ab_cmp *c, double tol, enum ab_verdict v);
 

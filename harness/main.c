@@ -22,6 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "abgate.h"
+#include "abtest.h"
 #include "build.h"
 #include "lab.h"
 #include "ns.h"
@@ -415,6 +417,12 @@ static int cmd_compare(int argc, char **argv)
 	return rc;
 }
 
+struct gate_args {
+	struct gate_opts o;
+	struct abg_opts ab;
+	const char *baseline, *current;
+};
+
 static int p_pct(double *dst, const char *a, char *w, size_t n)
 {
 	char *end;
@@ -427,53 +435,125 @@ static int p_pct(double *dst, const char *a, char *w, size_t n)
 
 static int p_rate_drop(void *obj, const char *a, char *w, size_t n)
 {
-	return p_pct(&((struct gate_opts *)obj)->max_rate_drop_pct, a, w, n);
+	return p_pct(&((struct gate_args *)obj)->o.max_rate_drop_pct, a, w, n);
 }
 
 static int p_p99_rise(void *obj, const char *a, char *w, size_t n)
 {
-	return p_pct(&((struct gate_opts *)obj)->max_p99_rise_pct, a, w, n);
+	return p_pct(&((struct gate_args *)obj)->o.max_p99_rise_pct, a, w, n);
+}
+
+static int p_tolerance(void *obj, const char *a, char *w, size_t n)
+{
+	return abg_set_tolerance(&((struct gate_args *)obj)->ab, a, w, n);
+}
+
+static int p_baseline(void *obj, const char *a, char *w, size_t n)
+{
+	(void)w, (void)n;
+	((struct gate_args *)obj)->baseline = a;
+	return 0;
+}
+
+static int p_current(void *obj, const char *a, char *w, size_t n)
+{
+	(void)w, (void)n;
+	((struct gate_args *)obj)->current = a;
+	return 0;
 }
 
 static const struct opt_def gate_opts[] = {
+	{ "baseline", "NAME", 1, NULL, p_baseline,
+	  "with one DIR: the build (--build NAME=...) to compare against" },
+	{ "current", "NAME", 1, NULL, p_current,
+	  "with one DIR: the build under test" },
+	{ "tolerance", "METRIC=PCT", 1, NULL, p_tolerance,
+	  "with repeats: how much worse a metric may be (connect_p50 3, latency_p50 3, "
+	  "achieved 2, errors 0.1 points; latency_p99, cost and knee off: shown, not "
+	  "gated); repeatable, PCT may be off" },
 	{ "max-rate-drop", "PCT", 1, "10", p_rate_drop,
-	  "fail when a round's achieved rate (or the knee) drops by more" },
+	  "without repeats: fail when a round's achieved rate (or the knee) drops by more" },
 	{ "max-p99-rise", "PCT", 1, "100", p_p99_rise,
-	  "fail when a round's p99 latency rises by more (and by 0.5 ms)" },
+	  "without repeats: fail when a round's p99 latency rises by more (and by 0.5 ms)" },
 };
+
+/* The two sides of the gate, from one directory's builds or two directories. */
+static int gate_load(struct gate_args *ga, char **dirs, int ndirs,
+		     struct results *base, struct results *cur)
+{
+	struct results *all;
+	int rc;
+
+	if (!ga->baseline != !ga->current || (ga->baseline && ndirs != 1) ||
+	    (!ga->baseline && ndirs != 2)) {
+		fprintf(stderr, "connrate-lab gate: expected DIR --baseline NAME --current NAME, "
+			"or BASELINE and CURRENT results directories\n");
+		return 2;
+	}
+	if (!ga->baseline) {
+		rc = load_dirs("gate", dirs, 1, base);
+		return rc ? rc : load_dirs("gate", dirs + 1, 1, cur);
+	}
+	all = calloc(1, sizeof(*all));
+	if (!all)
+		return 1;
+	rc = load_dirs("gate", dirs, 1, all);
+	if (!rc) {
+		abg_select(all, ga->baseline, base);
+		abg_select(all, ga->current, cur);
+		if (!base->nrows || !cur->nrows) {
+			fprintf(stderr, "connrate-lab gate: %s: no round of build '%s'\n", dirs[0],
+				!base->nrows ? ga->baseline : ga->current);
+			rc = 2;
+		}
+	}
+	free(all);
+	return rc;
+}
+
+static int gate_compare(struct gate_args *ga, const struct results *base,
+			const struct results *cur)
+{
+	char err[512];
+	int rc;
+
+	if (abg_has_repeats(base, cur) || ga->baseline) {
+		rc = abg_gate(base, cur, &ga->ab, stdout, err, sizeof(err));
+	} else {
+		printf("no repeats on both sides: no intervals (run with --repeat %u or more); "
+		       "tolerances on single rounds\n", ab_min_repeats(0.95));
+		rc = results_gate(base, cur, &ga->o, stdout, err, sizeof(err));
+	}
+	if (rc == 2)
+		fprintf(stderr, "connrate-lab gate: %s\n", err);
+	return rc;
+}
 
 static int cmd_gate(int argc, char **argv)
 {
 	static const char usage[] =
-		"usage: connrate-lab gate BASELINE CURRENT [--max-rate-drop PCT] [--max-p99-rise PCT]\n"
+		"usage: connrate-lab gate BASELINE CURRENT [options]\n"
+		"       connrate-lab gate DIR --baseline NAME --current NAME [options]\n"
 		"  compare rounds of the same profile and offered rate (and saturate knees);\n"
 		"  exit 1 when the current run is worse beyond the tolerances, 0 when not,\n"
-		"  2 when the two cannot be compared.  The defaults fit a noisy machine;\n"
-		"  errors may rise by 1 point.\n\noptions:\n";
-	struct gate_opts o = GATE_DEFAULTS;
-	struct opt_set set = { gate_opts, sizeof(gate_opts) / sizeof(gate_opts[0]), 1, &o, NULL };
-	struct results *base = NULL, *cur = NULL;
-	char err[512];
+		"  2 when the two cannot be compared.  With repeats (run --repeat K, K >= 4)\n"
+		"  each metric gets an estimate and a 95% interval, and fails only when the\n"
+		"  whole interval lies beyond its tolerance.\n\noptions:\n";
+	struct gate_args ga = { .o = GATE_DEFAULTS };
+	struct opt_set set = { gate_opts, sizeof(gate_opts) / sizeof(gate_opts[0]), 1, &ga, NULL };
+	struct results *base, *cur;
 	bool done;
 	int args, rc;
 
+	abg_defaults(&ga.ab);
 	rc = parse_cmd("gate", &set, argc, argv, &args, usage, &done);
 	if (done)
 		return rc;
-	if (argc - args != 2) {
-		fprintf(stderr, "connrate-lab gate: expected BASELINE and CURRENT results directories\n");
-		return 2;
-	}
 	base = calloc(1, sizeof(*base));
 	cur = calloc(1, sizeof(*cur));
-	rc = !base || !cur ? 1 : load_dirs("gate", argv + args, 1, base);
+	rc = !base || !cur ? 1 : gate_load(&ga, argv + args, argc - args, base, cur);
 	if (!rc)
-		rc = load_dirs("gate", argv + args + 1, 1, cur);
-	if (!rc) {
-		rc = results_gate(base, cur, &o, stdout, err, sizeof(err));
-		if (rc == 2)
-			fprintf(stderr, "connrate-lab gate: %s\n", err);
-	}
+		rc = gate_compare(&ga, base, cur);
 	free(base);
 	free(cur);
 	return rc;
@@ -490,7 +570,7 @@ static void usage(FILE *f)
 		"       connrate-lab exec PREFIX NODE -- CMD...     run a command in one namespace\n"
 		"       connrate-lab run --topology T --profile P[,P2...] (--rate R,... | --concurrency C | --saturate) ...\n"
 		"       connrate-lab compare DIR [DIR...]           side-by-side table (+ plot)\n"
-		"       connrate-lab gate BASELINE CURRENT [--max-rate-drop PCT] [--max-p99-rise PCT]\n"
+		"       connrate-lab gate BASELINE CURRENT | DIR --baseline NAME --current NAME\n"
 		"\nTopologies: netns/topologies/*.topo (loopback, pair, dut, dut-shaped) or a file;\n"
 		"profiles: sysctl-profiles/*.conf (default, tuned, ...) or a file.\n"
 		"Namespaces are named PREFIX-NODE; `ip netns` sees them.  COMMAND --help for more.\n");

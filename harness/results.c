@@ -150,6 +150,42 @@ static bool error_sum(json_object *c, uint64_t *sum, struct parsing *ps)
 	return true;
 }
 
+/* A number that older files lack or leave null: NAN then; bad ones refused. */
+static bool optional(json_object *o, const char *part, const char *a, const char *b,
+		     double hi, double *out, struct parsing *ps)
+{
+	json_object *x;
+
+	*out = NAN;
+	if (!get(o, a, b, &x) || json_object_is_type(x, json_type_null))
+		return true;
+	return number(o, part, a, b, 0, hi, out, ps);
+}
+
+/* The run's axes of a record: "build" (a name) and "repeat" (1..), both optional. */
+static bool axes(json_object *o, char *build, size_t len, unsigned *repeat, struct parsing *ps)
+{
+	const char *b = str(o, "build");
+	double rep;
+
+	snprintf(build, len, "%s", b ? b : "");
+	*repeat = 0;
+	if (b && (!*b || strlen(b) >= len)) {
+		snprintf(ps->why, sizeof(ps->why), "build: not a build name");
+		return false;
+	}
+	if (!optional(o, "round", "repeat", NULL, 1e6, &rep, ps))
+		return false;
+	if (!isnan(rep)) {
+		if (rep < 1 || rep != (double)(unsigned)rep) {
+			snprintf(ps->why, sizeof(ps->why), "repeat: %g is not a repeat number", rep);
+			return false;
+		}
+		*repeat = (unsigned)rep;
+	}
+	return true;
+}
+
 /* A round record into ps->res; NULL, or why it is refused. */
 static const char *parse_round(json_object *o, struct parsing *ps)
 {
@@ -181,6 +217,10 @@ static const char *parse_round(json_object *o, struct parsing *ps)
 	r->interrupted = json_object_object_get_ex(c, "interrupted", &x) &&
 			 json_object_get_boolean(x);
 	r->started = (uint64_t)started;
+	if (!axes(o, r->build, sizeof(r->build), &r->repeat, ps) ||
+	    !optional(c, "client", "connect_us", "p50", LATENCY_MAX_US, &r->connect_p50_us, ps) ||
+	    !optional(o, "round", "cost", "machine_us_per_conn", LATENCY_MAX_US, &r->cost_us, ps))
+		return ps->why;
 	res->nrows++;
 	return NULL;
 }
@@ -199,7 +239,8 @@ static const char *parse_sat(json_object *o, struct parsing *ps)
 	snprintf(s->run, sizeof(s->run), "%s", ps->label);
 	snprintf(s->profile, sizeof(s->profile), "%s", prof);
 	snprintf(s->reason, sizeof(s->reason), "%s", reason);
-	if (!number(o, "saturation", "rate", NULL, 0, RATE_MAX, &s->rate, ps))
+	if (!number(o, "saturation", "rate", NULL, 0, RATE_MAX, &s->rate, ps) ||
+	    !axes(o, s->build, sizeof(s->build), &s->repeat, ps))
 		return ps->why;
 	res->nsat++;
 	return NULL;

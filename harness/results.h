@@ -21,10 +21,14 @@
 struct rrow {
 	char run[64];		/* the directory's base name */
 	char profile[64];
+	char build[24];		/* "" without --build */
+	unsigned repeat;	/* 0 without --repeat */
 	bool closed;		/* concurrency round */
 	double target;		/* offered rate, or concurrency */
 	double achieved;
 	double p50_us, p99_us;
+	double connect_p50_us;
+	double cost_us;		/* the machine's CPU per connection; NAN: not recorded */
 	uint64_t started, errors;
 	bool interrupted;
 };
@@ -32,6 +36,8 @@ struct rrow {
 struct rsat {
 	char run[64];
 	char profile[64];
+	char build[24];
+	unsigned repeat;
 	double rate;
 	char reason[32];
 };

@@ -366,6 +366,15 @@ static void write_line(struct run *r, json_object *o)
 	fflush(r->rounds);
 }
 
+/* The run's axes into a record: "build" and "repeat", when the run has them. */
+static void add_axes(const struct run *r, json_object *o)
+{
+	if (r->build)
+		json_object_object_add(o, "build", json_object_new_string(r->build->name));
+	if (r->o.repeat > 1)
+		json_object_object_add(o, "repeat", json_object_new_int((int)r->repeat));
+}
+
 /* "profile", "profile/build" or "profile/build #2" */
 static const char *run_label(const struct run *r, char *buf, size_t len)
 {
@@ -429,10 +438,7 @@ static void on_line(struct run *r, json_object *o)
 		sim = jchild_delta(&r->sim);
 		rec = record_round(&r->rec, r->p, o, srv, sim, *r->died ? r->died : NULL, &dg);
 		r->died[0] = '\0';
-		if (r->build)
-			json_object_object_add(rec, "build", json_object_new_string(r->build->name));
-		if (r->o.repeat > 1)
-			json_object_object_add(rec, "repeat", json_object_new_int((int)r->repeat));
+		add_axes(r, rec);
 		if (cost)
 			json_object_object_add(rec, "cost", cost);
 
@@ -442,6 +448,7 @@ static void on_line(struct run *r, json_object *o)
 		r->rounds_done++;
 	} else if (type && !strcmp(type, "saturation")) {
 		json_object_object_add(o, "profile", json_object_new_string(r->p->name));
+		add_axes(r, o);
 		write_line(r, o);
 		printf("[%s] knee %.0f connections/s: %s\n", r->p->name,
 		       record_get_d(o, "rate", NULL),
