@@ -169,7 +169,7 @@ static void judge(struct gating *g, enum abg_metric m, const struct ab_cmp *c)
 		g->rc = 1;
 	if (tol >= 0 && v == AB_NO_INTERVAL)
 		g->no_interval = true;
-	if (ab_format_row(line, sizeof(line), metric[m].name, metric[m].unit, c, tol, v) == 0)
+	if (ab_format_row(line, sizeof(line), metric[m].name, metric[m].unit, c, tol, v) >= 0)
 		fprintf(g->f, "  %s\n", line);
 }
 
@@ -251,7 +251,7 @@ int abg_gate(const struct results *base, const struct results *cur,
 	char head[160];
 	unsigned i, compared = 0;
 
-	if (ab_format_head(head, sizeof(head)))
+	if (ab_format_head(head, sizeof(head)) < 0)
 		head[0] = '\0';
 	for (i = 0; i < base->nrows; i++) {
 		const struct rrow *key = &base->row[i];
