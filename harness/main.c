@@ -394,6 +394,36 @@ static int load_dirs(const char *cmd, char **dirs, int n, struct results *res)
 	return 0;
 }
 
+/* With builds and repeats: each build's estimates against the first one's. */
+static void compare_builds(const struct results *res)
+{
+	struct results *base = calloc(1, sizeof(*base)), *cur = calloc(1, sizeof(*cur));
+	struct abg_opts shown;
+	char err[256];
+	unsigned i, k;
+
+	for (k = 0; k < ABG__COUNT; k++)
+		shown.tol[k] = ABG_OFF;
+	for (i = 0; base && cur && i < res->nrows; i++) {
+		const char *b = res->row[i].build;
+
+		if (!*b || !strcmp(b, res->row[0].build))
+			continue;
+		for (k = 0; k < i && strcmp(res->row[k].build, b); k++)
+			;
+		if (k < i)
+			continue;	/* shown already */
+		abg_select(res, res->row[0].build, base);
+		abg_select(res, b, cur);
+		if (!abg_has_repeats(base, cur))
+			continue;
+		printf("\n%s against %s:\n", b, res->row[0].build);
+		abg_gate(base, cur, &shown, stdout, err, sizeof(err));
+	}
+	free(base);
+	free(cur);
+}
+
 static int cmd_compare(int argc, char **argv)
 {
 	struct results *res;
@@ -409,8 +439,10 @@ static int cmd_compare(int argc, char **argv)
 	if (!res)
 		return 1;
 	rc = load_dirs("compare", argv + 1, argc - 1, res);
-	if (!rc)
+	if (!rc) {
 		results_compare(res, stdout);
+		compare_builds(res);
+	}
 	free(res);
 	if (!rc && argc > 2)	/* a plot of them together, next to the first run's own */
 		results_plot((const char *const *)argv + 1, (unsigned)argc - 1, argv[1], "compare");

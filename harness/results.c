@@ -373,7 +373,7 @@ int results_load(const char *dir, struct results *res, char *err, size_t errlen)
 /* --- compare --- */
 
 struct column {
-	char run[64], profile[64];
+	char run[64], profile[64], build[24];
 };
 
 static unsigned columns(const struct results *res, struct column *col, unsigned max)
@@ -383,11 +383,13 @@ static unsigned columns(const struct results *res, struct column *col, unsigned 
 	for (i = 0; i < res->nrows; i++) {
 		for (k = 0; k < n; k++)
 			if (!strcmp(col[k].run, res->row[i].run) &&
-			    !strcmp(col[k].profile, res->row[i].profile))
+			    !strcmp(col[k].profile, res->row[i].profile) &&
+			    !strcmp(col[k].build, res->row[i].build))
 				break;
 		if (k == n && n < max) {
 			snprintf(col[n].run, sizeof(col[n].run), "%s", res->row[i].run);
 			snprintf(col[n].profile, sizeof(col[n].profile), "%s", res->row[i].profile);
+			snprintf(col[n].build, sizeof(col[n].build), "%s", res->row[i].build);
 			n++;
 		}
 	}
@@ -403,21 +405,35 @@ static int cmp_key(const void *a, const void *b)
 	return x[1] < y[1] ? -1 : x[1] > y[1];
 }
 
-/* The last round of column c at (closed, target); NULL when none. */
+/*
+ * The round of column c at (closed, target): with repeats, the one whose
+ * p50 is the median of theirs (a real round, not a blend); NULL when none.
+ */
 static const struct rrow *find(const struct results *res, const struct column *c,
 			       bool closed, double target)
 {
-	const struct rrow *hit = NULL;
-	unsigned i;
+	const struct rrow *hit[RESULTS_MAX_ROWS];
+	unsigned i, j, n = 0;
 
 	for (i = 0; i < res->nrows; i++) {
 		const struct rrow *r = &res->row[i];
 
 		if (r->closed == closed && fabs(r->target - target) < 1e-6 &&
-		    !strcmp(r->run, c->run) && !strcmp(r->profile, c->profile))
-			hit = r;
+		    !strcmp(r->run, c->run) && !strcmp(r->profile, c->profile) &&
+		    !strcmp(r->build, c->build))
+			hit[n++] = r;
 	}
-	return hit;
+	for (i = 0; i < n; i++) {	/* the one with as many p50s below as above */
+		unsigned below = 0, above = 0;
+
+		for (j = 0; j < n; j++) {
+			below += hit[j]->p50_us < hit[i]->p50_us;
+			above += hit[j]->p50_us > hit[i]->p50_us;
+		}
+		if (below <= n / 2 && above <= n / 2)
+			return hit[i];
+	}
+	return n ? hit[n - 1] : NULL;
 }
 
 void results_compare(const struct results *res, FILE *f)
@@ -426,7 +442,7 @@ void results_compare(const struct results *res, FILE *f)
 	double (*keys)[2] = malloc(sizeof(double[2]) * (res->nrows + 1));
 	unsigned nc = columns(res, col, 16), nk = 0, i, k;
 	bool many_runs = false;
-	char a[24], b[24], label[140];
+	char a[24], b[24], c[24], label[140];
 
 	if (!keys)
 		return;
@@ -447,15 +463,14 @@ void results_compare(const struct results *res, FILE *f)
 	qsort(keys, nk, sizeof(keys[0]), cmp_key);
 	fprintf(f, "%-10s", "offered");
 	for (k = 0; k < nc; k++) {
-		if (many_runs)
-			snprintf(label, sizeof(label), "%s @ %s", col[k].profile, col[k].run);
-		else
-			snprintf(label, sizeof(label), "%s", col[k].profile);
-		fprintf(f, " | %-36.36s", label);
+		snprintf(label, sizeof(label), "%s%s%s%s%s", col[k].profile,
+			 *col[k].build ? "/" : "", col[k].build, many_runs ? " @ " : "",
+			 many_runs ? col[k].run : "");
+		fprintf(f, " | %-45.45s", label);
 	}
 	fprintf(f, "\n%-10s", "");
 	for (k = 0; k < nc; k++)
-		fprintf(f, " | %9s %8s %8s %8s", "ok/s", "p50", "p99", "errors");
+		fprintf(f, " | %9s %8s %8s %8s %8s", "ok/s", "p50", "p99", "errors", "cpu/conn");
 	fputc('\n', f);
 	for (i = 0; i < nk; i++) {
 		if (keys[i][0])
@@ -467,12 +482,13 @@ void results_compare(const struct results *res, FILE *f)
 			const struct rrow *r = find(res, &col[k], keys[i][0] != 0, keys[i][1]);
 
 			if (!r)
-				fprintf(f, " | %9s %8s %8s %8s", "", "", "", "");
+				fprintf(f, " | %9s %8s %8s %8s %8s", "", "", "", "", "");
 			else
-				fprintf(f, " | %9.0f %8s %8s %8llu", r->achieved,
+				fprintf(f, " | %9.0f %8s %8s %8llu %8s", r->achieved,
 					results_fmt_us(r->p50_us, a, sizeof(a)),
 					results_fmt_us(r->p99_us, b, sizeof(b)),
-					(unsigned long long)r->errors);
+					(unsigned long long)r->errors,
+					results_fmt_us(isnan(r->cost_us) ? -1 : r->cost_us, c, sizeof(c)));
 		}
 		fputc('\n', f);
 	}
@@ -483,13 +499,14 @@ void results_compare(const struct results *res, FILE *f)
 
 			for (i = 0; i < res->nsat; i++)
 				if (!strcmp(res->sat[i].run, col[k].run) &&
-				    !strcmp(res->sat[i].profile, col[k].profile))
+				    !strcmp(res->sat[i].profile, col[k].profile) &&
+				    !strcmp(res->sat[i].build, col[k].build))
 					s = &res->sat[i];
 			if (s)
 				snprintf(label, sizeof(label), "%.0f/s (next: %s)", s->rate, s->reason);
 			else
 				label[0] = '\0';
-			fprintf(f, " | %-36.36s", label);
+			fprintf(f, " | %-45.45s", label);
 		}
 		fputc('\n', f);
 	}
