@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The A/B gate's false alarms and detections, measured.
+#
+#   bench/ab.sh [N] [RULES...]
+#
+# For each RULES (0 = A/A: the same ruleset on both sides), N comparisons
+# (default 10) of build a (an nft ruleset that accepts established
+# traffic) against build b (the same, plus RULES rules that every new
+# connection walks), each `run --repeat 5 --duration 2 --rate 6000` and
+# `gate DIR --baseline a --current b` with the default tolerances.
+# Prints per RULES: how many comparisons failed, the median estimate of
+# connect p50, the median time of a comparison, and, for the A/A runs, how
+# much each metric moves between repeats of one build (median coefficient
+# of variation).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+n=${1:-10}; shift || true
+[ $# -gt 0 ] || set -- 0 70 140 700
+work=$(mktemp -d /tmp/crab.XXXXXX)
+p=crab$$
+trap '"$top/connrate-lab" down $p >/dev/null 2>&1; rm -rf "$work"; true' EXIT
+median() { sort -n | awk '{a[NR]=$1} END {if (NR) print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+ruleset() {	# ruleset NAME RULES
+	{
+		echo "table inet $1 {"
+		echo "	chain forward {"
+		echo "		type filter hook forward priority 10; policy accept;"
+		echo "		ct state established,related accept"
+		awk -v n="$2" 'BEGIN { for (i = 0; i < n; i++)
+			printf "\t\tip saddr 192.0.2.%d tcp dport %d drop\n", i % 250 + 1, 1000 + i }'
+		echo "	}"
+		echo "}"
+	} >"$work/$1.nft"
+}
+
+ruleset a 0
+printf '%-8s %8s %16s %10s\n' rules failed "connect p50 est" seconds
+for rules in "$@"; do
+	ruleset "b$rules" "$rules"
+	: >"$work/est"; : >"$work/secs"; fails=0
+	for i in $(seq "$n"); do
+		out=$work/r$rules-$i
+		t0=$(date +%s)
+		"$top/connrate-lab" run --name $p --out "$out" --topology dut --profile tuned \
+			--rate 6000 --duration 2 --repeat 5 --build "a=nft:$work/a.nft" \
+			--build "b=nft:$work/b$rules.nft" >"$work/log" 2>&1 ||
+			{ echo "run failed: $(tail -2 "$work/log")" >&2; continue; }
+		rc=0
+		"$top/connrate-lab" gate "$out" --baseline a --current b >"$work/gate" 2>&1 || rc=$?
+		echo $(($(date +%s) - t0)) >>"$work/secs"
+		[ $rc -eq 1 ] && fails=$((fails + 1))
+		awk '$1 == "connect_p50" { sub("%", "", $4); print $4 }' "$work/gate" >>"$work/est"
+	done
+	printf '%-8s %4d/%-3d %15s%% %10s\n' "$rules" "$fails" "$n" "$(median <"$work/est")" \
+		"$(median <"$work/secs")"
+done
+# the A/A spread: per run and build, the coefficient of variation of each
+# metric over its repeats; the median over runs and builds
+if [ -d "$work/r0-1" ]; then
+	echo
+	echo "A/A spread between repeats of one build (median coefficient of variation):"
+	for m in '.client.connect_us.p50' '.client.latency_us.p50' '.client.latency_us.p99' \
+		 '.client.achieved_rate' '.cost.machine_us_per_conn'; do
+		for d in "$work"/r0-*; do
+			for b in a b; do
+				jq -r "select(.type == \"round\" and .build == \"$b\") | $m" "$d/rounds.jsonl" |
+					awk '{ s += $1; q += $1 * $1; k++ } END { if (k > 1 && s > 0) {
+						m = s / k; v = (q - k * m * m) / (k - 1); if (v < 0) v = 0
+						printf "%.2f\n", 100 * sqrt(v) / m } }'
+			done
+		done | median | awk -v m="$m" '{ printf "  %-28s %6.2f%%\n", m, $1 }'
+	done
+fi
