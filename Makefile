@@ -51,7 +51,7 @@ CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 .SECONDARY:
-.PHONY: FORCE all check check-all check-asan-run check-unit check-netns demo demo-dut asan check-asan install deps help clean bench fuzz all-asan
+.PHONY: FORCE all check check-all check-asan-run check-unit check-netns demo demo-dut demo-gate asan check-asan install deps help clean bench fuzz all-asan
 
 all: connrate connrate-lab connrate-dut
 
@@ -217,6 +217,10 @@ demo-dut: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo-dut.sh
 
+demo-gate: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo-gate.sh
+
 deps:
 	$(Q)scripts/deps.sh
 
@@ -240,6 +244,7 @@ help:
 	@echo "make check-unit / check-netns / check-asan"
 	@echo "make demo       install missing packages, build, run a short demonstration (root)"
 	@echo "make demo-dut   two firewall builds played by connrate-dut: the knee moves (root)"
+	@echo "make demo-gate  two nft builds, one a little slower per connection, and the gate catching it (root)"
 	@echo "make bench      connrate against wrk -> nginx, side by side (root)"
 	@echo "make fuzz       libFuzzer on every parser (FUZZ_SECS per target)"
 	@echo "make asan       build with AddressSanitizer and UBSan"
