@@ -577,6 +577,18 @@ int cli_validate(struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* How a saturate search was made: its start, steps and stopping rules. */
+static void dump_saturate(const struct config *c, struct json *j)
+{
+	json_num(j, "start_rate", (double)c->start_milli / 1000.0, 3);
+	json_num(j, "factor", c->factor, 3);
+	json_num(j, "slowdown", c->slowdown, 3);
+	json_num(j, "max_error_rate", c->max_error_rate, 6);
+	json_num(j, "max_lag_s", (double)c->max_lag_ns / 1e9, 6);
+	json_u64(j, "refine", c->refine);
+	json_u64(j, "max_rounds", c->max_rounds);
+}
+
 void cli_dump(const struct config *c, struct json *j)
 {
 	char buf[64];
@@ -615,6 +627,8 @@ void cli_dump(const struct config *c, struct json *j)
 		json_u64(j, "expect_bytes", c->expect_bytes);
 		json_bool(j, "half_close", !c->no_half_close);
 		json_num(j, "duration_s", (double)c->duration_ns / 1e9, 3);
+		json_num(j, "cooldown_s", (double)c->cooldown_ns / 1e9, 3);
+		json_num(j, "interval_s", (double)c->interval_ns / 1e9, 3);
 		json_u64(j, "max_inflight", c->max_inflight);
 		if (c->spin_auto)
 			json_str(j, "spin", "auto");
@@ -623,6 +637,8 @@ void cli_dump(const struct config *c, struct json *j)
 		if (c->has_source)
 			json_u64(j, "source_addresses", c->source.count);
 	}
+	if (c->mode == MODE_SATURATE)
+		dump_saturate(c, j);
 	json_obj_end(j);
 }
 

@@ -181,6 +181,30 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* The config in the JSON says how a result was made, saturate's search too. */
+static void test_dump(void **state)
+{
+	char buf[4096] = "";
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	struct json j;
+
+	(void)state;
+	assert_int_equal(parse(MODE_SATURATE, "--target 127.0.0.1:1 --start 500 --factor 2 "
+			       "--refine 3 --cooldown 1 --interval 250ms --max-lag 2ms"), 0);
+	json_begin(&j, f);
+	cli_dump(&cfg, &j);
+	json_end_line(&j);
+	fclose(f);
+	assert_non_null(strstr(buf, "\"cooldown_s\":1.000"));
+	assert_non_null(strstr(buf, "\"interval_s\":0.250"));
+	assert_non_null(strstr(buf, "\"start_rate\":500.000"));
+	assert_non_null(strstr(buf, "\"factor\":2.000"));
+	assert_non_null(strstr(buf, "\"refine\":3"));
+	assert_non_null(strstr(buf, "\"max_lag_s\":0.002"));
+	assert_non_null(strstr(buf, "\"max_rounds\":30"));
+	assert_non_null(strstr(buf, "\"slowdown\":3.000"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_payload),
+		cmocka_unit_test(test_dump),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, teardown);
