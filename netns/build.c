@@ -40,6 +40,7 @@ struct bctx {
 	int nsfd[TOPO_MAX_NODES];
 	struct nl_sock *sk[TOPO_MAX_NODES];
 	int kernel_errno;	/* the kernel's own errno of the last refusal */
+	char nsname[NS_NAME_MAX];	/* nsname()'s answer: one per message */
 	char *err;
 	size_t errlen;
 };
@@ -97,10 +98,8 @@ void build_ns_name(const char *prefix, const char *node, char *buf, size_t len)
 
 static const char *nsname(struct bctx *b, unsigned node)
 {
-	static char buf[NS_NAME_MAX];
-
-	build_ns_name(b->prefix, b->t->node[node].name, buf, sizeof(buf));
-	return buf;
+	build_ns_name(b->prefix, b->t->node[node].name, b->nsname, sizeof(b->nsname));
+	return b->nsname;
 }
 
 /* Keep the errno of the kernel's refusal, then let libnl report it as ever. */
@@ -408,6 +407,34 @@ int build_check(const struct topo *t, const char *prefix, char *err, size_t errl
 	return 0;
 }
 
+/*
+ * The owner record, made before any namespace and only if no lab has the
+ * prefix: so of two labs with one name, one builds and the other touches
+ * nothing.
+ */
+static int record_create(struct bctx *b, struct ns_record *rec)
+{
+	unsigned i;
+	int rc;
+
+	memset(rec, 0, sizeof(*rec));
+	snprintf(rec->prefix, sizeof(rec->prefix), "%s", b->prefix);
+	rec->pid = getpid();
+	rec->starttime = ns_proc_starttime(rec->pid);
+	snprintf(rec->state, sizeof(rec->state), "building");
+	for (i = 0; i < b->t->nnodes; i++)
+		build_ns_name(b->prefix, b->t->node[i].name, rec->ns[rec->nns++], NS_NAME_MAX);
+	rc = ns_record_create(rec);
+	if (rc == -EEXIST) {
+		snprintf(b->err, b->errlen, "prefix '%s' is in use (%s/%s); connrate-lab down %s",
+			 b->prefix, NS_OWNER_DIR, b->prefix, b->prefix);
+		return rc;
+	}
+	if (rc)
+		return berr(b, 0, -rc, "cannot write the owner record %s/%s", NS_OWNER_DIR, b->prefix);
+	return 0;
+}
+
 int build_up(const struct topo *t, const char *prefix, const char *state,
 	     const volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
@@ -419,23 +446,10 @@ int build_up(const struct topo *t, const char *prefix, const char *state,
 	for (i = 0; i < TOPO_MAX_NODES; i++)
 		b.nsfd[i] = -1;
 	rc = build_check(t, prefix, err, errlen);
+	if (!rc)
+		rc = record_create(&b, &rec);
 	if (rc)
 		return rc;
-	memset(&rec, 0, sizeof(rec));
-	snprintf(rec.prefix, sizeof(rec.prefix), "%s", prefix);
-	rec.pid = getpid();
-	rec.starttime = ns_proc_starttime(rec.pid);
-	snprintf(rec.state, sizeof(rec.state), "building");
-	for (i = 0; i < t->nnodes; i++)
-		build_ns_name(prefix, t->node[i].name, rec.ns[rec.nns++], NS_NAME_MAX);
-	rc = ns_record_create(&rec);
-	if (rc == -EEXIST) {
-		snprintf(err, errlen, "prefix '%s' is in use (%s/%s); connrate-lab down %s",
-			 prefix, NS_OWNER_DIR, prefix, prefix);
-		return rc;
-	}
-	if (rc)
-		return berr(&b, 0, -rc, "cannot write the owner record %s/%s", NS_OWNER_DIR, prefix);
 
 	for (i = 0; i < t->nnodes && !rc; i++) {
 		if (STOPPED()) {
