@@ -777,7 +777,8 @@ static void write_data(const struct results *res, const struct column *col, unsi
 		for (i = 0; i < res->nrows; i++) {
 			const struct rrow *r = &res->row[i];
 
-			if (r->closed || strcmp(r->run, col[k].run) || strcmp(r->profile, col[k].profile))
+			if (r->closed || strcmp(r->run, col[k].run) || strcmp(r->profile, col[k].profile) ||
+			    strcmp(r->build, col[k].build))
 				continue;
 			fprintf(d, "%.3f %.3f %.6f %.6f\n", r->target, r->achieved,
 				r->p50_us / 1000.0, r->p99_us / 1000.0);
@@ -805,8 +806,10 @@ static int run_gnuplot(const char *path)
 		_exit(127);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		fprintf(stderr, "connrate-lab: no plot: gnuplot %s (Debian package gnuplot-nox)\n",
-			pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "is not installed" : "failed");
+		if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127)
+			fprintf(stderr, "connrate-lab: no plot: gnuplot is not installed (Debian package gnuplot-nox)\n");
+		else
+			fprintf(stderr, "connrate-lab: no plot: gnuplot failed on %s\n", path);
 		return -1;
 	}
 	return 0;
@@ -828,6 +831,13 @@ int results_plot(const char *const *dirs, unsigned n, const char *outdir,
 			free(res);
 			return -1;
 		}
+	for (i = 0; i < res->nrows && !(res->row[i].p50_us > 0); i++)
+		;
+	if (i == res->nrows) {	/* a log axis of nothing: gnuplot would fail */
+		printf("no plot: no round had an ok connection, so there is no latency to draw\n");
+		free(res);
+		return 0;
+	}
 	nc = columns(res, col, 16);
 	write_data(res, col, nc, outdir, name);
 	snprintf(path, sizeof(path), "%s/%s.gp", outdir, name);
@@ -852,10 +862,9 @@ int results_plot(const char *const *dirs, unsigned n, const char *outdir,
 		{
 			char t[140];
 
-			if (n > 1)
-				snprintf(t, sizeof(t), "%s @ %s", col[k].profile, col[k].run);
-			else
-				snprintf(t, sizeof(t), "%s", col[k].profile);
+			snprintf(t, sizeof(t), "%s%s%s%s%s", col[k].profile,
+				 *col[k].build ? "/" : "", col[k].build, n > 1 ? " @ " : "",
+				 n > 1 ? col[k].run : "");
 			fprintf(gp, "%s'%s' using 1:3 with linespoints title '%s p50', "
 				    "'%s' using 1:4 with linespoints title '%s p99', "
 				    "'%s' using 1:2 axes x1y2 with lines dashtype 2 title '%s ok/s'",

@@ -46,6 +46,9 @@ t_dut_drops_all() {
 		fail "$(jq -c '.client.errors' "$out/rounds.jsonl")"
 	# duration + timeout + building and tearing down, not the kernel's SYN retries
 	[ $((t1 - t0)) -le 12 ] || fail "took $((t1 - t0)) s"
+	# no ok connection: no latency to plot, said as such (not "gnuplot failed")
+	grep -q "no plot: no round had an ok connection" "$TMP/log" || fail "plot: $(grep plot "$TMP/log")"
+	! grep -q "gnuplot failed" "$TMP/log" || fail "gnuplot was run on nothing"
 }
 
 t_out_of_ports() {
