@@ -21,23 +21,10 @@ p=crab$$
 trap '"$top/connrate-lab" down $p >/dev/null 2>&1; rm -rf "$work"; true' EXIT
 median() { sort -n | awk '{a[NR]=$1} END {if (NR) print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-ruleset() {	# ruleset NAME RULES
-	{
-		echo "table inet $1 {"
-		echo "	chain forward {"
-		echo "		type filter hook forward priority 10; policy accept;"
-		echo "		ct state established,related accept"
-		awk -v n="$2" 'BEGIN { for (i = 0; i < n; i++)
-			printf "\t\tip saddr 192.0.2.%d tcp dport %d drop\n", i % 250 + 1, 1000 + i }'
-		echo "	}"
-		echo "}"
-	} >"$work/$1.nft"
-}
-
-ruleset a 0
+"$top/scripts/nft-build.sh" "$work/a.nft" 0
 printf '%-8s %8s %16s %10s\n' rules failed "connect p50 est" seconds
 for rules in "$@"; do
-	ruleset "b$rules" "$rules"
+	"$top/scripts/nft-build.sh" "$work/b$rules.nft" "$rules"
 	: >"$work/est"; : >"$work/secs"; fails=0
 	for i in $(seq "$n"); do
 		out=$work/r$rules-$i

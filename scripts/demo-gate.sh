@@ -9,20 +9,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "demo-gate: needs root: sudo make demo-gate" >&2; exit 1; }
 out=$top/results/gate-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
-build() {	# build FILE RULES
-	{
-		echo "table inet build {"
-		echo "	chain forward {"
-		echo "		type filter hook forward priority 10; policy accept;"
-		echo "		ct state established,related accept"
-		awk -v n="$2" 'BEGIN { for (i = 0; i < n; i++)
-			printf "\t\tip saddr 192.0.2.%d tcp dport %d drop\n", i % 250 + 1, 1000 + i }'
-		echo "	}"
-		echo "}"
-	} >"$1"
-}
-build "$out/a.nft" 0
-build "$out/b.nft" 300
+"$top/scripts/nft-build.sh" "$out/a.nft" 0
+"$top/scripts/nft-build.sh" "$out/b.nft" 300
 echo "== build a: accept established; build b: the same, plus 300 rules for new connections"
 echo "== 5 repeats of each, 2 s at 6000/s, taking turns (about a minute)"
 "$top/connrate-lab" run --topology dut --profile tuned --rate 6000 --duration 2 --repeat 5 \
