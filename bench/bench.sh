@@ -103,10 +103,10 @@ run_connrate() {
 		--duration "$secs" --request "$tmp/req64" --expect-bytes 64 --json "$j" "${cargs[@]}" >/dev/null
 	kill -TERM "$sp"
 	wait "$sp" || echo "bench: connrate server exited with status $?" >&2
-	ok=$(jq '.ok' "$j")
-	rate=$(jq '.achieved_rate' "$j")
+	ok=$(jq 'select(.type == "round") | .ok' "$j")
+	rate=$(jq 'select(.type == "round") | .achieved_rate' "$j")
 	jq -r --argjson ok "$ok" --argjson rate "$rate" --slurpfile s "$sj" \
-		'"\($rate) \(.cpu.user_s * 1e6 / $ok) \(.cpu.sys_s * 1e6 / $ok) \($s[0].cpu.user_s * 1e6 / $ok) \($s[0].cpu.sys_s * 1e6 / $ok)"' "$j"
+		'select(.type == "round") | "\($rate) \(.cpu.user_s * 1e6 / $ok) \(.cpu.sys_s * 1e6 / $ok) \($s[0].cpu.user_s * 1e6 / $ok) \($s[0].cpu.sys_s * 1e6 / $ok)"' "$j"
 }
 
 # one wrk -> nginx run, the same line
@@ -168,7 +168,7 @@ openloop_run() {
 		--duration "$secs" --request "$tmp/req64" --expect-bytes 64 --spin "$spin" \
 		--json "$j" >/dev/null
 	kill -TERM "$sp"; wait "$sp" 2>/dev/null || true
-	jq -r '"\(.target_rate|floor) \(.achieved_rate|floor) \(.lag_us.p99) \(.latency_us.p50) \(.latency_us.p99) \(.errors|add) \(.lag_us.p50)"' "$j"
+	jq -r 'select(.type == "round") | "\(.target_rate|floor) \(.achieved_rate|floor) \(.lag_us.p99) \(.latency_us.p50) \(.latency_us.p99) \(.errors|add) \(.lag_us.p50)"' "$j"
 }
 
 # the medians of the open-loop runs in $tmp/ol-$1.runs, labelled $2

@@ -43,7 +43,7 @@ kill -INT "$(pgrep -P $sp || echo $sp)" 2>/dev/null || true
 pkill -INT -f "^$bin server --threads 2 --response $tmp/p64" || true
 wait $sp || true
 sp=
-n=$(jq .ok "$tmp/c.json")
+n=$(jq 'select(.type == "round") | .ok' "$tmp/c.json")
 for side in cli srv; do
 	awk -F, -v n="$n" -v s="$side" '$3 ~ /sys_enter/ {split($3, a, ":"); name = a[2]; sub("sys_enter_", "", name)
 		printf "%s %s %.2f  ", (s == "cli" ? "client" : "server"), name, $1 / n} END {print ""}' "$tmp/$side.perf"
