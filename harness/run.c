@@ -169,13 +169,20 @@ static pid_t spawn(struct run *r, enum lab_role role, char **av, int out, int er
 	return pid;
 }
 
+/* DIR/WHAT-PROFILE[-BUILD].log */
+static const char *log_path(const struct run *r, const char *what, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s-%s%s%s.log", r->outdir, what, r->p->name,
+		 r->build ? "-" : "", r->build ? r->build->name : "");
+	return buf;
+}
+
 static int open_log(struct run *r, const char *what)
 {
 	char path[PATH_MAX + 128];
 
-	snprintf(path, sizeof(path), "%s/%s-%s%s%s.log", r->outdir, what, r->p->name,
-		 r->build ? "-" : "", r->build ? r->build->name : "");
-	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
+	return open(log_path(r, what, path, sizeof(path)),
+		    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
 }
 
 /* The queue number in --dut-sim's arguments, read as connrate-dut reads them. */
@@ -216,7 +223,7 @@ static int steer_to_queue(struct run *r, unsigned q)
 /* Start connrate-dut in the dut, wait until it has its queue, steer to it. */
 static int start_sim(struct run *r)
 {
-	char *copy = strdup(r->o.dut_sim), *av[RUN_MAX_ARGS];
+	char *copy = strdup(r->o.dut_sim), *av[RUN_MAX_ARGS], path[PATH_MAX + 128];
 	unsigned q = sim_queue(r->o.dut_sim);
 	int p[2], log = open_log(r, "dut"), waited, status;
 
@@ -236,8 +243,8 @@ static int start_sim(struct run *r)
 	for (waited = 0; !child_queue_bound(r->nsfd[ROLE_DUT], q); waited += 20) {
 		if (waited > 5000 || r->sim.pid < 0 || *r->stop ||
 		    waitpid(r->sim.pid, &status, WNOHANG) != 0) {
-			fprintf(stderr, "connrate-lab run: connrate-dut did not bind queue %u (see %s/dut-%s.log)\n",
-				q, r->outdir, r->p->name);
+			fprintf(stderr, "connrate-lab run: connrate-dut did not bind queue %u (see %s)\n",
+				q, log_path(r, "dut", path, sizeof(path)));
 			if (r->sim.pid > 0 && waitpid(r->sim.pid, &status, WNOHANG) != 0)
 				r->sim.pid = 0;
 			return -1;
@@ -284,7 +291,7 @@ static int load_nft(struct run *r)
 
 static int start_cmd(struct run *r)
 {
-	char *copy = strdup(r->o.dut_cmd), *av[RUN_MAX_ARGS];
+	char *copy = strdup(r->o.dut_cmd), *av[RUN_MAX_ARGS], path[PATH_MAX + 128];
 	int log = open_log(r, "dut");
 
 	if (copy) {
@@ -303,8 +310,8 @@ static int start_cmd(struct run *r)
 	usleep(200000);		/* a program that cannot run ends at once */
 	watch_one(r, &r->cmd_pid, "--dut-cmd");
 	if (*r->died) {
-		fprintf(stderr, "connrate-lab run: %s before the first round (see %s/dut-%s.log)\n",
-			r->died, r->outdir, r->p->name);
+		fprintf(stderr, "connrate-lab run: %s before the first round (see %s)\n",
+			r->died, log_path(r, "dut", path, sizeof(path)));
 		return -1;
 	}
 	return 0;
@@ -326,7 +333,7 @@ static int start_device(struct run *r)
 
 static int start_server(struct run *r)
 {
-	char *av[RUN_MAX_ARGS];
+	char *av[RUN_MAX_ARGS], path[PATH_MAX + 128];
 	int p[2], log, waited, status;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -341,8 +348,10 @@ static int start_server(struct run *r)
 	for (waited = 0; !child_listening(r->nsfd[ROLE_SERVER], r->o.port); waited += 20) {
 		if (waited > 5000 || r->srv.pid < 0 || *r->stop ||
 		    waitpid(r->srv.pid, &status, WNOHANG) != 0) {
-			fprintf(stderr, "connrate-lab run: the server did not listen on port %u (see %s/server-%s.log)\n",
-				r->o.port, r->outdir, r->p->name);
+			if (r->srv.pid < 0 || waitpid(r->srv.pid, &status, WNOHANG) != 0)
+				r->srv.pid = 0;	/* reaped: never signalled again */
+			fprintf(stderr, "connrate-lab run: the server did not listen on port %u (see %s)\n",
+				r->o.port, log_path(r, "server", path, sizeof(path)));
 			return -1;
 		}
 		usleep(20000);
@@ -459,7 +468,7 @@ static void on_line(struct run *r, json_object *o)
 /* Run the client to its end, recording each round.  0, -EINTR or -1. */
 static int run_client(struct run *r)
 {
-	char *av[RUN_MAX_ARGS], *line = malloc(CHILD_LINE_MAX), buf[65536];
+	char *av[RUN_MAX_ARGS], *line = malloc(CHILD_LINE_MAX), buf[65536], path[PATH_MAX + 128];
 	size_t len = 0;
 	int p[2], log, status;
 
@@ -490,9 +499,9 @@ static int run_client(struct run *r)
 	if (r->interrupted || *r->stop)
 		return -EINTR;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "connrate-lab run: the client failed (status %d; see %s/client-%s.log)\n",
+		fprintf(stderr, "connrate-lab run: the client failed (status %d; see %s)\n",
 			WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
-			r->outdir, r->p->name);
+			log_path(r, "client", path, sizeof(path)));
 		return -1;
 	}
 	return 0;
