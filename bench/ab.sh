@@ -11,14 +11,17 @@
 # Prints per RULES: how many comparisons failed, the median estimate of
 # connect p50, the median time of a comparison, and, for the A/A runs, how
 # much each metric moves between repeats of one build (median coefficient
-# of variation).
+# of variation).  REPEAT=K (default 5) and DURATION (default 2) change the
+# runs, GATE="--tolerance connect_p50=2" the gate, KEEP=DIR keeps the runs
+# (to gate them again with other tolerances).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:-10}; shift || true
 [ $# -gt 0 ] || set -- 0 70 140 700
-work=$(mktemp -d /tmp/crab.XXXXXX)
+work=${KEEP:-$(mktemp -d /tmp/crab.XXXXXX)}
+mkdir -p "$work"
 p=crab$$
-trap '"$top/connrate-lab" down $p >/dev/null 2>&1; rm -rf "$work"; true' EXIT
+trap '"$top/connrate-lab" down $p >/dev/null 2>&1; [ -n "${KEEP:-}" ] || rm -rf "$work"; true' EXIT
 median() { sort -n | awk '{a[NR]=$1} END {if (NR) print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 "$top/scripts/nft-build.sh" "$work/a.nft" 0
@@ -30,11 +33,12 @@ for rules in "$@"; do
 		out=$work/r$rules-$i
 		t0=$(date +%s)
 		"$top/connrate-lab" run --name $p --out "$out" --topology dut --profile tuned \
-			--rate 6000 --duration 2 --repeat 5 --build "a=nft:$work/a.nft" \
+			--rate 6000 --duration "${DURATION:-2}" --repeat "${REPEAT:-5}" --build "a=nft:$work/a.nft" \
 			--build "b=nft:$work/b$rules.nft" >"$work/log" 2>&1 ||
 			{ echo "run failed: $(tail -2 "$work/log")" >&2; continue; }
 		rc=0
-		"$top/connrate-lab" gate "$out" --baseline a --current b >"$work/gate" 2>&1 || rc=$?
+		# shellcheck disable=SC2086 # GATE is words
+		"$top/connrate-lab" gate "$out" --baseline a --current b ${GATE:-} >"$work/gate" 2>&1 || rc=$?
 		echo $(($(date +%s) - t0)) >>"$work/secs"
 		[ $rc -eq 1 ] && fails=$((fails + 1))
 		awk '$1 == "connect_p50" { sub("%", "", $4); print $4 }' "$work/gate" >>"$work/est"
