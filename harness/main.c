@@ -100,7 +100,7 @@ static int p_up_name(void *obj, const char *a, char *w, size_t n)
 	struct up *u = obj;
 
 	if (!ns_prefix_ok(a))
-		return opt_why(w, n, "1 to 24 of a-z 0-9 -, starting with a letter");
+		return opt_why(w, n, NS_PREFIX_RULE);
 	snprintf(u->prefix, sizeof(u->prefix), "%s", a);
 	return 0;
 }

@@ -28,6 +28,7 @@
 #include "dutopts.h"
 #include "lab.h"
 #include "ns.h"
+#include "payload.h"
 #include "order.h"
 #include "profile.h"
 #include "record.h"
@@ -597,20 +598,22 @@ static int run_profile(struct run *r)
 
 /* --- before anything is built --- */
 
-/* A file that nft or a payload reader will read: a readable regular file (a FIFO would hang). */
-static int check_regular(const char *opt, const char *path, char *err, size_t errlen)
+/*
+ * A file the lab hands on (nft -f, the server's --response): read as every
+ * input is read (payload.h: a FIFO or device is refused, never waited on);
+ * its size into *len when asked.
+ */
+static int check_input(const char *opt, const char *path, size_t *len, char *err, size_t errlen)
 {
-	struct stat st;
+	struct payload pl = { 0 };
+	int rc = payload_load(path, &pl);
 
-	if (stat(path, &st) < 0 || access(path, R_OK) < 0) {
-		snprintf(err, errlen, "%s '%s': cannot read: %s", opt, path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s '%s': not a regular file", opt, path);
-		return -1;
-	}
-	return 0;
+	if (rc)
+		snprintf(err, errlen, "%s '%s': %s", opt, path, payload_strerror(rc));
+	else if (len)
+		*len = pl.len;
+	payload_free(&pl);
+	return rc ? -1 : 0;
 }
 
 static bool has_device_build(const struct run_opts *o)
@@ -652,23 +655,19 @@ static int load_inputs(struct run *r)
 	    r->node[ROLE_DUT] < 0)
 		return usage_error("%s has no node named dut for --dut-nft/--dut-cmd/--dut-sim or --build",
 				   r->t->path);
-	if (r->o.dut_nft && check_regular("--dut-nft", r->o.dut_nft, err, sizeof(err)))
+	if (r->o.dut_nft && check_input("--dut-nft", r->o.dut_nft, NULL, err, sizeof(err)))
 		return usage_error("%s", err);
 	for (i = 0; i < r->o.nbuilds; i++)
 		if (r->o.build[i].kind == BUILD_NFT &&
-		    check_regular("--build", r->o.build[i].arg, err, sizeof(err)))
+		    check_input("--build", r->o.build[i].arg, NULL, err, sizeof(err)))
 			return usage_error("%s", err);
-	if (r->o.response) {
-		struct stat st;
+	if (r->o.response) {	/* the request is connrate's to check (--dry-run) */
+		size_t len;
 
-		if (check_regular("--response", r->o.response, err, sizeof(err)) ||
-		    stat(r->o.response, &st) < 0)
+		if (check_input("--response", r->o.response, &len, err, sizeof(err)))
 			return usage_error("%s", err);
-		snprintf(r->o.response_bytes, sizeof(r->o.response_bytes), "%llu",
-			 (unsigned long long)st.st_size);
+		snprintf(r->o.response_bytes, sizeof(r->o.response_bytes), "%zu", len);
 	}
-	if (r->o.request && check_regular("--request", r->o.request, err, sizeof(err)))
-		return usage_error("%s", err);
 	if (find_target(r))
 		return usage_error(r->o.ipv6 ? "%s: the server node has no IPv6 address" :
 				   "%s: the server node has no IPv4 address", r->t->path);

@@ -49,7 +49,7 @@ FLAG_OPT(p_ipv6, ipv6)
 static int p_name(void *obj, const char *a, char *w, size_t n)
 {
 	if (!ns_prefix_ok(a))
-		return opt_why(w, n, "1 to 24 of a-z 0-9 -, starting with a letter");
+		return opt_why(w, n, NS_PREFIX_RULE);
 	((struct run_opts *)obj)->name = a;
 	return 0;
 }

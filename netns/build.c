@@ -386,8 +386,7 @@ int build_check(const struct topo *t, const char *prefix, char *err, size_t errl
 	unsigned i;
 
 	if (!ns_prefix_ok(prefix)) {
-		snprintf(err, errlen, "prefix '%s': 1 to 24 of a-z 0-9 -, starting with a letter",
-			 prefix);
+		snprintf(err, errlen, "prefix '%s': " NS_PREFIX_RULE, prefix);
 		return -EINVAL;
 	}
 	if (ns_record_read(prefix, &rec) == 0) {

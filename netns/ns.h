@@ -70,6 +70,7 @@ bool ns_record_owner_alive(const struct ns_record *r);
 /* End its processes (SIGKILL, reaped if ours), remove its namespaces that exist, then the record. */
 int ns_record_teardown(const struct ns_record *r);
 /* A prefix: [a-z0-9-], 1 to 24 characters, starting with a letter. */
+#define NS_PREFIX_RULE "1 to 24 of a-z 0-9 -, starting with a letter"
 bool ns_prefix_ok(const char *prefix);
 
 /*

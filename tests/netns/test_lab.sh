@@ -165,7 +165,7 @@ t_netem() {
 	ip netns exec $p-a ping -c1 -W2 10.74.0.2 | grep -Eq 'time=(1[89]|[2-9][0-9])' || fail "no delay"
 }
 
-# A FIFO (no writer) as topology or profile: refused at once, not a hang.
+# A FIFO (no writer) as topology, profile or nft file: refused at once, not a hang.
 t_fifo_inputs() {
 	local p=cr${UNIQ}f rc=0
 	mkfifo "$TMP/in.topo" "$TMP/in.conf"
@@ -178,6 +178,18 @@ t_fifo_inputs() {
 	grep -q "in.conf: a FIFO or socket, not a regular file" "$TMP/err" || fail "$(cat "$TMP/err")"
 	[ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "more than one line"
 	[ -z "$(ours $p)" ] || fail "something was built"
+	# what the lab hands to nft: a FIFO, a device, as --dut-nft or a build
+	mkfifo "$TMP/in.nft"
+	for a in "--dut-nft $TMP/in.nft" "--dut-nft /dev/zero" "--build b=nft:$TMP/in.nft"; do
+		rc=0
+		# shellcheck disable=SC2086 # the option and its value
+		timeout 10 "$LAB" run --topology dut --rate 10 --name $p --out "$TMP/o" $a \
+			>/dev/null 2>"$TMP/err" || rc=$?
+		[ $rc -eq 2 ] || fail "$a: status $rc, want 2"
+		grep -Eq "(FIFO or socket|a device), not a regular file" "$TMP/err" || fail "$a: $(cat "$TMP/err")"
+		[ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "$a: more than one line"
+	done
+	[ ! -e "$TMP/o" ] && [ -z "$(ours $p)" ] || fail "something was made"
 }
 
 # Making /run/netns a shared mount point takes the lock `ip netns add`
