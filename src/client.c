@@ -54,6 +54,7 @@ struct conn {
 	conn_fn handler;
 	int fd;
 	bool reset_seen;
+	unsigned target;	/* index into config->target */
 	mono_ns due_ns;		/* intended start */
 	mono_ns start_ns;	/* socket created */
 	mono_ns deadline_ns;
@@ -108,6 +109,7 @@ struct worker {
 	mono_ns stop_deadline_ns;
 	int err;		/* fatal error of the worker, -errno */
 	struct stats st;
+	struct stats *tst;	/* per target, with several targets; else NULL */
 	struct stats ivl;
 	uint64_t ivl_k;
 	mono_ns ivl_next_ns;
@@ -121,8 +123,20 @@ static void on_reading(struct worker *w, struct conn *c, uint32_t ev);
 
 /* --- counting: every path ends in exactly one of these --- */
 
-static inline void count_ok(struct worker *w, uint64_t lat)
+/* Target t's own figures, when the round has several targets (else NULL). */
+static inline struct stats *tstats(struct worker *w, unsigned t)
 {
+	return w->tst ? &w->tst[t] : NULL;
+}
+
+static inline void count_ok(struct worker *w, unsigned t, uint64_t lat)
+{
+	struct stats *ts = tstats(w, t);
+
+	if (ts) {
+		ts->ok++;
+		histo_add(&ts->latency, lat);
+	}
 	w->st.ok++;
 	histo_add(&w->st.latency, lat);
 	if (w->col) {
@@ -131,15 +145,23 @@ static inline void count_ok(struct worker *w, uint64_t lat)
 	}
 }
 
-static inline void count_fail(struct worker *w, enum outcome o, int err)
+static inline void count_fail(struct worker *w, unsigned t, enum outcome o, int err)
 {
+	if (tstats(w, t))
+		stats_fail(tstats(w, t), o, err);
 	stats_fail(&w->st, o, err);
 	if (w->col)
 		stats_fail(&w->ivl, o, err);
 }
 
-static inline void count_start(struct worker *w, uint64_t lag)
+static inline void count_start(struct worker *w, unsigned t, uint64_t lag)
 {
+	struct stats *ts = tstats(w, t);
+
+	if (ts) {
+		ts->started++;
+		histo_add(&ts->lag, lag);
+	}
 	w->st.started++;
 	histo_add(&w->st.lag, lag);
 	if (w->col) {
@@ -155,8 +177,10 @@ static inline void count_unstarted(struct worker *w, uint64_t n)
 		w->ivl.unstarted += n;
 }
 
-static inline void count_connect(struct worker *w, uint64_t ns)
+static inline void count_connect(struct worker *w, unsigned t, uint64_t ns)
 {
+	if (tstats(w, t))
+		histo_add(&tstats(w, t)->connect, ns);
 	histo_add(&w->st.connect, ns);
 	if (w->col)
 		histo_add(&w->ivl.connect, ns);
@@ -166,6 +190,12 @@ static inline void count_connect(struct worker *w, uint64_t ns)
 
 static void conn_end(struct worker *w, struct conn *c)
 {
+	struct stats *ts = tstats(w, c->target);
+
+	if (ts) {
+		ts->bytes_sent += c->sent;
+		ts->bytes_received += c->received;
+	}
 	w->st.bytes_sent += c->sent;
 	w->st.bytes_received += c->received;
 	if (w->col) {
@@ -181,7 +211,7 @@ static void conn_end(struct worker *w, struct conn *c)
 
 static void conn_fail(struct worker *w, struct conn *c, enum outcome o, int err)
 {
-	count_fail(w, o, err);
+	count_fail(w, c->target, o, err);
 	conn_end(w, c);
 }
 
@@ -191,11 +221,11 @@ static void conn_done(struct worker *w, struct conn *c)
 	mono_ns now = clock_now_ns();
 
 	if (cfg->expect_bytes && c->received < cfg->expect_bytes)
-		count_fail(w, c->reset_seen ? OUT_RESET : OUT_SHORT, 0);
+		count_fail(w, c->target, c->reset_seen ? OUT_RESET : OUT_SHORT, 0);
 	else if (c->reset_seen && !cfg->expect_bytes)
-		count_fail(w, OUT_RESET, 0);
+		count_fail(w, c->target, OUT_RESET, 0);
 	else
-		count_ok(w, now - c->due_ns);
+		count_ok(w, c->target, now - c->due_ns);
 	conn_end(w, c);
 }
 
@@ -220,7 +250,7 @@ static void send_early(struct worker *w, struct conn *c)
 	connected = c->sent || c->reset_seen;
 	hunch_note(&w->early, connected);
 	if (connected)
-		count_connect(w, t - c->start_ns);
+		count_connect(w, c->target, t - c->start_ns);
 	else
 		c->handler = on_connecting;	/* still SYN_SENT */
 }
@@ -229,7 +259,8 @@ static void conn_start(struct worker *w, mono_ns due)
 {
 	const struct config *cfg = w->cfg;
 	uint64_t idx = w->seq++ * w->nthreads + w->id;
-	const struct endpoint *dst = &cfg->target[idx % cfg->ntargets];
+	unsigned t = (unsigned)(idx % cfg->ntargets);
+	const struct endpoint *dst = &cfg->target[t];
 	struct endpoint src;
 	struct conn *c;
 	mono_ns now = clock_now_ns();
@@ -237,20 +268,20 @@ static void conn_start(struct worker *w, mono_ns due)
 
 	if (!due || due > now)
 		due = now;
-	count_start(w, now - due);
+	count_start(w, t, now - due);
 	w->last_start_ns = now;
 	if (cfg->has_source)
 		addr_range_nth(&cfg->source, idx, &src);
 	rc = sock_connect(dst, cfg->has_source ? &src : NULL,
 			  cfg->close == CLOSE_RST, &fd);
 	if (rc < 0) {
-		count_fail(w, stats_classify(-rc), -rc);
+		count_fail(w, t, stats_classify(-rc), -rc);
 		return;
 	}
 	c = pool_get(&w->pool);
 	if (!c) {
 		close(fd);
-		count_fail(w, OUT_OTHER, ENOMEM);
+		count_fail(w, t, OUT_OTHER, ENOMEM);
 		return;
 	}
 	c->fd = fd;
@@ -260,6 +291,7 @@ static void conn_start(struct worker *w, mono_ns due)
 	c->sent = 0;
 	c->received = 0;
 	c->reset_seen = false;
+	c->target = t;
 	c->handler = on_connecting;
 	list_append(&w->fifo, &c->link);
 	w->inflight++;
@@ -292,7 +324,7 @@ static void on_connecting(struct worker *w, struct conn *c, uint32_t ev)
 	}
 	if (!(ev & (EPOLLOUT | EPOLLIN | EPOLLHUP)))
 		return;
-	count_connect(w, clock_now_ns() - c->start_ns);
+	count_connect(w, c->target, clock_now_ns() - c->start_ns);
 	c->handler = on_sending;
 	on_sending(w, c, ev);
 }
@@ -612,6 +644,8 @@ static void *worker_main(void *arg)
 
 static void worker_free(struct worker *w)
 {
+	free(w->tst);
+	w->tst = NULL;
 	pool_fini(&w->pool);
 	loop_fini(&w->loop);
 }
@@ -789,11 +823,13 @@ static int workers_join(struct worker *ws, unsigned n, struct round_result *res,
 			int rc)
 {
 	mono_ns spin_ns = 0;
-	unsigned i;
+	unsigned i, t;
 
 	for (i = 0; i < n; i++) {
 		pthread_join(ws[i].tid, NULL);
 		stats_merge(&res->s, &ws[i].st);
+		for (t = 0; t < res->ntargets; t++)
+			stats_merge(&res->target[t], &ws[i].tst[t]);
 		if (spin_margin(&ws[i].spin) > spin_ns)
 			spin_ns = spin_margin(&ws[i].spin);
 		if (ws[i].err && !rc)
@@ -802,6 +838,40 @@ static int workers_join(struct worker *ws, unsigned n, struct round_result *res,
 	}
 	res->spin_us = (double)spin_ns / 1e3;
 	return rc;
+}
+
+/*
+ * With several targets, each worker and the result get one struct stats
+ * per target (beside the round's own).  0 or -ENOMEM.
+ */
+static int targets_alloc(struct worker *ws, unsigned nw, unsigned ntargets,
+			 struct round_result *res)
+{
+	unsigned i, t;
+
+	if (ntargets < 2)
+		return 0;
+	res->target = calloc(ntargets, sizeof(*res->target));
+	if (!res->target)
+		return -ENOMEM;
+	res->ntargets = ntargets;
+	for (t = 0; t < ntargets; t++)
+		stats_init(&res->target[t]);
+	for (i = 0; i < nw; i++) {
+		ws[i].tst = calloc(ntargets, sizeof(*ws[i].tst));
+		if (!ws[i].tst)
+			return -ENOMEM;
+		for (t = 0; t < ntargets; t++)
+			stats_init(&ws[i].tst[t]);
+	}
+	return 0;
+}
+
+void client_result_free(struct round_result *res)
+{
+	free(res->target);
+	res->target = NULL;
+	res->ntargets = 0;
 }
 
 /*
@@ -832,6 +902,7 @@ int client_round(const struct config *cfg, const struct client_env *env,
 	mono_ns base;
 	int donefd, rc = 0;
 
+	memset(res, 0, sizeof(*res));
 	if (spec->closed_loop && spec->concurrency < nw)
 		nw = (unsigned)spec->concurrency;
 	if (!max_inflight) {
@@ -848,10 +919,12 @@ int client_round(const struct config *cfg, const struct client_env *env,
 	rc = collector_new(cfg, env, spec, nw, &col);
 	if (rc < 0)
 		goto out;
-	memset(res, 0, sizeof(*res));
 	res->spec = *spec;
 	res->threads = nw;
 	stats_init(&res->s);
+	rc = targets_alloc(ws, nw, cfg->ntargets, res);
+	if (rc < 0)
+		goto out;
 	if (env->json)
 		report_round_start_json(env->json, spec);
 	getrusage(RUSAGE_SELF, &ru0);
@@ -873,6 +946,10 @@ int client_round(const struct config *cfg, const struct client_env *env,
 	if (started < nw && !rc)
 		rc = -EAGAIN;
 out:
+	for (i = 0; ws && i < nw; i++)
+		free(ws[i].tst);
+	if (rc < 0)
+		client_result_free(res);
 	collector_free(col);
 	if (donefd >= 0)
 		close(donefd);

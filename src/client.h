@@ -11,7 +11,10 @@
  * counted unstarted, so a round ends by its duration plus --timeout
  * whatever the rate.  Closed loop: each
  * worker keeps its share of --concurrency in flight until the round's end.
- * Results are merged after join.
+ * Results are merged after join.  With several targets (used in turn,
+ * connection i to target i % ntargets) each worker also counts per
+ * target, so the round gives each target's own figures: their started,
+ * ok and errors add up to the round's (unstarted stays the round's).
  *
  * One connection, one state function each:
  *   connecting --EPOLLOUT--> sending --all written, shutdown(WR)--> reading
@@ -38,6 +41,8 @@ struct round_result {
 	struct round_spec spec;
 	unsigned threads;
 	struct stats s;
+	struct stats *target;	/* with several --target: one per target, in order */
+	unsigned ntargets;	/* 0 with one target */
 	double elapsed_s;	/* the round's window: its duration, less if stopped */
 	double achieved_rate;	/* ok per second of the round */
 	double cpu_user_s;
@@ -60,6 +65,9 @@ struct client_env {
  */
 int client_round(const struct config *c, const struct client_env *env,
 		 const struct round_spec *spec, struct round_result *res);
+
+/* What client_round allocated in res (the per-target figures). */
+void client_result_free(struct round_result *res);
 
 /* Pause for --cooldown; false when a signal came first. */
 bool client_cooldown(const struct config *c, const struct client_env *env);

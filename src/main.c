@@ -76,6 +76,7 @@ static int run_client(const struct config *c, struct client_env *env, FILE *out)
 		report_row(out, &r);
 		if (env->json)
 			report_round_json(env->json, c, &r);
+		client_result_free(&r);
 		if (r.interrupted)
 			return 130;
 	}

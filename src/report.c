@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "addr.h"
 #include "report.h"
 #include "units.h"
 
@@ -128,11 +129,48 @@ void report_round_start_json(FILE *f, const struct round_spec *spec)
 	json_end_line(&j);
 }
 
+/* "histogram": the latency buckets that hold anything. */
+static void buckets_json(struct json *j, const struct histo *h)
+{
+	unsigned i;
+
+	json_obj(j, "histogram");
+	json_str(j, "unit", "ns");
+	json_arr(j, "buckets");
+	for (i = 0; i < HISTO_BUCKETS; i++) {
+		if (!h->bucket[i])
+			continue;
+		json_arr(j, NULL);
+		json_u64(j, NULL, histo_bucket_hi(i));
+		json_u64(j, NULL, h->bucket[i]);
+		json_arr_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+/* "targets": each target's own figures, in the order of --target. */
+static void targets_json(struct json *j, const struct config *c,
+			 const struct round_result *r)
+{
+	char addr[128];
+	unsigned t;
+
+	json_arr(j, "targets");
+	for (t = 0; t < r->ntargets && t < c->ntargets; t++) {
+		json_obj(j, NULL);
+		json_str(j, "target", addr_format(&c->target[t], addr, sizeof(addr)));
+		report_stats_json(j, &r->target[t]);
+		buckets_json(j, &r->target[t].latency);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
 void report_round_json(FILE *f, const struct config *c,
 		       const struct round_result *r)
 {
 	struct json j;
-	unsigned i;
 
 	json_begin(&j, f);
 	json_str(&j, "type", "round");
@@ -149,19 +187,9 @@ void report_round_json(FILE *f, const struct config *c,
 	if (!r->spec.closed_loop)
 		json_num(&j, "spin_us", r->spin_us, 3);
 	json_bool(&j, "interrupted", r->interrupted);
-	json_obj(&j, "histogram");
-	json_str(&j, "unit", "ns");
-	json_arr(&j, "buckets");
-	for (i = 0; i < HISTO_BUCKETS; i++) {
-		if (!r->s.latency.bucket[i])
-			continue;
-		json_arr(&j, NULL);
-		json_u64(&j, NULL, histo_bucket_hi(i));
-		json_u64(&j, NULL, r->s.latency.bucket[i]);
-		json_arr_end(&j);
-	}
-	json_arr_end(&j);
-	json_obj_end(&j);
+	buckets_json(&j, &r->s.latency);
+	if (r->ntargets)
+		targets_json(&j, c, r);
 	cli_dump(c, &j);
 	json_end_line(&j);
 }

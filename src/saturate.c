@@ -141,6 +141,7 @@ static int sat_round(struct sat_state *st, uint64_t rate)
 	report_row(st->out, &r);
 	if (st->json)
 		report_round_json(st->json, st->c, &r);
+	client_result_free(&r);
 	if (r.interrupted)
 		return -1;
 	saturate_sample(&r, &cur);
