@@ -150,11 +150,61 @@ static void errors_of(const struct results *res, const struct rrow *key,
 		}
 }
 
+/*
+ * Builds side by side: every finished round like key, on both sides, is
+ * one of a pair (and the two sides come from one run).
+ */
+static bool is_paired(const struct results *base, const struct results *cur,
+		      const struct rrow *key)
+{
+	const struct results *side[2] = { base, cur };
+	unsigned s, i, n = 0;
+
+	for (s = 0; s < 2; s++)
+		for (i = 0; i < side[s]->nrows; i++) {
+			const struct rrow *r = &side[s]->row[i];
+
+			if (r->interrupted || !same_round(r, key))
+				continue;
+			if (!r->pair || strcmp(r->run, key->run))
+				return false;
+			n++;
+		}
+	return n > 0;
+}
+
+/* The values of metric m of the pairs both sides finished: their count. */
+static unsigned pair_values(const struct results *base, const struct results *cur,
+			    const struct rrow *key, enum abg_metric m, double *a, double *b,
+			    unsigned max)
+{
+	unsigned i, j, n = 0;
+
+	for (i = 0; i < base->nrows && n < max; i++) {
+		const struct rrow *x = &base->row[i];
+
+		if (x->interrupted || !same_round(x, key) || !(value(x, m) > 0))
+			continue;
+		for (j = 0; j < cur->nrows; j++) {
+			const struct rrow *y = &cur->row[j];
+
+			if (!y->interrupted && same_round(y, key) && y->pair == x->pair &&
+			    isfinite(value(y, m)) && value(y, m) > 0 && isfinite(value(x, m))) {
+				a[n] = value(x, m);
+				b[n++] = value(y, m);
+				break;
+			}
+		}
+	}
+	return n;
+}
+
 struct gating {
 	const struct abg_opts *o;
 	FILE *f;
 	int rc;			/* 0, 1 */
 	bool no_interval;	/* a gating metric had too few repeats */
+	bool paired;		/* the last round compared was paired */
 };
 
 /* Judge one comparison and print its row. */
@@ -188,6 +238,12 @@ static void compare_round(struct gating *g, const struct results *base,
 			errors_of(base, key, &ea, &sa);
 			errors_of(cur, key, &eb, &sb);
 			if (!ab_errors(ea, sa, eb, sb, CONF, &c))
+				judge(g, m, &c);
+			continue;
+		}
+		if (g->paired) {
+			n = pair_values(base, cur, key, m, a, b, AB_MAX_SAMPLES);
+			if (n && !ab_paired(a, b, n, CONF, &c))
 				judge(g, m, &c);
 			continue;
 		}
@@ -247,7 +303,8 @@ static bool first_knee(const struct results *res, unsigned i)
 int abg_gate(const struct results *base, const struct results *cur,
 	     const struct abg_opts *o, FILE *f, char *err, size_t errlen)
 {
-	struct gating g = { o, f, 0, false };
+	struct gating g = { o, f, 0, false, false };
+	bool any_paired = false;
 	char head[160];
 	unsigned i, compared = 0;
 
@@ -258,9 +315,13 @@ int abg_gate(const struct results *base, const struct results *cur,
 
 		if (!first_of_kind(base, i))
 			continue;
-		fprintf(f, "%s, %s%.0f%s: %u against %u repeats\n", key->profile,
+		g.paired = is_paired(base, cur, key);
+		any_paired |= g.paired;
+		fprintf(f, "%s, %s%.0f%s: %u against %u repeats, %s\n", key->profile,
 			key->closed ? "c=" : "", key->target, key->closed ? "" : "/s",
-			count_like(base, key), count_like(cur, key));
+			count_like(base, key), count_like(cur, key),
+			g.paired ? "paired (side by side: per-pair ratios, Wilcoxon signed-rank)"
+				 : "interleaved (Hodges-Lehmann, Mann-Whitney)");
 		if (!count_like(cur, key)) {
 			fprintf(f, "  missing in the current run: fail\n");
 			g.rc = 1;
@@ -280,8 +341,12 @@ int abg_gate(const struct results *base, const struct results *cur,
 		return 2;
 	}
 	if (g.no_interval && !g.rc) {
-		snprintf(err, errlen, "too few repeats for a %.0f%% interval on a gating metric: "
-			 "at least %u a side (--repeat)", 100 * CONF, ab_min_repeats(CONF));
+		if (any_paired)
+			snprintf(err, errlen, "too few pairs for a %.0f%% interval on a gating metric: "
+				 "at least %u (--repeat)", 100 * CONF, ab_min_pairs(CONF));
+		else
+			snprintf(err, errlen, "too few repeats for a %.0f%% interval on a gating metric: "
+				 "at least %u a side (--repeat)", 100 * CONF, ab_min_repeats(CONF));
 		return 2;
 	}
 	fprintf(f, "%s\n", g.rc ? "FAIL: a metric is worse beyond its tolerance, with 95% confidence"
