@@ -258,8 +258,9 @@ static void send_early(struct worker *w, struct conn *c)
 static void conn_start(struct worker *w, mono_ns due)
 {
 	const struct config *cfg = w->cfg;
-	uint64_t idx = w->seq++ * w->nthreads + w->id;
-	unsigned t = (unsigned)(idx % cfg->ntargets);
+	uint64_t k = w->seq++, idx = k * w->nthreads + w->id;
+	/* every worker takes each target in turn (not worker i: target i) */
+	unsigned t = (unsigned)((k + w->id) % cfg->ntargets);
 	const struct endpoint *dst = &cfg->target[t];
 	struct endpoint src;
 	struct conn *c;
