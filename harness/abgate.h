@@ -30,9 +30,10 @@ enum abg_metric {
 };
 
 #define ABG_OFF (-1.0)		/* a tolerance that shows and does not gate */
+#define ABG_DEFAULT (-2.0)	/* the design's default (interleaved or paired) */
 
 struct abg_opts {
-	double tol[ABG__COUNT];	/* percent (errors: percentage points), or ABG_OFF */
+	double tol[ABG__COUNT];	/* percent (errors: points), ABG_OFF or ABG_DEFAULT */
 };
 
 /* The defaults (see README, "A/B of firewall builds"). */

@@ -737,6 +737,9 @@ static int paired_inputs(struct run *r)
 		return usage_error("%s has two devices (duta, dutb): give two builds to run side by side "
 				   "(--build a=SPEC --build b=SPEC), and no --dut-nft/--dut-sim/--dut-cmd",
 				   r->t->path);
+	if (r->o.saturate)
+		return usage_error("%s has two devices side by side: --saturate would find the knee of "
+				   "both at once, not of either build (use a topology with one dut)", r->t->path);
 	if (paired_target(r->t, srv, r->node[ROLE_DUT], r->o.ipv6, r->o.port, r->target,
 			  sizeof(r->target)) ||
 	    paired_target(r->t, srv, r->node[ROLE_DUTB], r->o.ipv6, r->o.port, r->target_b,
