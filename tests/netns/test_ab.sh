@@ -98,7 +98,7 @@ t_targets_add_up() {
 		--rate 1000 --duration 1 --threads 2 --json "$j" >/dev/null || fail "client failed" || return 1
 	jq -e 'select(.type == "round") | (.targets | length) == 2 and
 		.targets[0].target == "127.0.0.1:7171" and .targets[1].target == "127.0.0.1:7172" and
-		.targets[0].ok == .targets[0].started and .targets[0].started == 500 and
+		.targets[0].ok == .targets[0].started and .targets[0].started > 400 and
 		.targets[1].errors.refused == .targets[1].started and .targets[1].ok == 0 and
 		([.targets[].started] | add) == .started and ([.targets[].ok] | add) == .ok and
 		([.targets[].errors | add] | add) == (.errors | add) and
