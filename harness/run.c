@@ -993,8 +993,7 @@ static int run_builds(struct run *r)
 
 	for (i = 0; !rc && i < nb * r->o.repeat; i++) {
 		r->build = r->o.nbuilds ? &r->o.build[order[i]] : NULL;
-		if (r->build)
-			run_opts_use_build(&r->o, r->build);
+		r->dev[0].build = r->build;
 		r->repeat = ++done[order[i]];
 		rc = run_profile(r);
 	}
