@@ -20,8 +20,8 @@ static const struct {
 	double tol;		/* interleaved */
 	double tol_paired;	/* builds side by side */
 } metric[ABG__COUNT] = {
-	[ABG_CONNECT_P50] = { "connect_p50", "us", AB_HIGHER_WORSE, 3, 3 },
-	[ABG_LATENCY_P50] = { "latency_p50", "us", AB_HIGHER_WORSE, 3, 3 },
+	[ABG_CONNECT_P50] = { "connect_p50", "us", AB_HIGHER_WORSE, 3, 1 },
+	[ABG_LATENCY_P50] = { "latency_p50", "us", AB_HIGHER_WORSE, 3, 2 },
 	[ABG_LATENCY_P99] = { "latency_p99", "us", AB_HIGHER_WORSE, ABG_OFF, ABG_OFF },
 	[ABG_ACHIEVED] = { "achieved", "/s", AB_LOWER_WORSE, 2, 2 },
 	[ABG_ERRORS] = { "errors", "%", AB_HIGHER_WORSE, 0.1, 0.1 },

@@ -45,8 +45,8 @@ static char *records(double shift, bool paired)
 	return t;
 }
 
-/* Gate b against a of one run: the exit status, the table in out. */
-static int gate(const char *text, char *out, size_t outlen)
+/* Gate b against a of one run with tolerances tol (NULL: none given). */
+static int gate_tol(const char *text, char *out, size_t outlen, const char *const *tol)
 {
 	struct results *all = calloc(1, sizeof(*all)), *a = calloc(1, sizeof(*a)),
 		       *b = calloc(1, sizeof(*b));
@@ -57,6 +57,8 @@ static int gate(const char *text, char *out, size_t outlen)
 
 	assert_int_equal(results_parse(text, strlen(text), "run", all, err, sizeof(err)), 0);
 	abg_defaults(&o);
+	for (; tol && *tol; tol++)
+		assert_int_equal(abg_set_tolerance(&o, *tol, err, sizeof(err)), 0);
 	abg_select(all, "a", a);
 	abg_select(all, "b", b);
 	rc = abg_gate(a, b, &o, f, err, sizeof(err));
@@ -65,6 +67,29 @@ static int gate(const char *text, char *out, size_t outlen)
 	free(a);
 	free(b);
 	return rc;
+}
+
+/* The exit status of the gate with the defaults, the table in out. */
+static int gate(const char *text, char *out, size_t outlen)
+{
+	return gate_tol(text, out, outlen, NULL);
+}
+
+/*
+ * Pairs have their own defaults (connect p50 1%): +2% exactly, in every
+ * pair, fails them; a tolerance given wins over the design's default.
+ */
+static void test_paired_default_tolerance(void **state)
+{
+	static const char *const loose[] = { "connect_p50=3", "latency_p50=3", NULL };
+	char out[4096];
+	char *t = records(1.02, true);
+
+	(void)state;
+	assert_int_equal(gate(t, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "1%  FAIL"));
+	assert_int_equal(gate_tol(t, out, sizeof(out), loose), 0);
+	free(t);
 }
 
 /* +5% under +-30% round-to-round noise: pairs see it, interleaving cannot. */
@@ -115,6 +140,7 @@ int main(void)
 		cmocka_unit_test(test_paired_catches_5pct),
 		cmocka_unit_test(test_paired_aa_passes),
 		cmocka_unit_test(test_pairs_match_by_number),
+		cmocka_unit_test(test_paired_default_tolerance),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
