@@ -42,7 +42,7 @@ DUT_OBJ := $(BUILD)/dut/dut.o $(DUT_LIB_OBJ) $(BUILD)/harness/nfq.o $(BUILD)/net
 	$(BUILD)/src/units.o $(BUILD)/src/json.o $(BUILD)/src/opt.o
 # what connrate-lab takes from the core (connrate's option table among it)
 # and from dut/ (connrate-dut's, to read --dut-sim as connrate-dut does)
-LAB_CORE_OBJ := $(addprefix $(BUILD)/src/,units.o payload.o opt.o cli.o addr.o json.o) \
+LAB_CORE_OBJ := $(addprefix $(BUILD)/src/,units.o payload.o opt.o cli.o addr.o json.o walltime.o) \
 	$(BUILD)/dut/dutopts.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

@@ -14,9 +14,11 @@
 
 #include "cli.h"
 #include "client.h"
+#include "hdrlog.h"
 #include "report.h"
 #include "saturate.h"
 #include "server.h"
+#include "walltime.h"
 
 static void usage(FILE *f)
 {
@@ -61,6 +63,11 @@ static int run_client(const struct config *c, struct client_env *env, FILE *out)
 	int rc;
 
 	report_header(out);
+	if (c->start_at_ns) {
+		/* the one conversion of the wall-clock instant to the monotonic clock */
+		env->wall_offset_ns = walltime_mono_offset();
+		env->start_ns = walltime_to_mono(c->start_at_ns, env->wall_offset_ns);
+	}
 	for (i = 0; i < n; i++) {
 		if (i && !client_cooldown(c, env))
 			return 130;
@@ -68,6 +75,7 @@ static int run_client(const struct config *c, struct client_env *env, FILE *out)
 		spec.concurrency = c->concurrency;
 		spec.rate_milli = spec.closed_loop ? 0 : c->rate_milli[i];
 		rc = client_round(c, env, &spec, &r);
+		env->start_ns = 0;	/* later rounds follow at their own pace */
 		if (rc < 0) {
 			fprintf(stderr, "connrate client: cannot run the round: %s\n",
 				strerror(-rc));
@@ -76,6 +84,11 @@ static int run_client(const struct config *c, struct client_env *env, FILE *out)
 		report_row(out, &r);
 		if (env->json)
 			report_round_json(env->json, c, &r);
+		if (env->hdr && !c->interval_ns &&
+		    hdrlog_write(env->hdr, r.start_requested_ns,
+				 (uint64_t)(r.elapsed_s * 1e9), &r.s.latency) < 0)
+			fprintf(stderr, "connrate client: --hdr-log '%s': cannot write\n",
+				c->hdr_log_path);
 		if (r.interrupted)
 			return 130;
 	}
@@ -184,7 +197,22 @@ int main(int argc, char **argv)
 	}
 	env.json = json;
 	env.status = isatty(STDERR_FILENO) && out != stderr;
+	if (cfg.hdr_log_path) {
+		rc = hdrlog_open(cfg.hdr_log_path, cfg.start_at_ns ? cfg.start_at_ns :
+				 walltime_now(), &env.hdr);
+		if (rc < 0) {
+			fprintf(stderr, "connrate %s: --hdr-log '%s': cannot create: %s\n",
+				cli_mode_name(mode), cfg.hdr_log_path, strerror(-rc));
+			return 2;
+		}
+	}
 	rc = run_mode(&cfg, mode, &env, out);
+	if (hdrlog_close(env.hdr) < 0) {
+		fprintf(stderr, "connrate %s: --hdr-log '%s': write failed\n",
+			cli_mode_name(mode), cfg.hdr_log_path);
+		if (!rc)
+			rc = 1;
+	}
 	if (json && json != stdout)
 		fclose(json);
 	close(env.sigfd);
