@@ -673,7 +673,7 @@ int cli_validate(struct config *c, char *err, size_t errlen)
 	if (c->mode == MODE_SATURATE && c->criteria == CRITERIA_RFC9411 &&
 	    c->close == CLOSE_RST) {
 		snprintf(err, errlen, "--close rst with --criteria rfc9411: RFC 9411 does not allow an RST close "
-			 "(6.3: a connection MUST NOT be closed by RST); use --close fin");
+			 "(§6.3: a connection MUST NOT be closed by RST); use --close fin");
 		return -1;
 	}
 	if (c->has_source && !family_matches(c, c->source.family)) {
