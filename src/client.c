@@ -247,11 +247,11 @@ static void conn_done(struct worker *w, struct conn *c)
 	const struct config *cfg = w->cfg;
 	mono_ns now = clock_now_ns();
 
-	if (cfg->expect_bytes && c->received < cfg->expect_bytes)
+	if (cfg->expect_bytes && c->received < cfg->expect_bytes) {
 		count_fail(w, c->reset_seen ? OUT_RESET : OUT_SHORT, 0);
-	else if (c->reset_seen && !cfg->expect_bytes)
+	} else if (c->reset_seen && !cfg->expect_bytes) {
 		count_fail(w, OUT_RESET, 0);
-	else {
+	} else {
 		count_ok(w, now - c->due_ns);
 		if (c->first_ns)
 			count_ttfb(w, c->first_ns - c->due_ns);
