@@ -222,6 +222,8 @@ static const char *parse_round(json_object *o, struct parsing *ps)
 	    !optional(c, "client", "ttfb_us", "p50", LATENCY_MAX_US, &r->ttfb_p50_us, ps) ||
 	    !optional(o, "round", "cost", "machine_us_per_conn", LATENCY_MAX_US, &r->cost_us, ps))
 		return ps->why;
+	if (r->ttfb_p50_us == 0)	/* no answer bytes: no time to first byte */
+		r->ttfb_p50_us = NAN;
 	res->nrows++;
 	return NULL;
 }

@@ -326,16 +326,21 @@ static void test_ttfb_column(void **state)
 		"\"errors\":{\"timeout\":0}}}\n"
 		"{\"type\":\"round\",\"profile\":\"tuned\",\"client\":{\"mode\":\"rate\","
 		"\"target_rate\":6000,\"achieved_rate\":6000,\"started\":10000,"
-		"\"latency_us\":{\"p50\":100,\"p99\":900},\"errors\":{\"timeout\":0}}}\n";
+		"\"latency_us\":{\"p50\":100,\"p99\":900},\"errors\":{\"timeout\":0}}}\n"
+		"{\"type\":\"round\",\"profile\":\"tuned\",\"client\":{\"mode\":\"rate\","
+		"\"target_rate\":7000,\"achieved_rate\":7000,\"started\":10000,"
+		"\"latency_us\":{\"p50\":100,\"p99\":900},\"ttfb_us\":{\"p50\":0},"
+		"\"errors\":{\"timeout\":0}}}\n";
 	struct results *r = run_of(lines, "run");
 	char *buf = NULL, *row;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
 	(void)state;
-	assert_int_equal(r->nrows, 2);
+	assert_int_equal(r->nrows, 3);
 	assert_true(r->row[0].ttfb_p50_us == 4321);
 	assert_true(isnan(r->row[1].ttfb_p50_us));
+	assert_true(isnan(r->row[2].ttfb_p50_us));	/* 0: no answer bytes */
 	results_compare(r, f);
 	fclose(f);
 	if (!strstr(buf, "ttfb p50"))
@@ -345,6 +350,9 @@ static void test_ttfb_column(void **state)
 	if (!strstr(row, "4.32ms"))
 		fail_msg("compare: %s", buf);
 	row = strstr(buf, "6000/s");
+	assert_non_null(row);
+	assert_non_null(strstr(row, "    900us        -"));
+	row = strstr(buf, "7000/s");
 	assert_non_null(row);
 	assert_non_null(strstr(row, "    900us        -"));
 	free(buf);
