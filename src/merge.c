@@ -119,7 +119,8 @@ static int stats_in(const struct jdoc *d, const struct jnode *o, struct stats *s
 	if (errors_in(d, o, s, why, whylen) ||
 	    histo_in(d, o, "histogram", "latency_us", &s->latency, why, whylen) ||
 	    histo_in(d, o, "connect_histogram", "connect_us", &s->connect, why, whylen) ||
-	    histo_in(d, o, "lag_histogram", "lag_us", &s->lag, why, whylen))
+	    histo_in(d, o, "lag_histogram", "lag_us", &s->lag, why, whylen) ||
+	    histo_in(d, o, "ttfb_histogram", "ttfb_us", &s->ttfb, why, whylen))
 		return -1;
 	return 0;
 }
@@ -365,6 +366,7 @@ static void round_json(FILE *f, const struct merge_round *acc, const struct host
 	report_histogram_json(&j, "histogram", &acc->s.latency);
 	report_histogram_json(&j, "connect_histogram", &acc->s.connect);
 	report_histogram_json(&j, "lag_histogram", &acc->s.lag);
+	report_histogram_json(&j, "ttfb_histogram", &acc->s.ttfb);
 	report_start_json(&j, NULL, acc->start_requested_ns, acc->start_actual_ns);
 	json_num(&j, "start_skew_us", (double)skew / 1e3, 3);
 	json_arr(&j, "hosts");

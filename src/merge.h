@@ -5,7 +5,7 @@
  * writes its own JSON Lines.  Round k of every file is one round of the
  * whole test: merge sums what can be summed (started, ok, every error
  * class, bytes, CPU, threads, the hosts' rates) and adds the latency,
- * connect and lag histograms bucket by bucket, so the percentiles of the
+ * connect, lag and ttfb histograms bucket by bucket, so the percentiles of the
  * merged round come from the merged histogram: exact to the histogram's
  * precision, never an average of percentiles.  The achieved rate is the
  * ok count over the union of the hosts' windows (earliest actual start to

@@ -65,6 +65,7 @@ static void fill(struct stats *s, unsigned seed, unsigned n)
 		histo_add(&s->latency, v);
 		histo_add(&s->connect, v / 3);
 		histo_add(&s->lag, v / 100);
+		histo_add(&s->ttfb, v / 2);
 		s->bytes_sent += 7;
 		s->bytes_received += 11;
 	}
@@ -97,6 +98,7 @@ static void test_exact_sums(void **state)
 	assert_int_equal(ra->s.bytes_received, a->bytes_received + b->bytes_received);
 	assert_int_equal(ra->s.connect.count, a->connect.count + b->connect.count);
 	assert_int_equal(ra->s.lag.count, a->lag.count + b->lag.count);
+	assert_int_equal(ra->s.ttfb.count, a->ttfb.count + b->ttfb.count);
 	assert_int_equal(ra->threads, 4);
 	/* the union of the windows: beta (4 us late) began 1 us before alpha (5 us) */
 	assert_int_equal(ra->start_actual_ns, 1700000000000000000LL + 4000);
