@@ -174,13 +174,13 @@ FUZZ_SRC_profile := harness/profile.c netns/ns.c netns/topo.c src/units.c src/pa
 FUZZ_SRC_units   := src/units.c src/addr.c netns/topo.c src/payload.c
 FUZZ_SRC_http    := src/server.c src/client.c src/loop.c src/sock.c src/addr.c src/units.c \
 	src/stats.c src/histo.c src/pacer.c src/report.c src/json.c src/cli.c src/opt.c src/payload.c \
-	src/spin.c src/pool.c src/rlimit.c
+	src/spin.c src/pool.c src/rlimit.c src/walltime.c src/hdrlog.c
 FUZZ_SRC_snmp    := harness/counters.c netns/ns.c netns/nlwalk.c
 FUZZ_SRC_netlink := harness/counters.c dut/nfqmsg.c dut/flow.c netns/ns.c netns/nlwalk.c
 FUZZ_SRC_results := harness/results.c src/payload.c src/units.c
 FUZZ_SRC_cost    := harness/cost.c
 FUZZ_SRC_merge   := src/merge.c src/jread.c src/stats.c src/histo.c src/report.c src/json.c \
-	src/walltime.c src/payload.c src/opt.c src/cli.c src/units.c src/addr.c
+	src/walltime.c src/payload.c src/opt.c src/cli.c src/units.c src/addr.c src/pacer.c
 FUZZ_TARGETS := topo profile units http snmp netlink results cost merge
 FUZZ_SEEDS_topo    := netns/topologies/*.topo
 FUZZ_SEEDS_profile := sysctl-profiles/*.conf
