@@ -228,6 +228,7 @@ struct host_file {
 	unsigned *line;
 	unsigned nrounds;
 	const char *missing;	/* why this host is missing, or NULL */
+	bool cut;		/* its last line has no end: ignored (allow_missing) */
 	struct merge_round *r;	/* the round being merged */
 };
 
@@ -271,8 +272,12 @@ static int note_round(struct host_file *h, size_t off, size_t len, unsigned line
 	return 0;
 }
 
-/* The round lines of h's text.  0, or -1 with err. */
-static int scan(struct host_file *h, char *err, size_t errlen)
+/*
+ * The round lines of h's text.  0, or -1 with err.  A last line without
+ * its end (a host cut off while writing) is an error, or with cut_ok
+ * left out: the host is missing from that round on.
+ */
+static int scan(struct host_file *h, bool cut_ok, char *err, size_t errlen)
 {
 	const char *t = h->text.data;
 	size_t off = 0, len = h->text.len;
@@ -284,6 +289,10 @@ static int scan(struct host_file *h, char *err, size_t errlen)
 		int k = l ? is_round(t + off, l) : 0;
 
 		line++;
+		if (!nl && cut_ok) {
+			h->cut = true;
+			break;
+		}
 		if (!nl || k < 0)
 			return opt_why(err, errlen, "%s:%u: %s", h->path, line,
 				       nl ? "not a JSON object" : "truncated (no end of line)");
@@ -296,7 +305,7 @@ static int scan(struct host_file *h, char *err, size_t errlen)
 	return 0;
 }
 
-static int load(struct host_file *h, char *err, size_t errlen)
+static int load(struct host_file *h, bool cut_ok, char *err, size_t errlen)
 {
 	int rc = payload_load_max(h->path, MERGE_MAX_FILE_BYTES, &h->text);
 
@@ -308,7 +317,7 @@ static int load(struct host_file *h, char *err, size_t errlen)
 		return opt_why(err, errlen, "%s: cannot read: %s", h->path,
 			       rc == -EISDIR || rc == -ESPIPE || rc == -ENODEV ||
 			       rc == -EFBIG ? payload_strerror(rc) : strerror(-rc));
-	return scan(h, err, errlen);
+	return scan(h, cut_ok, err, errlen);
 }
 
 static void host_json(struct json *j, const struct host_file *h, int64_t t0)
@@ -380,7 +389,8 @@ static void round_json(FILE *f, const struct merge_round *acc, const struct host
 			continue;
 		json_obj(&j, NULL);
 		json_str(&j, "file", hf[i].path);
-		json_str(&j, "reason", hf[i].missing ? hf[i].missing : "fewer rounds than the others");
+		json_str(&j, "reason", hf[i].missing ? hf[i].missing : hf[i].cut ?
+			 "file cut off while writing" : "fewer rounds than the others");
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
@@ -457,7 +467,7 @@ static int load_all(struct host_file *hf, unsigned n, const struct merge_opts *o
 
 	*most = 0;
 	for (i = 0; i < n; i++) {
-		if (load(&hf[i], err, errlen))
+		if (load(&hf[i], o->allow_missing, err, errlen))
 			return -1;
 		if (hf[i].missing && !o->allow_missing)
 			return opt_why(err, errlen, "%s: host missing (%s); --allow-missing "

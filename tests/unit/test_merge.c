@@ -229,6 +229,28 @@ static void test_files(void **state)
 	assert_non_null(strstr(out, "\"reason\":\"no such file\""));
 	assert_non_null(strstr(out, "\"started\":4000"));
 	free(out);
+	/* a host cut off while writing its second round */
+	{
+		char *two = malloc(2 * strlen(la) + 1), *cut = malloc(strlen(lb) + 40);
+		char *f2, *fcut;
+
+		sprintf(two, "%s%s", la, la);
+		sprintf(cut, "%s%.30s", lb, lb);
+		f2 = write_tmp(two), fcut = write_tmp(cut);
+		files[0] = f2, files[1] = fcut;
+		o.allow_missing = false;
+		assert_int_equal(merge_files(files, 2, &o, NULL, NULL, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, ":2: truncated"));
+		o.allow_missing = true;
+		f = open_memstream(&out, &len);
+		assert_int_equal(merge_files(files, 2, &o, f, NULL, err, sizeof(err)), 0);
+		fclose(f);
+		assert_non_null(strstr(out, "\"hosts_merged\":2"));
+		assert_non_null(strstr(strchr(out, '\n'), "\"reason\":\"file cut off while writing\""));
+		free(out);
+		unlink(f2); unlink(fcut);
+		free(f2); free(fcut); free(two); free(cut);
+	}
 	unlink(fa); unlink(fb); unlink(fc); unlink(fe);
 	free(fa); free(fb); free(fc); free(fe); free(la); free(lb); free(lc); free(s);
 }
