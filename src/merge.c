@@ -15,8 +15,6 @@
 #include "report.h"
 #include "walltime.h"
 
-
-
 /* A number member (a.b when b) as a double; false when absent or not a number. */
 static bool num(const struct jdoc *d, const struct jnode *o, const char *a,
 		const char *b, double *v)
@@ -55,7 +53,7 @@ static int histo_in(const struct jdoc *d, const struct jnode *o, const char *hke
 		uint64_t hi, c;
 		unsigned i;
 
-		if (e->count != 2 || jread_u64(jread_at(d, e, 0), &hi) ||
+		if (e->type != J_ARR || e->count != 2 || jread_u64(jread_at(d, e, 0), &hi) ||
 		    jread_u64(jread_at(d, e, 1), &c))
 			return opt_why(why, whylen, "\"%s\": a bucket is not [upper_ns, count]", hkey);
 		i = histo_index(hi);
