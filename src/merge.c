@@ -123,6 +123,28 @@ static int stats_in(const struct jdoc *d, const struct jnode *o, struct stats *s
 	return 0;
 }
 
+/* "phases": each phase's window and figures, when the round has them. */
+static int phases_in(const struct jdoc *d, const struct jnode *o, struct merge_round *r,
+		     char *why, size_t whylen)
+{
+	const struct jnode *ph = jread_get(d, o, "phases");
+	int p;
+
+	r->phased = ph != NULL;
+	for (p = 0; ph && p < PHASES; p++) {
+		const char *name = pacer_phase_name((enum pacer_phase)p);
+		const struct jnode *x = jread_get(d, ph, name);
+		struct merge_phase *m = &r->phase[p];
+
+		if (!x || !num(d, x, "duration_s", NULL, &m->duration_s) ||
+		    !num(d, x, "elapsed_s", NULL, &m->elapsed_s))
+			return opt_why(why, whylen, "\"phases\" without \"%s\" and its window", name);
+		if (stats_in(d, x, &m->s, why, whylen))
+			return -1;
+	}
+	return 0;
+}
+
 /* mode, rate or concurrency, duration, window, host and starts. */
 static int spec_in(const struct jdoc *d, const struct jnode *o, struct merge_round *r,
 		   char *why, size_t whylen)
@@ -172,8 +194,9 @@ int merge_parse_round(const char *line, size_t len, struct merge_round *r,
 	rc = -1;
 	if (!type || strcmp(type, "round"))
 		(void)opt_why(why, whylen, "not a \"round\" object");
-	else if (!spec_in(&d, &d.node[0], r, why, whylen))
-		rc = stats_in(&d, &d.node[0], &r->s, why, whylen);
+	else if (!spec_in(&d, &d.node[0], r, why, whylen) &&
+		 !stats_in(&d, &d.node[0], &r->s, why, whylen))
+		rc = phases_in(&d, &d.node[0], r, why, whylen);
 	jread_free(&d);
 	return rc;
 }
@@ -182,6 +205,29 @@ int merge_parse_round(const char *line, size_t len, struct merge_round *r,
 static int64_t round_end_ns(const struct merge_round *r)
 {
 	return r->start_actual_ns + (int64_t)llround(r->elapsed_s * 1e9);
+}
+
+/* The phases of src into dst's: both phased alike, or neither. */
+static int merge_phases(struct merge_round *dst, const struct merge_round *src,
+			char *why, size_t whylen)
+{
+	int p;
+
+	if (dst->phased != src->phased)
+		return opt_why(why, whylen, "%s, where the first host's %s",
+			       src->phased ? "a phased round" : "a round without phases",
+			       dst->phased ? "has phases" : "has none");
+	for (p = 0; dst->phased && p < PHASES; p++)
+		if (fabs(dst->phase[p].duration_s - src->phase[p].duration_s) > 0.0005)
+			return opt_why(why, whylen, "%s %.3f s, where the first host's is %.3f s",
+				       pacer_phase_name((enum pacer_phase)p),
+				       src->phase[p].duration_s, dst->phase[p].duration_s);
+	for (p = 0; dst->phased && p < PHASES; p++) {
+		stats_merge(&dst->phase[p].s, &src->phase[p].s);
+		if (src->phase[p].elapsed_s > dst->phase[p].elapsed_s)
+			dst->phase[p].elapsed_s = src->phase[p].elapsed_s;
+	}
+	return 0;
 }
 
 int merge_add(struct merge_round *dst, const struct merge_round *src,
@@ -202,6 +248,8 @@ int merge_add(struct merge_round *dst, const struct merge_round *src,
 	if (fabs(dst->duration_s - src->duration_s) > 0.0005)
 		return opt_why(why, whylen, "duration %.3f s, where the first host's is %.3f s",
 			       src->duration_s, dst->duration_s);
+	if (merge_phases(dst, src, why, whylen))
+		return -1;
 	stats_merge(&dst->s, &src->s);
 	dst->threads += src->threads;
 	dst->cpu_user_s += src->cpu_user_s;
@@ -318,6 +366,38 @@ static int load(struct host_file *h, bool cut_ok, char *err, size_t errlen)
 	return scan(h, cut_ok, err, errlen);
 }
 
+static double rate(uint64_t ok, double s)
+{
+	return s > 0 ? (double)ok / s : 0.0;
+}
+
+static void histograms_json(struct json *j, const struct stats *s)
+{
+	report_histogram_json(j, "histogram", &s->latency);
+	report_histogram_json(j, "connect_histogram", &s->connect);
+	report_histogram_json(j, "lag_histogram", &s->lag);
+	report_histogram_json(j, "ttfb_histogram", &s->ttfb);
+}
+
+static void phases_json(struct json *j, const struct merge_round *acc)
+{
+	int p;
+
+	json_obj(j, "phases");
+	for (p = 0; p < PHASES; p++) {
+		const struct merge_phase *m = &acc->phase[p];
+
+		json_obj(j, pacer_phase_name((enum pacer_phase)p));
+		json_num(j, "duration_s", m->duration_s, 3);
+		json_num(j, "elapsed_s", m->elapsed_s, 6);
+		report_stats_json(j, &m->s);
+		json_num(j, "achieved_rate", rate(m->s.ok, m->elapsed_s), 1);
+		histograms_json(j, &m->s);
+		json_obj_end(j);
+	}
+	json_obj_end(j);
+}
+
 static void host_json(struct json *j, const struct host_file *h, int64_t t0)
 {
 	const struct merge_round *r = h->r;
@@ -370,10 +450,9 @@ static void round_json(FILE *f, const struct merge_round *acc, const struct host
 	json_num(&j, "sys_s", acc->cpu_sys_s, 3);
 	json_obj_end(&j);
 	json_bool(&j, "interrupted", acc->interrupted);
-	report_histogram_json(&j, "histogram", &acc->s.latency);
-	report_histogram_json(&j, "connect_histogram", &acc->s.connect);
-	report_histogram_json(&j, "lag_histogram", &acc->s.lag);
-	report_histogram_json(&j, "ttfb_histogram", &acc->s.ttfb);
+	histograms_json(&j, &acc->s);
+	if (acc->phased)
+		phases_json(&j, acc);
 	report_start_json(&j, NULL, acc->start_requested_ns, acc->start_actual_ns);
 	json_num(&j, "start_skew_us", (double)skew / 1e3, 3);
 	json_arr(&j, "hosts");
@@ -398,6 +477,7 @@ static void round_json(FILE *f, const struct merge_round *acc, const struct host
 static void round_row(FILE *f, const struct merge_round *acc, unsigned nh)
 {
 	struct round_result *r = calloc(1, sizeof(*r));
+	int p;
 
 	if (!r)
 		return;
@@ -409,6 +489,12 @@ static void round_row(FILE *f, const struct merge_round *acc, unsigned nh)
 	r->elapsed_s = acc->elapsed_s;
 	r->achieved_rate = acc->elapsed_s > 0 ? (double)acc->s.ok / acc->elapsed_s : 0;
 	r->interrupted = acc->interrupted;
+	r->spec.phased = acc->phased;
+	for (p = 0; acc->phased && p < PHASES; p++) {
+		r->phase[p] = acc->phase[p].s;
+		r->phase_s[p] = acc->phase[p].elapsed_s;
+		r->phase_rate[p] = rate(acc->phase[p].s.ok, acc->phase[p].elapsed_s);
+	}
 	report_row(f, r);
 	free(r);
 }

@@ -10,10 +10,11 @@
  * precision, never an average of percentiles.  The achieved rate is the
  * ok count over the union of the hosts' windows (earliest actual start to
  * latest end), and every host's start skew (its actual start after the
- * earliest) is reported.
+ * earliest) is reported.  A phased round's phases are merged the same
+ * way, each phase's rate over the longest of the hosts' phase windows.
  *
  * Rounds that do not belong together are refused with the file and line:
- * different modes, rates or concurrency per host, or durations; a host
+ * different modes, rates or concurrency per host, durations or phases; a host
  * id seen in two files; histograms that are not connrate's buckets.  A
  * file that is absent or holds no round is a missing host: an error, or
  * with allow_missing named in the merged round's "missing" list.
@@ -26,10 +27,18 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "pacer.h"
 #include "stats.h"
 
 #define MERGE_MAX_FILES 256
 #define MERGE_MAX_FILE_BYTES (256u << 20)
+
+/* A phase of a phased round (--ramp-up, --sustain, --ramp-down). */
+struct merge_phase {
+	double duration_s;
+	double elapsed_s;
+	struct stats s;
+};
 
 /* One host's round as read back. */
 struct merge_round {
@@ -44,7 +53,9 @@ struct merge_round {
 	char host[64];
 	int64_t start_requested_ns;	/* wall clock */
 	int64_t start_actual_ns;
-	struct stats s;
+	struct stats s;			/* phased: the sustain's */
+	bool phased;
+	struct merge_phase phase[PHASES];
 };
 
 struct merge_opts {

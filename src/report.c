@@ -198,6 +198,9 @@ static void phases_json(struct json *j, const struct round_result *r)
 		report_stats_json(j, &r->phase[p]);
 		json_num(j, "achieved_rate", r->phase_rate[p], 1);
 		report_histogram_json(j, "histogram", &r->phase[p].latency);
+		report_histogram_json(j, "connect_histogram", &r->phase[p].connect);
+		report_histogram_json(j, "lag_histogram", &r->phase[p].lag);
+		report_histogram_json(j, "ttfb_histogram", &r->phase[p].ttfb);
 		json_obj_end(j);
 	}
 	json_obj_end(j);

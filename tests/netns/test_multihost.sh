@@ -86,6 +86,33 @@ t_merge_refusals() {
 	[ ! -s "$TMP/out" ] && grep -q "in the past" "$TMP/err" || fail "past start: $(cat "$TMP/err")"
 }
 
+t_phased_merge() {
+	local ns t m=$TMP/pm.json ph="--ramp-up 0.5 --sustain 0.5 --ramp-down 0.5"
+	new_ns ns p
+	server_up "$ns"
+	t=$(at 1)
+	client "$ns" one "$TMP/p1.json" --rate 400 $ph --start-at "$t"; local p1=$!
+	client "$ns" two "$TMP/p2.json" --rate 400 $ph --start-at "$t"; local p2=$!
+	wait $p1 || fail "client one: exit $?"
+	wait $p2 || fail "client two: exit $?"
+	"$CONNRATE" merge "$TMP/p1.json" "$TMP/p2.json" --json "$m" >"$TMP/table" || fail "merge: exit $?"
+	cat "$TMP/table"
+	# every phase: the hosts' counts summed, the histogram holding every ok
+	for p in ramp_up sustain ramp_down; do
+		[ "$(jq -s --arg p $p '[.[] | select(.type == "round") | .phases[$p].started] | add' \
+			"$TMP/p1.json" "$TMP/p2.json")" -eq "$(jqt "$m" round ".phases.$p.started")" ] ||
+			fail "$p: started do not add up"
+		jq -e --arg p $p '.phases[$p] | ([.histogram.buckets[][1]] | add // 0) == .ok' "$m" >/dev/null ||
+			fail "$p: merged histogram != ok"
+	done
+	[ "$(jqt "$m" round .started)" -eq "$(jqt "$m" round .phases.sustain.started)" ] ||
+		fail "the headline is not the sustain's"
+	# a host without phases does not merge with hosts that have them
+	client "$ns" three "$TMP/p3.json" --rate 400 --duration 1.5; wait $!
+	"$CONNRATE" merge "$TMP/p1.json" "$TMP/p3.json" 2>"$TMP/err" >/dev/null && fail "merged a round without phases"
+	grep -q "p3.json:.*without phases" "$TMP/err" || fail "refusal: $(cat "$TMP/err")"
+}
+
 # java-check LOG: "start length count p50 p99 max" per interval, by the reference reader
 java_check() { java -cp "$HDR_JAR" "$TOP/tests/fixtures/HdrCheck.java" "$1"; }
 
@@ -120,5 +147,6 @@ t_hdr_log_java() {
 
 run_test "multihost: two hosts, one --start-at, merged exactly" t_two_hosts_merge
 run_test "multihost: merge refuses what does not belong together" t_merge_refusals
+run_test "multihost: phased rounds merge phase by phase" t_phased_merge
 run_test "multihost: --hdr-log read back by HdrHistogram's reader" t_hdr_log_java
 finish
