@@ -11,7 +11,7 @@
 /* The frame, in SVG user units (the element scales to its box). */
 #define W 640.0
 #define PLOT_L 64.0		/* left margin: tick labels, y label */
-#define PLOT_R 16.0
+#define PLOT_R 30.0		/* room for the last tick label */
 #define PLOT_T 30.0		/* title */
 #define PLOT_H 260.0
 #define AXIS_B 44.0		/* below the plot: tick labels, x label */
@@ -120,6 +120,12 @@ void svg_free(struct svg_plot *p)
 	free(p->axlabel[1]);
 	free(p->title);
 	free(p);
+}
+
+void svg_range(struct svg_plot *p, bool y, double lo, double hi)
+{
+	p->ax[y].lo = lo;
+	p->ax[y].hi = hi;
 }
 
 unsigned svg_nseries(const struct svg_plot *p)
@@ -282,11 +288,12 @@ static void set_scales(struct svg_plot *p)
 			a->hi = hi;
 		}
 		if (a->ticks) {
-			p->nticks[k] = a->nticks < MAX_TICKS ? a->nticks : MAX_TICKS;
-			for (i = 0; i < p->nticks[k]; i++)
-				p->tick[k][i] = a->ticks[i];
 			if (a->hi <= a->lo)
 				a->hi = a->lo + 1;
+			p->nticks[k] = 0;
+			for (i = 0; i < a->nticks && p->nticks[k] < MAX_TICKS; i++)
+				if (a->ticks[i] >= a->lo - 1e-9 && a->ticks[i] <= a->hi + 1e-9)
+					p->tick[k][p->nticks[k]++] = a->ticks[i];
 		} else if (a->scale == SVG_LOG) {
 			log_ticks(p, k);
 		} else {

@@ -47,7 +47,7 @@ struct svg_axis {
 	double lo, hi;		/* lo >= hi: from the data */
 	bool from_zero;		/* linear and from the data: start at 0 */
 	svg_fmt_fn fmt;		/* NULL: svg_fmt_num */
-	const double *ticks;	/* NULL: chosen from the range */
+	const double *ticks;	/* NULL: chosen from the range; else those inside it */
 	unsigned nticks;
 };
 
@@ -70,6 +70,8 @@ int svg_series(struct svg_plot *p, const char *name, struct svg_style st,
 int svg_guide(struct svg_plot *p, const char *name, double x0, double y0, double x1, double y1);
 /* A short text at (x,y) in the style's colour, with a ring round the point. */
 int svg_note(struct svg_plot *p, double x, double y, struct svg_style st, const char *text);
+/* Set the x (or y) axis's range after the series are known (lo >= hi: from the data). */
+void svg_range(struct svg_plot *p, bool y, double lo, double hi);
 /* Series drawn so far. */
 unsigned svg_nseries(const struct svg_plot *p);
 
