@@ -177,7 +177,8 @@ FUZZ_SRC_http    := src/server.c src/client.c src/loop.c src/sock.c src/addr.c s
 	src/spin.c src/pool.c src/rlimit.c
 FUZZ_SRC_snmp    := harness/counters.c netns/ns.c netns/nlwalk.c
 FUZZ_SRC_netlink := harness/counters.c dut/nfqmsg.c dut/flow.c netns/ns.c netns/nlwalk.c
-FUZZ_SRC_results := harness/results.c src/payload.c src/units.c
+FUZZ_SRC_results := harness/results.c harness/page.c harness/svg.c harness/abgate.c harness/abtest.c \
+                    src/payload.c src/units.c
 FUZZ_SRC_cost    := harness/cost.c
 FUZZ_TARGETS := topo profile units http snmp netlink results cost
 FUZZ_SEEDS_topo    := netns/topologies/*.topo

@@ -16,7 +16,6 @@
 #include "abtest.h"
 #include "page.h"
 #include "payload.h"
-#include "record.h"
 #include "results.h"
 #include "svg.h"
 
@@ -210,6 +209,17 @@ static unsigned rows_at(const struct page *pg, unsigned k, double target, unsign
 	return n;
 }
 
+/* o.a (or o.a.b) as a number; NAN when missing or not one. */
+static double jnum(json_object *o, const char *a, const char *b)
+{
+	json_object *x;
+
+	if (!o || !json_object_object_get_ex(o, a, &x) || (b && !json_object_object_get_ex(x, b, &x)) ||
+	    !(json_object_is_type(x, json_type_int) || json_object_is_type(x, json_type_double)))
+		return NAN;
+	return json_object_get_double(x);
+}
+
 static bool clean(const struct rrow *r)
 {
 	return !r->interrupted && r->errors == 0 &&
@@ -316,7 +326,7 @@ static void rate_sentence(struct page *pg, unsigned k)
 	double t[MAX_TARGETS], best = NAN;
 	unsigned nt = targets(pg, t, MAX_TARGETS), i;
 	int bad = -1;
-	char why[DIAG_LEN + 128];
+	char why[768];
 
 	for (i = 0; i < nt; i++)
 		if (first_unclean(pg, k, t[i]) == -2)
@@ -698,8 +708,9 @@ static int connect_curve(struct page *pg, struct svg_plot *p, unsigned k, double
 	char name[200];
 
 	for (j = got = 0; j < n; j++)
-		if (!pg->res->row[idx[j]].interrupted)
-			ok[got++] = record_get_d(pg->round[idx[j]], "client", "ok");
+		if (!pg->res->row[idx[j]].interrupted &&
+		    isfinite(ok[got] = jnum(pg->round[idx[j]], "client", "ok")))
+			got++;
 	okm = median(ok, got);
 	if (!(okm > 0))
 		return 0;
@@ -708,8 +719,9 @@ static int connect_curve(struct page *pg, struct svg_plot *p, unsigned k, double
 			json_object *c;
 
 			if (!pg->res->row[idx[j]].interrupted &&
-			    json_object_object_get_ex(pg->round[idx[j]], "client", &c))
-				v[got++] = record_get_d(c, "connect_us", key[i]);
+			    json_object_object_get_ex(pg->round[idx[j]], "client", &c) &&
+			    isfinite(v[got] = jnum(c, "connect_us", key[i])))
+				got++;
 		}
 		x[i] = nines(at[i], okm);
 		y[i] = median(v, got);
