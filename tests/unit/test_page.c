@@ -358,6 +358,35 @@ static void test_knee_page(void **state)
 	free(html);
 }
 
+/* One error in a round that achieved its rate still makes the round fail. */
+static void test_one_error_fails(void **state)
+{
+	char dir[] = "/tmp/crpageXXXXXX", path[96], err[512], *html;
+	const char *dirs[1] = { dir };
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/rounds.jsonl", dir);
+	f = fopen(path, "w");
+	fputs("{\"type\":\"round\",\"profile\":\"x\",\"client\":{\"mode\":\"rate\",\"target_rate\":1000,"
+	      "\"achieved_rate\":999,\"started\":1000,\"latency_us\":{\"p50\":10,\"p99\":20},"
+	      "\"errors\":{\"timeout\":1}},\"diagnosis\":[]}\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/report.html", dir);
+	if (page_write(path, dirs, 1, err, sizeof(err)))
+		fail_msg("%s", err);
+	html = slurp(path);
+	assert_non_null(strstr(html, "<tr class=\"round failed\">"));
+	assert_non_null(strstr(html, "<td class=\"errors\">1 (timeout 1)</td>"));
+	assert_non_null(strstr(html, "<b>no clean rate</b>; at 1000/s, 0.1% of connections failed (1 of 1000)"));
+	free(html);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/rounds.jsonl", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* A broken rounds.jsonl: refused with the file and line, no page left behind. */
 static void test_bad_input(void **state)
 {
@@ -414,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_answer),
 		cmocka_unit_test(test_errors_page),
 		cmocka_unit_test(test_knee_page),
+		cmocka_unit_test(test_one_error_fails),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_compare_two),
 	};
