@@ -320,6 +320,24 @@ static int first_unclean(const struct page *pg, unsigned k, double target)
 	return n ? -2 : -1;	/* -2: all clean */
 }
 
+/* " (latency p50 X, p99 Y there)": clean is not fast, so say how fast. */
+static void latency_there(struct page *pg, unsigned k, double target)
+{
+	unsigned idx[RESULTS_MAX_ROWS], n = rows_at(pg, k, target, idx, RESULTS_MAX_ROWS), j;
+	double *v = malloc(2 * RESULTS_MAX_ROWS * sizeof(double)), *w = v + RESULTS_MAX_ROWS;
+	char a[24], b[24];
+
+	for (j = 0; v && j < n; j++) {
+		v[j] = pg->res->row[idx[j]].p50_us;
+		w[j] = pg->res->row[idx[j]].p99_us;
+	}
+	if (v && n)
+		fprintf(pg->f, " (latency p50 %s, p99 %s there%s)",
+			results_fmt_us(median(v, n), a, sizeof(a)), results_fmt_us(median(w, n), b, sizeof(b)),
+			n > 1 ? ", medians of the repeats" : "");
+	free(v);
+}
+
 /* Column k's open-loop sentence: the highest clean rate and what failed above it. */
 static void rate_sentence(struct page *pg, unsigned k)
 {
@@ -347,6 +365,8 @@ static void rate_sentence(struct page *pg, unsigned k)
 		fprintf(pg->f, "clean at every offered rate, up to <b>%.0f/s</b>", best);
 	else
 		fprintf(pg->f, "highest clean rate <b>%.0f/s</b>", best);
+	if (!isnan(best))
+		latency_there(pg, k, best);
 	if (bad < 0)
 		return;
 	why_failed(pg, (unsigned)bad, why, sizeof(why));
@@ -703,7 +723,7 @@ static int connect_curve(struct page *pg, struct svg_plot *p, unsigned k, double
 {
 	static const char *const key[] = { "min", "p50", "p90", "p99", "p999", "max" };
 	static const double at[] = { 0, 0.5, 0.9, 0.99, 0.999, 1 };
-	unsigned idx[RESULTS_MAX_ROWS], n = rows_at(pg, k, target, idx, RESULTS_MAX_ROWS), i, j, got;
+	unsigned idx[RESULTS_MAX_ROWS], n = rows_at(pg, k, target, idx, RESULTS_MAX_ROWS), i, j, m, got;
 	double x[6], y[6], v[RESULTS_MAX_ROWS], ok[RESULTS_MAX_ROWS], okm;
 	char name[200];
 
@@ -714,7 +734,10 @@ static int connect_curve(struct page *pg, struct svg_plot *p, unsigned k, double
 	okm = median(ok, got);
 	if (!(okm > 0))
 		return 0;
-	for (i = 0; i < 6; i++) {
+	for (i = m = 0; i < 6; i++) {
+		/* a percentile finer than the count resolves is the max */
+		if (i < 5 && nines(at[i], okm) >= log10(okm))
+			continue;
 		for (j = got = 0; j < n; j++) {
 			json_object *c;
 
@@ -723,11 +746,11 @@ static int connect_curve(struct page *pg, struct svg_plot *p, unsigned k, double
 			    isfinite(v[got] = jnum(c, "connect_us", key[i])))
 				got++;
 		}
-		x[i] = nines(at[i], okm);
-		y[i] = median(v, got);
+		x[m] = nines(at[i], okm);
+		y[m++] = median(v, got);
 	}
-	*top = fmax(*top, x[5]);
-	return svg_series(p, col_name(pg, k, name, sizeof(name)), col_style(k, 0), x, y, 6);
+	*top = fmax(*top, x[m - 1]);
+	return svg_series(p, col_name(pg, k, name, sizeof(name)), col_style(k, 0), x, y, m);
 }
 
 /* Latency and connect time at one offered rate, every column overlaid. */
@@ -845,13 +868,18 @@ static void gate_section(struct page *pg)
 
 /* --- the table --- */
 
-/* The delta of counter word in role's counters of round o (also conntrack, sockets, errors). */
-static bool counter(json_object *o, const char *role, const char *word, double *v)
+/*
+ * The delta of counter word in role's counters of round o (also conntrack
+ * and the client's errors); sockets by state are a count at the round's
+ * end (*level then).
+ */
+static bool counter(json_object *o, const char *role, const char *word, double *v, bool *level)
 {
 	static const char *const sub[] = { NULL, "conntrack", "sockets" };
 	json_object *c, *x, *s;
 	unsigned i;
 
+	*level = false;
 	if (!strcmp(role, "client") && json_object_object_get_ex(o, "client", &c) &&
 	    json_object_object_get_ex(c, "errors", &c) && json_object_object_get_ex(c, word, &x))
 		goto found;
@@ -859,9 +887,10 @@ static bool counter(json_object *o, const char *role, const char *word, double *
 		return false;
 	for (i = 0; i < 3; i++) {
 		s = c;
+		*level = i == 2;
 		if (sub[i] && !json_object_object_get_ex(c, sub[i], &s))
 			continue;
-		if (json_object_object_get_ex(s, word, &x))
+		if (json_object_object_get_ex(s, word, &x) && !json_object_is_type(x, json_type_object))
 			goto found;
 	}
 	return false;
@@ -872,12 +901,51 @@ found:
 	return true;
 }
 
+/* connrate-dut's counters, which its diagnosis lines describe rather than name. */
+static const struct {
+	const char *line, *name, *a, *b;
+} device_counters[] = {
+	{ "dut flow table full", "dropped.table_full", "dropped", "table_full" },
+	{ "dut queue overflow", "queue.overflow", "queue", "overflow" },
+	{ "dut dropped", "dropped.random", "dropped", "random" },
+};
+
+/* The device counter line is based on, after n others: 1 when cited. */
+static unsigned device_cite(struct page *pg, json_object *o, const char *line, unsigned n)
+{
+	json_object *c;
+	size_t i;
+	double v;
+
+	if (!json_object_object_get_ex(o, "counters", &c) || !json_object_object_get_ex(c, "dut", &c) ||
+	    !json_object_object_get_ex(c, "sim", &c))
+		return 0;
+	for (i = 0; i < sizeof(device_counters) / sizeof(device_counters[0]); i++) {
+		if (strncmp(line, device_counters[i].line, strlen(device_counters[i].line)))
+			continue;
+		v = jnum(c, device_counters[i].a, device_counters[i].b);
+		if (isnan(v))
+			return 0;
+		fprintf(pg->f, "%sconnrate-dut %s %+.0f", n ? ", " : "<span class=\"cites\">based on ",
+			device_counters[i].name, v);
+		return 1;
+	}
+	return 0;
+}
+
+/* Conntrack's table size and limit: levels, not deltas, never what a line is based on. */
+static bool gauge(const char *word)
+{
+	return !strcmp(word, "max") || !strcmp(word, "count");
+}
+
 /* The counters a diagnosis line names (its first word is the role), with their deltas. */
 static void cites(struct page *pg, json_object *o, const char *line)
 {
 	char role[16], word[64], seen[8][64];
 	const char *p = line;
 	unsigned n = 0, i;
+	bool option, level;
 	double v;
 
 	if (sscanf(line, "%15s", role) != 1 ||
@@ -891,15 +959,18 @@ static void cites(struct page *pg, json_object *o, const char *line)
 			continue;
 		}
 		snprintf(word, sizeof(word), "%.*s", (int)(l < 63 ? l : 63), p);
+		option = p > line && p[-1] == '-';	/* "--max-flows" names no counter */
 		p += l;
 		for (i = 0; i < n && strcmp(seen[i], word); i++)
 			;
-		if (i < n || !strcmp(word, role) || !counter(o, role, word, &v))
+		if (i < n || option || !strcmp(word, role) || gauge(word) ||
+		    !counter(o, role, word, &v, &level))
 			continue;
 		snprintf(seen[n++], sizeof(seen[0]), "%s", word);
-		fprintf(pg->f, "%s%s %s %+.0f", n == 1 ? "<span class=\"cites\">based on " : ", ",
-			role, word, v);
+		fprintf(pg->f, level ? "%s%s %s %.0f at the end" : "%s%s %s %+.0f",
+			n == 1 ? "<span class=\"cites\">based on " : ", ", role, word, v);
 	}
+	n += device_cite(pg, o, line, n);
 	if (n)
 		fprintf(pg->f, "</span>");
 }
@@ -1149,7 +1220,7 @@ static const char css[] =
 	"{text-align:right;white-space:nowrap}\n"
 	"tr.failed{background:#fbe3de}tr.failed td.status{font-weight:bold;color:#8f1d05}\n"
 	"td.status{white-space:nowrap}\n"
-	"td.why{min-width:22rem}td.why ul{margin:0;padding-left:1rem}\n"
+	"table.rounds{width:100%}td.why{min-width:16rem}td.why ul{margin:0;padding-left:1rem}\n"
 	".cites{display:block;color:#444;font:.8rem ui-monospace,monospace}\n"
 	"pre{background:#f5f5f5;padding:.5rem;overflow-x:auto;font-size:.8rem}\n"
 	"table.facts th{background:none;font-weight:normal;color:#555}\n"

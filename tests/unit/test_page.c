@@ -342,7 +342,27 @@ static void test_errors_page(void **state)
 	assert_non_null(row);
 	assert_non_null(strstr(row, "&#x2717; failed"));
 	assert_non_null(strstr(html, "% errors</text>"));	/* the ring on the achieved plot */
-	assert_non_null(strstr(html, "failed (3415 of 4000)"));
+	{	/* the failed round's numbers, from its record */
+		json_object *r[8], *c;
+		unsigned n = rounds_of(FIX "report-errs", r, 8), i;
+		char want[160];
+
+		assert_int_equal(n, 2);
+		assert_true(json_object_object_get_ex(r[1], "counters", &c));
+		assert_true(json_object_object_get_ex(c, "dut", &c));
+		assert_true(json_object_object_get_ex(c, "sim", &c));
+		snprintf(want, sizeof(want), "based on connrate-dut dropped.table_full %+.0f",
+			 jd(c, "dropped", "table_full"));
+		assert_non_null(strstr(row, want));
+		assert_true(json_object_object_get_ex(r[1], "client", &c));
+		snprintf(want, sizeof(want), "failed (%llu of %.0f)",
+			 (unsigned long long)error_sum(c), jd(c, "started", NULL));
+		assert_non_null(strstr(html, want));
+		for (i = 0; i < n; i++)
+			json_object_put(r[i]);
+	}
+	/* a limit is not a delta: no conntrack max cited */
+	assert_null(strstr(html, " max +"));
 	free(html);
 }
 
