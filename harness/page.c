@@ -231,6 +231,15 @@ static double error_share(const struct rrow *r)
 	return r->started ? (double)r->errors / (double)r->started : 0;
 }
 
+/* A share 0..1 in percent with the digits it needs: "100%", "32%", "4.1%", "0.05%". */
+static const char *fmt_share(double share, char *buf, size_t len)
+{
+	double pc = 100 * share;
+
+	snprintf(buf, len, pc >= 10 ? "%.0f%%" : pc >= 1 ? "%.1f%%" : "%.2g%%", pc);
+	return buf;
+}
+
 /* The first diagnosis line of round i, or NULL. */
 static const char *first_diagnosis(const struct page *pg, unsigned i)
 {
@@ -247,13 +256,14 @@ static void why_failed(const struct page *pg, unsigned i, char *buf, size_t len)
 {
 	const struct rrow *r = &pg->res->row[i];
 	const char *d = first_diagnosis(pg, i);
+	char pc[16];
 	int n;
 
 	if (r->interrupted)
 		n = snprintf(buf, len, "the round was interrupted");
 	else if (r->errors)
-		n = snprintf(buf, len, "%.2g%% of connections failed (%llu of %llu)",
-			     100 * error_share(r), (unsigned long long)r->errors,
+		n = snprintf(buf, len, "%s of connections failed (%llu of %llu)",
+			     fmt_share(error_share(r), pc, sizeof(pc)), (unsigned long long)r->errors,
 			     (unsigned long long)r->started);
 	else
 		n = snprintf(buf, len, "it achieved only %.0f/s (%.0f%% of offered)", r->achieved,
@@ -524,7 +534,7 @@ static void short_notes(struct page *pg, struct svg_plot *p, unsigned k, const d
 			unsigned nt, const double *ach)
 {
 	double share[MAX_TARGETS];
-	char text[64];
+	char text[64], pc[16];
 	unsigned i;
 
 	curve(pg, k, t, nt, M_SHARE, share);
@@ -532,7 +542,7 @@ static void short_notes(struct page *pg, struct svg_plot *p, unsigned k, const d
 		if (!isfinite(ach[i]))
 			continue;
 		if (share[i] > 0)
-			snprintf(text, sizeof(text), "%.2g%% errors", 100 * share[i]);
+			snprintf(text, sizeof(text), "%s errors", fmt_share(share[i], pc, sizeof(pc)));
 		else if (ach[i] < CLEAN_SHARE * t[i])
 			snprintf(text, sizeof(text), "%.0f%% of offered", 100 * ach[i] / t[i]);
 		else
@@ -975,14 +985,22 @@ static void cites(struct page *pg, json_object *o, const char *line)
 		fprintf(pg->f, "</span>");
 }
 
-static void diagnosis_cell(struct page *pg, unsigned i)
+/*
+ * The round's diagnosis, in a row of its own right under the round's, as
+ * wide as the table: long sentences stay readable at a laptop's width and
+ * in print.
+ */
+static void diagnosis_row(struct page *pg, unsigned i, unsigned ncells, bool ok)
 {
 	json_object *d;
 	size_t j, n;
 
-	fprintf(pg->f, "<td class=\"why\">");
-	if (json_object_object_get_ex(pg->round[i], "diagnosis", &d) &&
-	    json_object_is_type(d, json_type_array) && (n = json_object_array_length(d))) {
+	if (!json_object_object_get_ex(pg->round[i], "diagnosis", &d) ||
+	    !json_object_is_type(d, json_type_array) || !(n = json_object_array_length(d)))
+		return;
+	fprintf(pg->f, "<tr class=\"diagnosis %s\"><td></td><td class=\"why\" colspan=\"%u\">",
+		ok ? "clean" : "failed", ncells - 1);
+	{
 		fprintf(pg->f, "<ul>");
 		for (j = 0; j < n; j++) {
 			const char *line = json_object_get_string(json_object_array_get_idx(d, j));
@@ -994,7 +1012,7 @@ static void diagnosis_cell(struct page *pg, unsigned i)
 		}
 		fprintf(pg->f, "</ul>");
 	}
-	fprintf(pg->f, "</td>");
+	fprintf(pg->f, "</td></tr>\n");
 }
 
 /* The error count and its classes: "12 (timeout 10, refused 2)". */
@@ -1022,7 +1040,7 @@ static void errors_cell(struct page *pg, unsigned i)
 static void table_row(struct page *pg, unsigned i)
 {
 	const struct rrow *r = &pg->res->row[i];
-	bool ok = clean(r);
+	bool ok = clean(r), any_ok = r->started > r->errors;
 	char a[24], b[24], c[24], d[24];
 
 	fprintf(pg->f, "<tr class=\"round %s\"><td class=\"status\">%s</td><td class=\"profile\">",
@@ -1044,14 +1062,14 @@ static void table_row(struct page *pg, unsigned i)
 		r->closed ? "c=" : "", r->target, r->closed ? "" : "/s", r->achieved,
 		(unsigned long long)r->started);
 	errors_cell(pg, i);
+	/* no connection ended ok: no time to show ("-") */
 	fprintf(pg->f, "<td class=\"share\">%.2f%%</td><td class=\"p50\">%s</td><td class=\"p99\">%s</td>"
-		       "<td class=\"connect\">%s</td><td class=\"cost\">%s</td>",
-		100 * error_share(r), results_fmt_us(r->p50_us, a, sizeof(a)),
-		results_fmt_us(r->p99_us, b, sizeof(b)),
-		results_fmt_us(isnan(r->connect_p50_us) ? -1 : r->connect_p50_us, c, sizeof(c)),
+		       "<td class=\"connect\">%s</td><td class=\"cost\">%s</td></tr>\n",
+		100 * error_share(r), results_fmt_us(any_ok ? r->p50_us : -1, a, sizeof(a)),
+		results_fmt_us(any_ok ? r->p99_us : -1, b, sizeof(b)),
+		results_fmt_us(!any_ok || isnan(r->connect_p50_us) ? -1 : r->connect_p50_us, c, sizeof(c)),
 		results_fmt_us(isnan(r->cost_us) ? -1 : r->cost_us, d, sizeof(d)));
-	diagnosis_cell(pg, i);
-	fprintf(pg->f, "</tr>\n");
+	diagnosis_row(pg, i, 11 + pg->builds + pg->repeats + pg->many_runs, ok);
 }
 
 static void table(struct page *pg)
@@ -1059,12 +1077,12 @@ static void table(struct page *pg)
 	unsigned i;
 
 	fprintf(pg->f, "<section id=\"table\">\n<h2>Every round</h2>\n<p class=\"note\">Rounds "
-		       "marked &#x2717; were not clean. The diagnosis names the kernel counters "
-		       "that explain a round; the deltas it is based on follow each line.</p>\n"
+		       "marked &#x2717; were not clean. Under a round, its diagnosis: the kernel "
+		       "counters that explain it, each line followed by the deltas it is based on.</p>\n"
 		       "<div class=\"scroll\"><table class=\"rounds\">\n<thead><tr><th>status</th><th>profile</th>%s%s%s"
 		       "<th>offered</th><th>achieved/s</th><th>started</th><th>errors</th>"
 		       "<th>error share</th><th>latency p50</th><th>latency p99</th>"
-		       "<th>connect p50</th><th>CPU/conn</th><th>diagnosis</th></tr></thead>\n<tbody>\n",
+		       "<th>connect p50</th><th>CPU/conn</th></tr></thead>\n<tbody>\n",
 		pg->builds ? "<th>build</th>" : "", pg->repeats ? "<th>repeat</th>" : "",
 		pg->many_runs ? "<th>run</th>" : "");
 	for (i = 0; i < pg->res->nrows; i++)
@@ -1218,16 +1236,17 @@ static const char css[] =
 	"thead th{background:#f0f0f0}\n"
 	"td.offered,td.achieved,td.started,td.share,td.p50,td.p99,td.connect,td.cost,td.repeat"
 	"{text-align:right;white-space:nowrap}\n"
-	"tr.failed{background:#fbe3de}tr.failed td.status{font-weight:bold;color:#8f1d05}\n"
+	"tr.failed td.status{font-weight:bold;color:#8f1d05}\n"
 	"td.status{white-space:nowrap}\n"
-	"table.rounds{width:100%}td.why{min-width:16rem}td.why ul{margin:0;padding-left:1rem}\n"
+	"table.rounds{width:100%}td.why ul{margin:0;padding-left:1rem}\n"
+	"tr.diagnosis td{border-top:none;font-size:.8rem}tr.failed{background:#fbe3de}\n"
 	".cites{display:block;color:#444;font:.8rem ui-monospace,monospace}\n"
 	"pre{background:#f5f5f5;padding:.5rem;overflow-x:auto;font-size:.8rem}\n"
 	"table.facts th{background:none;font-weight:normal;color:#555}\n"
 	"@media print{body{max-width:none;padding:0;font-size:10pt}"
 	".panels{grid-template-columns:1fr 1fr}"
 	"figure,tr,li{break-inside:avoid}.scroll{overflow:visible}"
-	"tr.failed{print-color-adjust:exact;-webkit-print-color-adjust:exact}}\n";
+	"tr.failed,tr.diagnosis{print-color-adjust:exact;-webkit-print-color-adjust:exact}}\n";
 
 static void head(struct page *pg)
 {

@@ -13,11 +13,13 @@ SHOTS=$(dirname "${COUNT_FILE:-$TOP/build/report/x}")/report-shots
 mkdir -p "$SHOTS"
 
 # Expected <path class="series ..."> in a page of rounds file $1: achieved (one
-# per column), p50 and p99 (two), and per offered rate latency and connect (two).
+# per column), p50 and p99 (two), and per offered rate where some connection
+# ended ok, latency and connect (two).
 expected_series() {
 	jq -s -r 'map(select(.type == "round")) |
 		(map([.profile, (.build // "")]) | unique | length) as $c |
-		(map(.client.target_rate) | unique | length) as $r | 3 * $c + 2 * $c * $r' "$@"
+		(map(select(.client.ok > 0) | [.profile, (.build // ""), .client.target_rate]) |
+			unique | length) as $p | 3 * $c + 2 * $p' "$@"
 }
 
 # The table's cells of class $2 in page $1, one a line, tags dropped.
@@ -93,7 +95,7 @@ browse() {
 t_browser() {
 	local d
 	need chromium jq
-	for d in report-demo report-ab report-errs; do
+	for d in report-demo report-ab report-errs report-full; do
 		mkdir -p "$TMP/$d"
 		cp "$FIX/$d/run.json" "$FIX/$d/rounds.jsonl" "$TMP/$d/"
 		"$LAB" compare "$TMP/$d" >/dev/null 2>&1 || fail "compare $d"

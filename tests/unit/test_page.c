@@ -190,9 +190,15 @@ static void check_table(const char *html, json_object **r, unsigned n)
 		assert_int_equal(strtoull(buf, NULL, 10), (uint64_t)jd(c, "started", NULL));
 		assert_non_null(cell(row, end, "errors", buf, sizeof(buf)));
 		assert_int_equal(strtoull(buf, NULL, 10), errs);
-		assert_us(cell(row, end, "p50", buf, sizeof(buf)), jd(c, "latency_us", "p50"));
-		assert_us(cell(row, end, "p99", buf, sizeof(buf)), jd(c, "latency_us", "p99"));
-		assert_us(cell(row, end, "connect", buf, sizeof(buf)), jd(c, "connect_us", "p50"));
+		if (jd(c, "ok", NULL) > 0) {
+			assert_us(cell(row, end, "p50", buf, sizeof(buf)), jd(c, "latency_us", "p50"));
+			assert_us(cell(row, end, "p99", buf, sizeof(buf)), jd(c, "latency_us", "p99"));
+			assert_us(cell(row, end, "connect", buf, sizeof(buf)), jd(c, "connect_us", "p50"));
+		} else {	/* no connection ended ok: no time */
+			assert_string_equal(cell(row, end, "p50", buf, sizeof(buf)), "-");
+			assert_string_equal(cell(row, end, "p99", buf, sizeof(buf)), "-");
+			assert_string_equal(cell(row, end, "connect", buf, sizeof(buf)), "-");
+		}
 		/* the page's verdict against one computed here from the record */
 		failed = errs > 0 || ach < 0.95 * target;
 		assert_non_null(cell(row, end, "status", buf, sizeof(buf)));
@@ -200,32 +206,37 @@ static void check_table(const char *html, json_object **r, unsigned n)
 		assert_int_equal(strncmp(row, "<tr class=\"round failed\"", 24) == 0, failed);
 		/* every diagnosis line beside its round */
 		assert_true(json_object_object_get_ex(r[i], "diagnosis", &d));
-		{
-			const char *w = strstr(row, "<td class=\"why\">");
+		{	/* in the row under the round's, before the next round */
+			const char *w = end, *next = strstr(end, "<tr class=\"round ");
 			size_t li = 0;
 
-			assert_true(w && w < end);
-			while ((w = strstr(w, "<li>")) && w < end) {
+			if (!next)
+				next = strstr(end, "</tbody>");
+			while ((w = strstr(w, "<li>")) && w < next) {
 				li++;
 				w += 4;
 			}
 			assert_int_equal(li, json_object_array_length(d));
+			if (li)
+				assert_non_null(strstr(end, "<tr class=\"diagnosis "));
 		}
 		row = end;
 	}
 }
 
-/* Distinct values: (profile, build) columns and offered rates. */
-static void shape(json_object **r, unsigned n, unsigned *ncol, unsigned *nrate)
+/*
+ * Distinct (profile, build) columns, and distinct (column, offered rate)
+ * pairs where some connection ended ok (those get distribution curves).
+ */
+static void shape(json_object **r, unsigned n, unsigned *ncol, unsigned *npairs)
 {
-	char cols[32][96];
-	double rates[32];
+	char cols[32][96], pairs[64][128];
 	unsigned i, k;
 
-	*ncol = *nrate = 0;
+	*ncol = *npairs = 0;
 	for (i = 0; i < n; i++) {
 		json_object *b;
-		char key[96];
+		char key[96], pair[128];
 
 		snprintf(key, sizeof(key), "%s/%s",
 			 json_object_get_string(json_object_object_get(r[i], "profile")),
@@ -234,10 +245,13 @@ static void shape(json_object **r, unsigned n, unsigned *ncol, unsigned *nrate)
 			;
 		if (k == *ncol)
 			snprintf(cols[(*ncol)++], sizeof(cols[0]), "%s", key);
-		for (k = 0; k < *nrate && rates[k] != jd(r[i], "client", "target_rate"); k++)
+		if (!(jd(r[i], "client", "ok") > 0))
+			continue;
+		snprintf(pair, sizeof(pair), "%s@%.3f", key, jd(r[i], "client", "target_rate"));
+		for (k = 0; k < *npairs && strcmp(pairs[k], pair); k++)
 			;
-		if (k == *nrate)
-			rates[(*nrate)++] = jd(r[i], "client", "target_rate");
+		if (k == *npairs)
+			snprintf(pairs[(*npairs)++], sizeof(pairs[0]), "%s", pair);
 	}
 }
 
@@ -256,15 +270,15 @@ static void check_offline(const char *html)
 static void check_dir(const char *dir)
 {
 	json_object *r[64];
-	unsigned n = rounds_of(dir, r, 64), ncol, nrate, i;
+	unsigned n = rounds_of(dir, r, 64), ncol, npairs, i;
 	char *html = page_of(dir);
 
 	assert_true(n > 0);
 	check_table(html, r, n);
 	check_offline(html);
-	shape(r, n, &ncol, &nrate);
+	shape(r, n, &ncol, &npairs);
 	/* achieved (1 a column), p50 and p99 (2), then per rate latency and connect (2) */
-	assert_int_equal(count(html, "<path class=\"series "), 3 * ncol + 2 * ncol * nrate);
+	assert_int_equal(count(html, "<path class=\"series "), 3 * ncol + 2 * npairs);
 	assert_int_equal(count(html, "<path class=\"guide "), 1);
 	for (i = 0; i < n; i++)
 		json_object_put(r[i]);
@@ -366,6 +380,24 @@ static void test_errors_page(void **state)
 	free(html);
 }
 
+/*
+ * A run where the dut's conntrack table was full: every round failed, one
+ * with no connection ok; the diagnosis cites the conntrack deltas.
+ */
+static void test_full_table_page(void **state)
+{
+	char *html = page_of(FIX "report-full");
+
+	(void)state;
+	check_dir(FIX "report-full");
+	assert_int_equal(count(html, "<tr class=\"round failed\">"), count(html, "<tr class=\"round "));
+	assert_non_null(strstr(html, "<b>default</b>: <b>no clean rate</b>"));
+	assert_non_null(strstr(html, "based on dut drop +"));
+	assert_non_null(strstr(html, ">100% errors</text>"));
+	assert_null(strstr(html, "e+02"));
+	free(html);
+}
+
 /* A knee: the answer names it and why the next rate failed, from the record. */
 static void test_knee_page(void **state)
 {
@@ -463,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_answer),
 		cmocka_unit_test(test_errors_page),
 		cmocka_unit_test(test_knee_page),
+		cmocka_unit_test(test_full_table_page),
 		cmocka_unit_test(test_one_error_fails),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_compare_two),
