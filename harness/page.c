@@ -763,6 +763,23 @@ static int connect_curve(struct page *pg, struct svg_plot *p, unsigned k, double
 	return svg_series(p, col_name(pg, k, name, sizeof(name)), col_style(k, 0), x, y, m);
 }
 
+/* Which columns ran at this rate and have no curve: nothing ended ok. */
+static void no_curve(struct page *pg, const bool *none)
+{
+	char name[200];
+	unsigned k, n = 0;
+
+	for (k = 0; k < pg->ncol; k++) {
+		if (!none[k])
+			continue;
+		fprintf(pg->f, "%s<b>", n++ ? ", " : "<figcaption>No curve for ");
+		svg_escape(pg->f, col_name(pg, k, name, sizeof(name)));
+		fprintf(pg->f, "</b>");
+	}
+	if (n)
+		fprintf(pg->f, ": no connection ended ok at this rate.</figcaption>");
+}
+
 /* Latency and connect time at one offered rate, every column overlaid. */
 static int dist_pair(struct page *pg, double target)
 {
@@ -774,7 +791,8 @@ static int dist_pair(struct page *pg, double target)
 	struct svg_plot *p[2];
 	char title[2][96];
 	double top[2] = { 3, 3 };
-	unsigned k, m;
+	bool none[MAX_COLS] = { false };
+	unsigned k, m, idx[1];
 	int rc = 0;
 
 	snprintf(title[0], sizeof(title[0]), "Latency at %.0f/s offered", target);
@@ -782,9 +800,12 @@ static int dist_pair(struct page *pg, double target)
 	p[0] = svg_new(title[0], &x, &y);
 	p[1] = svg_new(title[1], &x, &y);
 	for (k = 0; p[0] && p[1] && !rc && k < pg->ncol; k++) {
+		unsigned had = svg_nseries(p[0]);
+
 		rc = latency_curve(pg, p[0], k, target, &top[0]);
 		if (!rc)
 			rc = connect_curve(pg, p[1], k, target, &top[1]);
+		none[k] = svg_nseries(p[0]) == had && rows_at(pg, k, target, idx, 1);
 	}
 	if (!p[0] || !p[1])
 		rc = -ENOMEM;
@@ -792,6 +813,7 @@ static int dist_pair(struct page *pg, double target)
 		svg_range(p[m], false, 0, ceil(fmax(top[0], top[1]) - 1e-9));
 		fprintf(pg->f, "<figure>");
 		rc = svg_write(p[m], pg->f);
+		no_curve(pg, none);
 		fprintf(pg->f, "</figure>");
 	}
 	svg_free(p[0]);
@@ -1229,7 +1251,7 @@ static const char css[] =
 	"ul.answer{list-style:none;padding-left:0;font-size:1.05rem}ul.answer li{margin:.4rem 0}\n"
 	"svg.swatch{vertical-align:middle}\n"
 	".panels{display:grid;grid-template-columns:repeat(auto-fit,minmax(26rem,1fr));gap:1rem 2rem}\n"
-	"figure{margin:0}svg.plot{width:100%;height:auto;display:block}\n"
+	"figure{margin:0}svg.plot{width:100%;height:auto;display:block}figcaption{font-size:.85rem}\n"
 	".scroll{overflow-x:auto}\n"
 	"table{border-collapse:collapse;font-size:.85rem;margin:.3rem 0}\n"
 	"th,td{border:1px solid #ccc;padding:.2rem .45rem;text-align:left;vertical-align:top}\n"

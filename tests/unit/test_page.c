@@ -395,6 +395,8 @@ static void test_full_table_page(void **state)
 	assert_non_null(strstr(html, "based on dut drop +"));
 	assert_non_null(strstr(html, ">100% errors</text>"));
 	assert_null(strstr(html, "e+02"));
+	/* default at 12000/s: nothing ok, so no curve, and the figure says so */
+	assert_non_null(strstr(html, "<figcaption>No curve for <b>default</b>: no connection ended ok"));
 	free(html);
 }
 
