@@ -61,7 +61,9 @@ static int take_records(struct page *pg, const char *text, size_t len,
 		off += l + 1;
 		if (!o)
 			continue;
-		type = json_object_object_get_ex(o, "type", &t) ? json_object_get_string(t) : "";
+		type = json_object_object_get_ex(o, "type", &t) ? json_object_get_string(t) : NULL;
+		if (!type)
+			type = "";
 		if (!strcmp(type, "round") && *nround < RESULTS_MAX_ROWS)
 			pg->round[(*nround)++] = o;
 		else if (!strcmp(type, "saturation") && *nknee < RESULTS_MAX_SAT)
@@ -216,6 +218,16 @@ static double jnum(json_object *o, const char *a, const char *b)
 
 	if (!o || !json_object_object_get_ex(o, a, &x) || (b && !json_object_object_get_ex(x, b, &x)) ||
 	    !(json_object_is_type(x, json_type_int) || json_object_is_type(x, json_type_double)))
+		return NAN;
+	return json_object_get_double(x);
+}
+
+/* Element i of array a as a number; NAN when it is not one. */
+static double jnum_at(json_object *a, size_t i)
+{
+	json_object *x = json_object_array_get_idx(a, i);
+
+	if (!(json_object_is_type(x, json_type_int) || json_object_is_type(x, json_type_double)))
 		return NAN;
 	return json_object_get_double(x);
 }
@@ -677,10 +689,13 @@ static unsigned pool(const struct page *pg, const unsigned *idx, unsigned n, str
 		for (i = 0; i < m; i++) {
 			json_object *e = json_object_array_get_idx(bk, i);
 
-			if (json_object_array_length(e) != 2)
+			/* [upper bound in ns, count]; anything else is no bucket */
+			if (!json_object_is_type(e, json_type_array) || json_object_array_length(e) != 2)
 				continue;
-			b[len].ub_ns = json_object_get_double(json_object_array_get_idx(e, 0));
-			b[len++].count = json_object_get_double(json_object_array_get_idx(e, 1));
+			b[len].ub_ns = jnum_at(e, 0);
+			b[len].count = jnum_at(e, 1);
+			if (b[len].ub_ns > 0 && b[len].count >= 0 && isfinite(b[len].ub_ns + b[len].count))
+				len++;
 		}
 	}
 	if (len)
@@ -1027,6 +1042,9 @@ static void diagnosis_row(struct page *pg, unsigned i, unsigned ncells, bool ok)
 		for (j = 0; j < n; j++) {
 			const char *line = json_object_get_string(json_object_array_get_idx(d, j));
 
+			if (!line)
+				continue;	/* null: no sentence */
+
 			fprintf(pg->f, "<li>");
 			svg_escape(pg->f, line);
 			cites(pg, pg->round[i], line);
@@ -1045,7 +1063,7 @@ static void errors_cell(struct page *pg, unsigned i)
 
 	fprintf(pg->f, "<td class=\"errors\">%llu", (unsigned long long)pg->res->row[i].errors);
 	if (pg->res->row[i].errors && json_object_object_get_ex(pg->round[i], "client", &e) &&
-	    json_object_object_get_ex(e, "errors", &e)) {
+	    json_object_object_get_ex(e, "errors", &e) && json_object_is_type(e, json_type_object)) {
 		json_object_object_foreach(e, k, v) {
 			if (json_object_get_int64(v) <= 0)
 				continue;
@@ -1118,9 +1136,12 @@ static const char *jstr(json_object *o, const char *a, const char *b)
 {
 	json_object *x;
 
+	const char *v;
+
 	if (!o || !json_object_object_get_ex(o, a, &x) || (b && !json_object_object_get_ex(x, b, &x)))
 		return "not recorded";
-	return json_object_get_string(x);
+	v = json_object_get_string(x);
+	return v ? v : "not recorded";
 }
 
 static void fact(struct page *pg, const char *name, const char *value)
@@ -1143,8 +1164,11 @@ static void options(struct page *pg, json_object *run)
 	n = json_object_array_length(a);
 	for (i = 0; i < n; i++) {
 		const char *w = json_object_get_string(json_object_array_get_idx(a, i));
-		bool plain = *w && strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,/:@+") == strlen(w);
+		bool plain;
 
+		if (!w)
+			continue;
+		plain = *w && strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,/:@+") == strlen(w);
 		fputc(' ', pg->f);
 		if (!plain)
 			fputc('\'', pg->f);
@@ -1179,6 +1203,8 @@ static void sysctls(struct page *pg, const char *label, json_object *prof)
 	fprintf(pg->f, "<table class=\"sysctl\"><thead><tr><th>namespace</th><th>key</th>"
 		       "<th>read back</th><th>set by the profile</th></tr></thead><tbody>\n");
 	json_object_object_foreach(s, role, kv) {
+		if (!json_object_is_type(kv, json_type_object))
+			continue;
 		json_object_object_foreach(kv, key, val) {
 			snprintf(setkey, sizeof(setkey), "[%s] %s", role, key);
 			fprintf(pg->f, "<tr><td>");

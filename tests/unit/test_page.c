@@ -441,6 +441,49 @@ static void test_one_error_fails(void **state)
 	rmdir(dir);
 }
 
+/*
+ * Parts of a record the page reads leniently (results.h does not check
+ * them) in shapes no run writes: a bucket that is no pair (the fuzzer's
+ * first find), null sentences, a sysctl role that is no object, a null
+ * type and option.  The page is written, the round's row is there.
+ */
+static void test_odd_shapes(void **state)
+{
+	char dir[] = "/tmp/crpageXXXXXX", path[96], err[512], *html;
+	const char *dirs[1] = { dir };
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/rounds.jsonl", dir);
+	f = fopen(path, "w");
+	fputs("{\"type\":null}\n"
+	      "{\"type\":\"round\",\"profile\":\"x\",\"client\":{\"mode\":\"rate\",\"target_rate\":1000,"
+	      "\"achieved_rate\":1000,\"started\":1000,\"ok\":1000,\"latency_us\":{\"p50\":10,\"p99\":20},"
+	      "\"connect_us\":{\"p50\":5,\"p90\":\"x\",\"p99\":null},\"errors\":{},"
+	      "\"histogram\":{\"unit\":\"ns\",\"buckets\":[1,[2],\"x\",null,[-5,3],[\"a\",1],[1e400,1],[9000,10]]}},"
+	      "\"diagnosis\":[null,5,\"client has TcpExtListenOverflows\"],\"sysctl\":{\"client\":3,\"server\":{\"k\":null}}}\n",
+	      f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/run.json", dir);
+	f = fopen(path, "w");
+	fputs("{\"options\":[null,\"run\"],\"profiles\":[1,{\"name\":null}],\"cpu\":7}\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/report.html", dir);
+	if (page_write(path, dirs, 1, err, sizeof(err)))
+		fail_msg("%s", err);
+	html = slurp(path);
+	assert_int_equal(count(html, "<tr class=\"round "), 1);
+	assert_int_equal(count(html, "<path class=\"series s0\""), 4);	/* one bucket left: a curve */
+	free(html);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/run.json", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/rounds.jsonl", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* A broken rounds.jsonl: refused with the file and line, no page left behind. */
 static void test_bad_input(void **state)
 {
@@ -499,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_knee_page),
 		cmocka_unit_test(test_full_table_page),
 		cmocka_unit_test(test_one_error_fails),
+		cmocka_unit_test(test_odd_shapes),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_compare_two),
 	};
