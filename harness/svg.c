@@ -329,8 +329,11 @@ static bool inside(const struct svg_plot *p, double x, double y)
 
 /* --- drawing --- */
 
-static void marker(FILE *f, unsigned m, double x, double y, const char *colour)
+/* Marker m at (x, y), scale 1 for the last series drawn (larger under it). */
+static void marker(FILE *f, unsigned m, double x, double y, const char *colour, double scale)
 {
+	fprintf(f, "<g transform=\"translate(%.1f %.1f) scale(%.2f) translate(%.1f %.1f)\">",
+		x, y, scale, -x, -y);
 	switch (m % SVG_MARKERS) {
 	case 0:
 		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.2\" fill=\"%s\"/>", x, y, colour);
@@ -349,6 +352,7 @@ static void marker(FILE *f, unsigned m, double x, double y, const char *colour)
 		fprintf(f, "<path d=\"M%.1f %.1fl7 7m0 -7l-7 7\" stroke=\"%s\" stroke-width=\"2\"/>",
 			x - 3.5, y - 3.5, colour);
 	}
+	fprintf(f, "</g>");
 }
 
 static void axis_labels(const struct svg_plot *p, FILE *f)
@@ -396,15 +400,22 @@ static bool drawable(const struct svg_plot *p, const struct series *s, unsigned 
 	       inside(p, s->x[j], s->y[j]);
 }
 
-static void draw_series(const struct svg_plot *p, const struct series *s, unsigned idx, FILE *f)
+/*
+ * Series idx, its colour top colours from the last: earlier colours are
+ * drawn wider, so where two lie on top of each other (two builds that both
+ * keep up) the first still shows round the last.
+ */
+static void draw_series(const struct svg_plot *p, const struct series *s, unsigned idx,
+			unsigned top, FILE *f)
 {
 	const char *c = s->guide ? "#888" : svg_colour(s->st.colour);
 	const char *dash = s->guide ? "4 3" : dashes[s->st.dash % SVG_DASHES];
 	unsigned j, shown = 0, every = s->n > 20 ? (s->n + MAX_MARKS - 1) / MAX_MARKS : 1;
+	double width = s->guide ? 1.2 : 2 + 1.5 * (top < 2 ? top : 2);
 	bool pen = false;
 
-	fprintf(f, "<path class=\"%s s%u\" fill=\"none\" stroke=\"%s\" stroke-width=\"%s\"%s%s%s d=\"",
-		s->guide ? "guide" : "series", idx, c, s->guide ? "1.2" : "2",
+	fprintf(f, "<path class=\"%s s%u\" fill=\"none\" stroke=\"%s\" stroke-width=\"%.1f\"%s%s%s d=\"",
+		s->guide ? "guide" : "series", idx, c, width,
 		*dash ? " stroke-dasharray=\"" : "", dash, *dash ? "\"" : "");
 	for (j = 0; j < s->n; j++) {
 		if (!drawable(p, s, j)) {
@@ -422,7 +433,7 @@ static void draw_series(const struct svg_plot *p, const struct series *s, unsign
 	fprintf(f, "<g class=\"marks\">");
 	for (j = 0; j < s->n; j++)
 		if (drawable(p, s, j) && (j % every == 0 || j == s->n - 1) && shown++ < MAX_MARKS + 1)
-			marker(f, s->st.marker, px(p, s->x[j]), py(p, s->y[j]), c);
+			marker(f, s->st.marker, px(p, s->x[j]), py(p, s->y[j]), c, width / 2);
 	fprintf(f, "</g>\n");
 }
 
@@ -487,7 +498,7 @@ static void draw_legend(const struct svg_plot *p, FILE *f, const double *xs, con
 			xs[i], y, c, s->guide ? "1.2" : "2", *dash ? " stroke-dasharray=\"" : "",
 			dash, *dash ? "\"" : "");
 		if (!s->guide)
-			marker(f, s->st.marker, xs[i] + 14, y, c);
+			marker(f, s->st.marker, xs[i] + 14, y, c, 1);
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", xs[i] + 34, y + 4);
 		svg_escape(f, s->name);
 		fprintf(f, "</text>");
@@ -498,7 +509,7 @@ static void draw_legend(const struct svg_plot *p, FILE *f, const double *xs, con
 int svg_write(struct svg_plot *p, FILE *f)
 {
 	double *xs = calloc(p->ns + 1, sizeof(double));
-	unsigned *rows = calloc(p->ns + 1, sizeof(unsigned)), i, k = 0, nrows;
+	unsigned *rows = calloc(p->ns + 1, sizeof(unsigned)), i, k = 0, nrows, last = 0;
 	double h;
 
 	if (!xs || !rows) {
@@ -516,12 +527,15 @@ int svg_write(struct svg_plot *p, FILE *f)
 	svg_escape(f, p->title);
 	fprintf(f, "</text>\n");
 	axis_labels(p, f);
-	for (i = 0; i < p->ns; i++)
+	for (i = 0; i < p->ns; i++) {
 		if (p->s[i].guide)
-			draw_series(p, &p->s[i], 0, f);
+			draw_series(p, &p->s[i], 0, 0, f);
+		else if (!p->s[i].note)
+			last = p->s[i].st.colour > last ? p->s[i].st.colour : last;
+	}
 	for (i = 0; i < p->ns; i++)
 		if (!p->s[i].guide && !p->s[i].note)
-			draw_series(p, &p->s[i], k++, f);
+			draw_series(p, &p->s[i], k++, last - p->s[i].st.colour, f);
 	for (i = 0; i < p->ns; i++)
 		if (p->s[i].note)
 			draw_note(p, &p->s[i], f);
