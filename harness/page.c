@@ -278,8 +278,8 @@ static void why_failed(const struct page *pg, unsigned i, char *buf, size_t len)
 			     fmt_share(error_share(r), pc, sizeof(pc)), (unsigned long long)r->errors,
 			     (unsigned long long)r->started);
 	else
-		n = snprintf(buf, len, "it achieved only %.0f/s (%.0f%% of offered)", r->achieved,
-			     r->target > 0 ? 100 * r->achieved / r->target : 0);
+		n = snprintf(buf, len, "it achieved only %.0f/s (%s of offered)", r->achieved,
+			     fmt_share(r->target > 0 ? r->achieved / r->target : 0, pc, sizeof(pc)));
 	if (d && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, ": %s", d);
 }
@@ -556,7 +556,7 @@ static void short_notes(struct page *pg, struct svg_plot *p, unsigned k, const d
 		if (share[i] > 0)
 			snprintf(text, sizeof(text), "%s errors", fmt_share(share[i], pc, sizeof(pc)));
 		else if (ach[i] < CLEAN_SHARE * t[i])
-			snprintf(text, sizeof(text), "%.0f%% of offered", 100 * ach[i] / t[i]);
+			snprintf(text, sizeof(text), "%s of offered", fmt_share(ach[i] / t[i], pc, sizeof(pc)));
 		else
 			continue;
 		svg_note(p, t[i], ach[i], col_style(k, 0), text);

@@ -411,7 +411,7 @@ static void draw_series(const struct svg_plot *p, const struct series *s, unsign
 	const char *c = s->guide ? "#888" : svg_colour(s->st.colour);
 	const char *dash = s->guide ? "4 3" : dashes[s->st.dash % SVG_DASHES];
 	unsigned j, shown = 0, every = s->n > 20 ? (s->n + MAX_MARKS - 1) / MAX_MARKS : 1;
-	double width = s->guide ? 1.2 : 2 + 1.5 * (top < 2 ? top : 2);
+	double width = s->guide ? 1.2 : 2 + 1.2 * (top < 2 ? top : 2);
 	bool pen = false;
 
 	fprintf(f, "<path class=\"%s s%u\" fill=\"none\" stroke=\"%s\" stroke-width=\"%.1f\"%s%s%s d=\"",
