@@ -449,7 +449,8 @@ static void draw_note(const struct svg_plot *p, const struct series *s, FILE *f)
 	right = x < W - 110;
 	below = y < PLOT_T + 0.8 * PLOT_H;	/* else above, clear of the tick labels */
 	fprintf(f, "<g class=\"note\"><circle cx=\"%.1f\" cy=\"%.1f\" r=\"7\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"/>"
-		   "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"%s\" fill=\"%s\">",
+		   "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"%s\" fill=\"%s\" "
+		   "stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">",
 		x, y, svg_colour(s->st.colour), right ? x + 10 : x - 10, below ? y + 14 : y - 10,
 		right ? "start" : "end", svg_colour(s->st.colour));
 	svg_escape(f, s->name);
