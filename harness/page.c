@@ -104,7 +104,7 @@ static int load(struct page *pg, char *err, size_t errlen)
 		snprintf(pg->label[i], sizeof(pg->label[i]), "%s", basename(base));
 	}
 	if (nround != pg->res->nrows || nknee != pg->res->nsat) {
-		snprintf(err, errlen, "%s: the records changed while being read", path);
+		snprintf(err, errlen, "%s: rounds.jsonl changed while being read", pg->dirs[pg->ndirs - 1]);
 		return -1;
 	}
 	return 0;
