@@ -31,6 +31,7 @@
 #include "profile.h"
 #include "results.h"
 #include "run.h"
+#include "sshd.h"
 #include "topo.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -146,9 +147,34 @@ static void print_node(const struct topo *t, const char *prefix, unsigned i)
 				printf(" %s", end->addr[a].text);
 		}
 	}
+	for (l = 0; l < t->nbridges; l++) {
+		if (t->bridge[l].dev.node != i)
+			continue;
+		printf(" %s (bridge)", t->bridge[l].dev.ifname);
+		for (a = 0; a < t->bridge[l].dev.naddr; a++)
+			printf(" %s", t->bridge[l].dev.addr[a].text);
+	}
 	if (t->node[i].forward)
 		printf("  (forward%s)", t->node[i].stateful ? ", stateful" : "");
 	putchar('\n');
+}
+
+static void print_sshd(const struct topo *t, const char *prefix)
+{
+	char dir[256];
+	unsigned i;
+
+	if (!t->nsshd)
+		return;
+	sshd_dir(prefix, dir, sizeof(dir));
+	printf("sshd (root by key) on");
+	for (i = 0; i < t->nsshd; i++) {
+		const struct topo_end *e = topo_find_end(t, t->sshd[i].node, t->sshd[i].ifname);
+
+		printf(" %s %.*s", t->node[t->sshd[i].node].name,
+		       (int)strcspn(e->addr[0].text, "/"), e->addr[0].text);
+	}
+	printf("\nssh from the management network: ssh -F %s/ssh_config ADDRESS\n", dir);
 }
 
 static void print_lab(const struct topo *t, const char *prefix)
@@ -211,6 +237,11 @@ static int up_build(struct up *u)
 		lab_host_restore(u->prefix);
 		build_down(u->prefix, err + strlen(err), 0);
 	}
+	if (!rc && u->t.nsshd && (rc = sshd_start(&u->t, u->prefix, err, sizeof(err)))) {
+		lab_host_restore(u->prefix);
+		build_down(u->prefix, err + strlen(err), 0);
+		sshd_remove(u->prefix);
+	}
 	if (!rc)
 		rc = build_mark(u->prefix, "up", err, sizeof(err));
 	if (rc == -EINTR) {
@@ -222,6 +253,7 @@ static int up_build(struct up *u)
 		return 1;
 	}
 	print_lab(&u->t, u->prefix);
+	print_sshd(&u->t, u->prefix);
 	if (u->prof)
 		printf("profile %s: %u key%s set and read back\n", u->prof->name, u->prof->n,
 		       u->prof->n == 1 ? "" : "s");
@@ -280,6 +312,7 @@ static int down_stale(void)
 			rc = 1;
 			continue;
 		}
+		sshd_remove(rec.prefix);
 		printf("removed stale lab %s (owner %d gone, state %s, %u namespaces)\n",
 		       rec.prefix, (int)rec.pid, rec.state, rec.nns);
 		n++;
@@ -338,6 +371,9 @@ static int cmd_down(int argc, char **argv)
 		fprintf(stderr, "connrate-lab down: %s\n", err);
 		return 2;
 	}
+	if (sshd_remove(argv[1]))
+		fprintf(stderr, "connrate-lab down: cannot remove the lab's ssh directory %s.ssh\n",
+			argv[1]);
 	printf("lab %s removed\n", argv[1]);
 	return 0;
 }
