@@ -239,6 +239,7 @@ static int up_build(struct up *u)
 	}
 	if (!rc && u->t.nsshd && (rc = sshd_start(&u->t, u->prefix, err, sizeof(err)))) {
 		lab_host_restore(u->prefix);
+		sshd_end_all(u->prefix);
 		build_down(u->prefix, err + strlen(err), 0);
 		sshd_remove(u->prefix);
 	}
@@ -291,6 +292,15 @@ static int cmd_up(int argc, char **argv)
 
 /* --- down, exec --- */
 
+/* 0 when the lab ran sshds (its ssh directory exists). */
+static int access_ssh_dir(const char *prefix)
+{
+	char dir[256];
+
+	sshd_dir(prefix, dir, sizeof(dir));
+	return access(dir, F_OK);
+}
+
 static int down_stale(void)
 {
 	DIR *d = opendir(NS_OWNER_DIR);
@@ -307,6 +317,8 @@ static int down_stale(void)
 		if (!strcmp(rec.state, "up") || ns_record_owner_alive(&rec))
 			continue;
 		lab_host_restore(rec.prefix);
+		if (!access_ssh_dir(rec.prefix))
+			sshd_end_all(rec.prefix);
 		if (ns_record_teardown(&rec)) {
 			fprintf(stderr, "connrate-lab down: cannot remove stale lab %s\n", rec.prefix);
 			rc = 1;
@@ -367,6 +379,8 @@ static int cmd_down(int argc, char **argv)
 		return 1;
 	if (lab_host_restore(argv[1]))
 		return 1;
+	if (!access_ssh_dir(argv[1]))
+		sshd_end_all(argv[1]);
 	if (build_down(argv[1], err, sizeof(err))) {
 		fprintf(stderr, "connrate-lab down: %s\n", err);
 		return 2;

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -372,6 +373,58 @@ int sshd_start(const struct topo *t, const char *prefix, char *err, size_t errle
 	for (i = 0; i < t->nsshd && !rc; i++)
 		rc = spawn_one(t, i, prefix, dir, bin, err, errlen);
 	return rc;
+}
+
+/* Is /proc/PID/ns/net one of the n namespaces of ino[]? */
+static bool in_lab(pid_t pid, const ino_t *ino, const dev_t *dev, unsigned n)
+{
+	char path[64];
+	struct stat st;
+	unsigned i;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	if (stat(path, &st) < 0)
+		return false;
+	for (i = 0; i < n; i++)
+		if (st.st_ino == ino[i] && st.st_dev == dev[i])
+			return true;
+	return false;
+}
+
+int sshd_end_all(const char *prefix)
+{
+	ino_t ino[NS_MAX_RECORD];
+	dev_t dev[NS_MAX_RECORD];
+	struct ns_record rec;
+	struct dirent *de;
+	struct stat st;
+	char path[128];
+	unsigned i, n = 0;
+	int rc = ns_record_read(prefix, &rec), ended = 0;
+	DIR *d;
+
+	if (rc)
+		return rc;
+	for (i = 0; i < rec.nns; i++) {
+		snprintf(path, sizeof(path), "%s/%s", NS_RUN_DIR, rec.ns[i]);
+		if (stat(path, &st) == 0) {
+			ino[n] = st.st_ino;
+			dev[n++] = st.st_dev;
+		}
+	}
+	d = n ? opendir("/proc") : NULL;
+	while (d && (de = readdir(d))) {
+		pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
+
+		if (pid <= 1 || pid == getpid() || !in_lab(pid, ino, dev, n))
+			continue;
+		if (kill(pid, SIGKILL) == 0)
+			ended++;
+		waitpid(pid, NULL, WNOHANG);	/* ours: reaped; another's: ECHILD */
+	}
+	if (d)
+		closedir(d);
+	return ended;
 }
 
 int sshd_remove(const char *prefix)

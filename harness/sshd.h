@@ -47,6 +47,14 @@ int sshd_known_hosts_text(const struct topo *t, const char *hostkey, char *buf, 
  * sshd_remove()).
  */
 int sshd_start(const struct topo *t, const char *prefix, char *err, size_t errlen);
+/*
+ * End every process left in the lab's namespaces: an sshd's sessions
+ * (they leave its process group), a controller's ssh masters, commands
+ * started through them.  Only processes whose network namespace is one
+ * the owner record lists; called before the namespaces are removed, so
+ * none outlives its lab.  The number ended, or -errno.
+ */
+int sshd_end_all(const char *prefix);
 /* Remove the lab's ssh directory and what is in it.  0 or -errno. */
 int sshd_remove(const char *prefix);
 
