@@ -54,7 +54,7 @@ connrate_results=$TMP/results
 connrate_target=10.71.2.1:7171
 connrate_rate=$rate
 connrate_duration=$dur
-connrate_lead=4
+connrate_lead=8
 EOF
 }
 
