@@ -250,6 +250,7 @@ static const char *find_sshd(void)
 static void log_tail(const char *path, char *buf, size_t len)
 {
 	char all[4096], *end, *start;
+	size_t n;
 
 	buf[0] = '\0';
 	if (read_small(path, all, sizeof(all)))
@@ -258,7 +259,10 @@ static void log_tail(const char *path, char *buf, size_t len)
 	while (end > all && (end[-1] == '\n' || end[-1] == '\r'))
 		*--end = '\0';
 	start = strrchr(all, '\n');
-	snprintf(buf, len, "%s", start ? start + 1 : all);
+	start = start ? start + 1 : all;
+	n = strlen(start) < len ? strlen(start) : len - 1;
+	memcpy(buf, start, n);
+	buf[n] = '\0';
 }
 
 /* Until sshd listens, or has died, or SSHD_START_MS passed. */

@@ -159,9 +159,16 @@ t_topology_errors() {
 	grep -q "bad.topo:3: link: master 'br0': no bridge b:br0 declared" "$TMP/err" ||
 		fail "message: $(cat "$TMP/err")"
 	[ -z "$(ours $p)" ] || fail "left: $(ours $p)"
+	# an sshd that cannot be set up fails up, and nothing is left
+	printf 'node a\nnode b\nlink a:m0 10.72.9.1/24 b:m0 10.72.9.2/24\nsshd a:m0\n' >"$TMP/s.topo"
+	env PATH=/nonexistent "$LAB" up "$TMP/s.topo" --name $p 2>"$TMP/err" && fail "up without ssh-keygen"
+	grep -q "sshd lines need ssh-keygen (Debian package openssh-client) (nothing was left behind)" \
+		"$TMP/err" || fail "message: $(cat "$TMP/err")"
+	[ -z "$(ours $p)" ] && [ ! -e /run/connrate/$p ] && [ ! -e /run/connrate/$p.ssh ] ||
+		fail "left: $(ours $p) $(ls -d /run/connrate/$p*)"
 }
 
 run_test "multi.topo: 4 load hosts, sshd, ansible-playbook, merge" t_four_hosts
 run_test "ansible: one host lost, one failing: named, merge says so" t_one_host_fails
-run_test "topology: bridge errors name the file and line" t_topology_errors
+run_test "topology: bridge errors name file:line; a failed sshd leaves nothing" t_topology_errors
 finish
