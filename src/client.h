@@ -25,6 +25,8 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "clock.h"
+#include "hdrlog.h"
 #include "stats.h"
 
 struct round_spec {
@@ -44,6 +46,8 @@ struct round_result {
 	double cpu_sys_s;
 	double spin_us;		/* open loop: the largest --spin margin in use at the end */
 	bool interrupted;
+	int64_t start_requested_ns;	/* wall clock: when the schedule was to begin */
+	int64_t start_actual_ns;	/* wall clock: the round's first start */
 };
 
 /* What the round's caller provides: stop signal, outputs. */
@@ -52,6 +56,9 @@ struct client_env {
 	int stopfd;		/* eventfd in every worker's loop: stop */
 	FILE *json;		/* interval lines go here, or NULL */
 	bool status;		/* live status line on stderr */
+	struct hdrlog *hdr;	/* --hdr-log, or NULL */
+	mono_ns start_ns;	/* the next round's schedule begins here; 0: at once */
+	int64_t wall_offset_ns;	/* with start_ns: CLOCK_REALTIME - CLOCK_MONOTONIC */
 };
 
 /*

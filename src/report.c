@@ -5,6 +5,7 @@
 
 #include "report.h"
 #include "units.h"
+#include "walltime.h"
 
 void report_header(FILE *f)
 {
@@ -128,11 +129,41 @@ void report_round_start_json(FILE *f, const struct round_spec *spec)
 	json_end_line(&j);
 }
 
+void report_histogram_json(struct json *j, const char *key, const struct histo *h)
+{
+	unsigned i;
+
+	json_obj(j, key);
+	json_str(j, "unit", "ns");
+	json_arr(j, "buckets");
+	for (i = 0; i < HISTO_BUCKETS; i++) {
+		if (!h->bucket[i])
+			continue;
+		json_arr(j, NULL);
+		json_u64(j, NULL, histo_bucket_hi(i));
+		json_u64(j, NULL, h->bucket[i]);
+		json_arr_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+void report_start_json(struct json *j, const char *host, int64_t requested_ns,
+		       int64_t actual_ns)
+{
+	char buf[40];
+
+	if (host)
+		json_str(j, "host", host);
+	json_str(j, "start_requested", walltime_format(requested_ns, buf, sizeof(buf)));
+	json_str(j, "start_actual", walltime_format(actual_ns, buf, sizeof(buf)));
+	json_num(j, "start_late_us", (double)(actual_ns - requested_ns) / 1e3, 3);
+}
+
 void report_round_json(FILE *f, const struct config *c,
 		       const struct round_result *r)
 {
 	struct json j;
-	unsigned i;
 
 	json_begin(&j, f);
 	json_str(&j, "type", "round");
@@ -149,19 +180,11 @@ void report_round_json(FILE *f, const struct config *c,
 	if (!r->spec.closed_loop)
 		json_num(&j, "spin_us", r->spin_us, 3);
 	json_bool(&j, "interrupted", r->interrupted);
-	json_obj(&j, "histogram");
-	json_str(&j, "unit", "ns");
-	json_arr(&j, "buckets");
-	for (i = 0; i < HISTO_BUCKETS; i++) {
-		if (!r->s.latency.bucket[i])
-			continue;
-		json_arr(&j, NULL);
-		json_u64(&j, NULL, histo_bucket_hi(i));
-		json_u64(&j, NULL, r->s.latency.bucket[i]);
-		json_arr_end(&j);
-	}
-	json_arr_end(&j);
-	json_obj_end(&j);
+	report_histogram_json(&j, "histogram", &r->s.latency);
+	report_histogram_json(&j, "connect_histogram", &r->s.connect);
+	report_histogram_json(&j, "lag_histogram", &r->s.lag);
+	report_start_json(&j, c->id[0] ? c->id : NULL, r->start_requested_ns,
+			  r->start_actual_ns);
 	cli_dump(c, &j);
 	json_end_line(&j);
 }
