@@ -79,16 +79,20 @@ host_sum() {
 	jq -s "map(select(.type == \"round\") | .$key) | add" "$@"
 }
 
-# Processes in the lab's namespaces other than its sshds.
+# Processes in the lab's namespaces other than sshd and ssh (the
+# controller's masters, kept for a minute): what the playbook left running.
 strays() {
-	local p=$1 ns pid
+	local p=$1 ns pid exe
 	for ns in $(ours "$p"); do
 		for pid in $(ip netns pids "$ns"); do
-			tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q '^/usr/sbin/sshd -D' ||
-				echo "$ns: $pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+			exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+			case $exe in /usr/sbin/sshd|/usr/bin/ssh) continue ;; esac
+			echo "$ns: $pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
 		done
 	done
 }
+
+no_strays() { [ -z "$(strays "$1")" ]; }
 
 t_four_hosts() {
 	local p=cr${UNIQ}a dir started ok h
@@ -106,7 +110,7 @@ t_four_hosts() {
 		[ -s "$dir/$h.jsonl" ] || fail "no result of $h in $dir: $(ls "$dir")"
 		[ "$(jqt "$dir/$h.jsonl" round .started)" = 500 ] ||
 			fail "$h started $(jqt "$dir/$h.jsonl" round .started), not 1000/4 x 2 s"
-		[ "$(jqt "$dir/$h.jsonl" round .id // .host)" = "$h" ] ||
+		[ "$(jqt "$dir/$h.jsonl" round '.id // .host')" = "$h" ] ||
 			fail "$h's result is not named $h: $(jqt "$dir/$h.jsonl" round '.id // .host')"
 	done
 	[ -s "$dir/merged.jsonl" ] || fail "no merged.jsonl: $(tail -n 20 "$TMP/play")"
@@ -119,7 +123,8 @@ t_four_hosts() {
 		fail "merged ok $(jqt "$dir/merged.jsonl" round .ok), hosts $ok"
 	[ "$(jqt "$dir/server-server.jsonl" server .completed)" -ge "$ok" ] ||
 		fail "the server completed $(jqt "$dir/server-server.jsonl" server .completed) of $ok"
-	[ -z "$(strays $p)" ] || fail "left running: $(strays $p)"
+	# (Ansible's async watchdog looks every 5 s whether its job ended)
+	wait_for 10 no_strays $p || fail "left running: $(strays $p)"
 }
 
 t_one_host_fails() {
@@ -147,7 +152,8 @@ t_one_host_fails() {
 		fail "merged round's missing: $(jqt "$dir/merged.jsonl" round .missing)"
 	[ "$(jqt "$dir/merged.jsonl" round .started)" = "$(host_sum started "$dir"/c1.jsonl "$dir"/c2.jsonl)" ] ||
 		fail "merged started $(jqt "$dir/merged.jsonl" round .started) is not c1 + c2's"
-	[ -z "$(strays $p)" ] || fail "left running: $(strays $p)"
+	# (Ansible's async watchdog looks every 5 s whether its job ended)
+	wait_for 10 no_strays $p || fail "left running: $(strays $p)"
 	"$LAB" down $p >/dev/null || fail "down failed"
 	[ -z "$(ours $p)" ] || fail "left: $(ours $p)"
 	[ ! -e /run/connrate/$p ] && [ ! -e /run/connrate/$p.ssh ] || fail "record or ssh directory left"
