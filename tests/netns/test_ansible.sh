@@ -128,7 +128,7 @@ t_four_hosts() {
 }
 
 t_one_host_fails() {
-	local p=cr${UNIQ}b dir rc=0 pid c3pid=
+	local p=cr${UNIQ}b dir rc=0 pid c3pid= pids ns
 	need_all || return $?
 	lab_up $p multi >"$TMP/up" || fail "up: $(cat "$TMP/up")"
 	# c3 is lost (its sshd ended, by the PID the lab recorded);
@@ -154,10 +154,15 @@ t_one_host_fails() {
 		fail "merged started $(jqt "$dir/merged.jsonl" round .started) is not c1 + c2's"
 	# (Ansible's async watchdog looks every 5 s whether its job ended)
 	wait_for 10 no_strays $p || fail "left running: $(strays $p)"
+	# down ends whatever runs in the lab: sshds, their sessions, ssh masters
+	pids=$(for ns in $(ours $p); do ip netns pids "$ns"; done)
+	echo "$pids" | grep -q . || fail "nothing runs in the lab before down"
 	"$LAB" down $p >/dev/null || fail "down failed"
 	[ -z "$(ours $p)" ] || fail "left: $(ours $p)"
 	[ ! -e /run/connrate/$p ] && [ ! -e /run/connrate/$p.ssh ] || fail "record or ssh directory left"
-	! ps -eo args | grep -q "^/usr/sbin/sshd -D -e -f /run/connrate/$p.ssh" || fail "an sshd of the lab is left"
+	for pid in $pids; do
+		[ ! -e /proc/$pid ] || fail "left running after down: $pid $(tr '\0' ' ' </proc/$pid/cmdline)"
+	done
 }
 
 t_topology_errors() {
