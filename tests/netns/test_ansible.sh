@@ -160,8 +160,9 @@ t_one_host_fails() {
 	"$LAB" down $p >/dev/null || fail "down failed"
 	[ -z "$(ours $p)" ] || fail "left: $(ours $p)"
 	[ ! -e /run/connrate/$p ] && [ ! -e /run/connrate/$p.ssh ] || fail "record or ssh directory left"
-	for pid in $pids; do
-		[ ! -e /proc/$pid ] || fail "left running after down: $pid $(tr '\0' ' ' </proc/$pid/cmdline)"
+	for pid in $pids; do	# (a process ended is gone once its parent reaps it)
+		wait_for 5 test ! -e /proc/$pid ||
+			fail "left running after down: $pid $(tr '\0' ' ' </proc/$pid/cmdline)"
 	done
 }
 
