@@ -265,9 +265,9 @@ static int cmd_up(int argc, char **argv)
 {
 	static const char usage[] =
 		"usage: connrate-lab up TOPOLOGY [--name PREFIX] [--profile P [--allow-host-sysctl]]\n"
-		"  build the namespaces, links, routes and qdiscs of TOPOLOGY (a\n"
-		"  shipped name such as dut, or a .topo file) as PREFIX-NODE, and\n"
-		"  apply sysctl profile P to them\n\noptions:\n";
+		"  build the namespaces, bridges, links, routes and qdiscs of TOPOLOGY\n"
+		"  (a shipped name such as dut, or a .topo file) as PREFIX-NODE, start\n"
+		"  an sshd for each of its sshd lines, and apply sysctl profile P to them\n\noptions:\n";
 	struct up *u = calloc(1, sizeof(*u));
 	struct opt_set set = { up_opts, sizeof(up_opts) / sizeof(up_opts[0]), 1, u, NULL };
 	bool done;
@@ -653,7 +653,7 @@ static void usage(FILE *f)
 		"       connrate-lab run --topology T --profile P[,P2...] (--rate R,... | --concurrency C | --saturate) ...\n"
 		"       connrate-lab compare DIR [DIR...]           side-by-side table (+ plot)\n"
 		"       connrate-lab gate BASELINE CURRENT | DIR --baseline NAME --current NAME\n"
-		"\nTopologies: netns/topologies/*.topo (loopback, pair, dut, dut-shaped) or a file;\n"
+		"\nTopologies: netns/topologies/*.topo (loopback, pair, dut, dut-shaped, multi) or a file;\n"
 		"profiles: sysctl-profiles/*.conf (default, tuned, ...) or a file.\n"
 		"Namespaces are named PREFIX-NODE; `ip netns` sees them.  COMMAND --help for more.\n");
 }
