@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "capsearch.h"
 #include "client.h"
+#include "hold.h"
 #include "report.h"
 #include "saturate.h"
 #include "server.h"
@@ -140,8 +142,12 @@ static int run_mode(const struct config *cfg, enum cr_mode mode,
 	case MODE_SERVER:
 		return server_run(cfg, env->sigfd, env->json);
 	case MODE_CLIENT:
+		if (cfg->hold)
+			return hold_run(cfg, env, out);
 		return run_client(cfg, env, out);
 	case MODE_SATURATE:
+		if (cfg->hold_search)
+			return capsearch_run(cfg, env, out);
 		return saturate_run(cfg, env, out);
 	}
 	return 1;

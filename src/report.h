@@ -20,6 +20,8 @@
 void report_header(FILE *f);
 void report_row(FILE *f, const struct round_result *r);
 
+/* A histogram as {"min":..,"mean":..,"p50":..,...,"max":..} in microseconds. */
+void report_histo_json(struct json *j, const char *key, const struct histo *h);
 /* The counters and histograms of s as members of the current object. */
 void report_stats_json(struct json *j, const struct stats *s);
 /*
