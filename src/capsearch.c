@@ -88,6 +88,11 @@ uint64_t capsearch_next(struct capsearch *s)
 		return s->hint;
 	}
 	s->hint_tried = true;
+	if (!s->probe_tried && s->good == s->hint) {
+		/* the hint held: one step of the precision past it closes the bracket */
+		s->probe_tried = true;
+		return s->good + (slack > 1 ? slack : 1);
+	}
 	return s->good + (s->bad - s->good) / 2;
 }
 

@@ -4,7 +4,8 @@
  *
  * Rounds of client --hold (hold.h) raise N from --start by --factor until
  * a round fails; then the search tries the number the failed round still
- * held (a table that is full holds exactly its size), and bisects between
+ * held (a table that is full holds exactly its size) and, when that is
+ * held, one step of the precision past it; then it bisects between
  * the largest N held and the smallest not held.  --refine N caps the
  * bisecting rounds (0: until the two are within 0.5% of each other, at
  * most 20 rounds).  A round is held when every one of its N connections
@@ -48,6 +49,7 @@ struct capsearch {
 	uint64_t bad;		/* smallest N not held (0: none yet) */
 	uint64_t hint;		/* held in the first failed round */
 	bool hint_tried;
+	bool probe_tried;	/* the hint held: one step past it tried */
 	uint64_t steps, bisects;
 	enum cap_verdict why_bad;	/* of the round at bad */
 	bool client_hit;		/* stopped at the client's own limit */
