@@ -174,7 +174,7 @@ FUZZ_SRC_profile := harness/profile.c netns/ns.c netns/topo.c src/units.c src/pa
 FUZZ_SRC_units   := src/units.c src/addr.c netns/topo.c src/payload.c
 FUZZ_SRC_http    := src/server.c src/client.c src/loop.c src/sock.c src/addr.c src/units.c \
 	src/stats.c src/histo.c src/pacer.c src/report.c src/json.c src/cli.c src/opt.c src/payload.c \
-	src/spin.c src/pool.c src/rlimit.c
+	src/spin.c src/pool.c src/rlimit.c src/holdsrv.c
 FUZZ_SRC_snmp    := harness/counters.c netns/ns.c netns/nlwalk.c
 FUZZ_SRC_netlink := harness/counters.c dut/nfqmsg.c dut/flow.c netns/ns.c netns/nlwalk.c
 FUZZ_SRC_results := harness/results.c src/payload.c src/units.c

@@ -315,6 +315,8 @@ static const char *add_record(json_object *o, void *arg)
 		ps->got++;
 		return parse_sat(o, ps);
 	}
+	if (type && (!strcmp(type, "hold") || !strcmp(type, "capacity")))
+		ps->got++;	/* capacity.h: in the summary, not in rate tables */
 	return NULL;
 }
 
@@ -704,7 +706,22 @@ static const char *print_why(json_object *o, void *arg)
 	return NULL;
 }
 
-/* summary.txt: the table, then every round's diagnosis. */
+/* A "capacity" record (connrate-lab run --capacity) as one line on f. */
+static const char *capacity_line(json_object *o, void *arg)
+{
+	const char *type = str(o, "type"), *build = str(o, "build"), *why = str(o, "explained_by");
+	json_object *n;
+
+	if (!type || strcmp(type, "capacity") || !json_object_object_get_ex(o, "connections", &n))
+		return NULL;
+	fprintf(arg, "capacity [%s%s%s]: %lld connections held; %s: %s%s%s\n",
+		str(o, "profile") ? str(o, "profile") : "?", build ? "/" : "", build ? build : "",
+		(long long)json_object_get_int64(n), str(o, "reason") ? str(o, "reason") : "?",
+		str(o, "detail") ? str(o, "detail") : "", why ? "; " : "", why ? why : "");
+	return NULL;
+}
+
+/* summary.txt: the table, the capacities, then every round's diagnosis. */
 static int write_summary(const char *dir, const struct payload *pl, const char *name,
 			 const struct results *res, char *err, size_t errlen)
 {
@@ -719,7 +736,9 @@ static int write_summary(const char *dir, const struct payload *pl, const char *
 		return -1;
 	}
 	results_compare(res, w.f);
-	rc = walk(pl->data, pl->len, name, print_why, &w, err, errlen);
+	rc = walk(pl->data, pl->len, name, capacity_line, w.f, err, errlen);
+	if (!rc)
+		rc = walk(pl->data, pl->len, name, print_why, &w, err, errlen);
 	if (fclose(w.f) && !rc) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		rc = -1;
