@@ -152,11 +152,12 @@ void capacity_print_round(FILE *f, const char *label, json_object *cr, const str
 /*
  * Between two rounds the device's table must empty: the kernel keeps a
  * reset connection's conntrack entry for nf_conntrack_tcp_timeout_close
- * (10 s); connrate-dut keeps a flow --flow-timeout after its last packet.
+ * (10 s; then the lab sweeps the table, see run.c), connrate-dut keeps a
+ * flow --flow-timeout after its last packet.
  */
 void capacity_cooldown(const char *dut_sim, char *buf, size_t len)
 {
-	uint64_t ms = CAPACITY_CT_CLOSE_MS + 1000;
+	uint64_t ms = CAPACITY_CT_CLOSE_MS + 2000;
 	struct dut_opts o;
 	char err[256];
 

@@ -26,6 +26,7 @@
 #include "capacity.h"
 #include "child.h"
 #include "cost.h"
+#include "counters.h"
 #include "dutopts.h"
 #include "lab.h"
 #include "ns.h"
@@ -432,6 +433,24 @@ static json_object *round_cost(struct run *r, json_object *cr)
 	return o;
 }
 
+/*
+ * --capacity, after a round: the kernel keeps the round's reset
+ * connections in the dut's conntrack table for its close timeout, and
+ * then reaps them slowly while they still count against its size.  Wait
+ * out the timeout and sweep the table, so the next round (the client's
+ * --cooldown lasts longer) finds it empty.
+ */
+static void capacity_settle(struct run *r)
+{
+	uint64_t live, ms;
+
+	if (r->nsfd[ROLE_DUT] < 0)
+		return;
+	for (ms = 0; ms < CAPACITY_CT_CLOSE_MS + 300 && !*r->stop; ms += 50)
+		usleep(50000);
+	(void)counters_ct_sweep(r->nsfd[ROLE_DUT], &live);
+}
+
 /* A line from the client: a round (recorded with the counters) or the knee. */
 static void on_line(struct run *r, json_object *o)
 {
@@ -466,6 +485,8 @@ static void on_line(struct run *r, json_object *o)
 		else
 			record_print(stdout, run_label(r, label, sizeof(label)), o, &dg);
 		r->rounds_done++;
+		if (hold)
+			capacity_settle(r);
 	} else if (type && !strcmp(type, "saturation")) {
 		json_object_object_add(o, "profile", json_object_new_string(r->p->name));
 		add_axes(r, o);
