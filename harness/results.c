@@ -735,7 +735,8 @@ static int write_summary(const char *dir, const struct payload *pl, const char *
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		return -1;
 	}
-	results_compare(res, w.f);
+	if (res->nrows || res->nsat)
+		results_compare(res, w.f);
 	rc = walk(pl->data, pl->len, name, capacity_line, w.f, err, errlen);
 	if (!rc)
 		rc = walk(pl->data, pl->len, name, print_why, &w, err, errlen);

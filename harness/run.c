@@ -940,7 +940,8 @@ static int run_profiles(struct run *r)
 		const char *dirs[1] = { r->outdir };
 
 		results_summary(r->outdir);
-		results_plot(dirs, 1, r->outdir, "latency");
+		if (!r->o.capacity)	/* latency against offered rate: no such rounds */
+			results_plot(dirs, 1, r->outdir, "latency");
 	}
 	if (rc == -EINTR)
 		fprintf(stderr, "connrate-lab run: interrupted; the lab was taken down\n");

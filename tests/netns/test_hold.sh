@@ -88,6 +88,26 @@ t_client_limit() {
 		fail "$(jq -c 'select(.type=="capacity")' "$TMP/c.json")"
 }
 
+# The lab's small-device profile: a 4096-entry conntrack table.  The
+# capacity found is within 2% of it, and the reason names the table.
+t_lab_small_device() {
+	local p=cr${UNIQ}l out=$TMP/sd
+	need jq
+	defer "$LAB" down $p
+	"$LAB" run --name $p --out "$out" --topology dut --profile small-device --allow-host-sysctl \
+		--capacity --start 1000 --factor 2 --open-rate 5k --hold-for 1s --keepalive 1s \
+		--timeout 1s >"$TMP/log" 2>&1 || fail "run failed: $(tail -5 "$TMP/log")"
+	jq -e 'select(.type=="capacity") | .connections >= 4014 and .connections <= 4096 and
+		.reason == "open" and (.explained_by | test("connection table was full .* of 4096 entries"))' \
+		"$out/rounds.jsonl" >/dev/null || fail "$(jq -c 'select(.type=="capacity")' "$out/rounds.jsonl")"
+	# every round recorded with the lab's counters, from the client's four addresses
+	jq -e 'select(.type=="hold") | .counters.dut.conntrack.max == 4096 and
+		.client.config.source_addresses == 4' "$out/rounds.jsonl" >/dev/null ||
+		fail "hold records: $(jq -c 'select(.type=="hold") | {c: .counters.dut.conntrack, s: .client.config.source_addresses}' "$out/rounds.jsonl")"
+	grep -q '^capacity \[small-device\]: 4[0-9]* connections held; open: .*connection table was full' \
+		"$out/summary.txt" || fail "summary: $(cat "$out/summary.txt")"
+}
+
 t_bad_options() {
 	local a rc
 	for a in "client --target 127.0.0.1:1 --hold 0" "client --target 127.0.0.1:1 --hold 10 --rate 5" \
@@ -98,11 +118,20 @@ t_bad_options() {
 		"$CONNRATE" $a --dry-run >/dev/null 2>"$TMP/e" || rc=$?
 		[ $rc -eq 2 ] && [ "$(wc -l <"$TMP/e")" -eq 1 ] || fail "'$a': status $rc: $(cat "$TMP/e")"
 	done
+	for a in "--capacity --rate 5" "--capacity --response /etc/hostname" "--rate 5 --client-addresses 2" \
+		"--capacity --client-addresses 0"; do
+		rc=0
+		# shellcheck disable=SC2086
+		"$LAB" run --topology dut $a --out "$TMP/x" >/dev/null 2>"$TMP/e" || rc=$?
+		[ $rc -eq 2 ] && [ "$(wc -l <"$TMP/e")" -eq 1 ] || fail "lab '$a': status $rc: $(cat "$TMP/e")"
+	done
+	[ ! -e "$TMP/x" ] || fail "results directory created"
 }
 
 run_test "hold: a device that forgets idle connections: 160 open, ~100 held" t_forgets
 run_test "hold: a device with room holds all 400, every keepalive answered" t_holds_all
 run_test "hold: --hold-search against --max-flows 500 finds 500 (1%)" t_search_500
 run_test "hold: the client's descriptor limit is never the device's" t_client_limit
+run_test "hold: lab --capacity, small-device: 4096 within 2%, the table named" t_lab_small_device
 run_test "hold: bad options: exit 2, one line" t_bad_options
 finish
