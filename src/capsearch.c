@@ -64,19 +64,16 @@ uint64_t capsearch_next(struct capsearch *s)
 	if (s->why_bad == CAP_CLIENT || s->why_bad == CAP_INTERRUPTED || s->client_hit)
 		return 0;
 	if (!s->bad) {
+		if (s->good >= s->client_limit) {
+			s->client_hit = true;
+			return 0;
+		}
 		if (s->steps >= s->max_rounds)
 			return 0;
 		n = s->good ? (uint64_t)ceil((double)s->good * s->factor) : s->start;
 		if (n <= s->good)
 			n = s->good + 1;
-		if (n > s->client_limit) {
-			if (s->good >= s->client_limit) {
-				s->client_hit = true;
-				return 0;
-			}
-			n = s->client_limit;
-		}
-		return n;
+		return n < s->client_limit ? n : s->client_limit;
 	}
 	slack = s->good / 200;
 	if (s->bad <= s->good + (slack > 1 ? slack : 1))

@@ -96,6 +96,11 @@ static void test_client_limit_is_not_device(void **state)
 	assert_int_equal(s.good, 3000);
 	assert_true(s.client_hit);
 	assert_int_equal(s.bad, 0);
+	/* the last round allowed, at the client's limit: still the client's */
+	capsearch_init(&s, 200000, 2.0, 0, 1, 19936);
+	assert_int_equal(simulate(&s, 1000000, 0), 1);
+	assert_int_equal(s.good, 19936);
+	assert_true(s.client_hit);
 	/* a round that failed on the client's side ends the search */
 	capsearch_init(&s, 1000, 2.0, 0, 30, 1000000);
 	assert_int_equal(capsearch_next(&s), 1000);
