@@ -125,7 +125,9 @@ struct hworker {
 	struct hfifo pend, idle;
 	struct stats s;
 	uint64_t established, held, lost, exchanges;
-	mono_ns sweep_ns;	/* the last check of every connection */
+	mono_ns sweep_ns;	/* the last check of every connection begins */
+	uint64_t sweep_left;	/* idle connections not yet checked a last time */
+	uint64_t sweep_gap_ns;	/* between two of those checks: the opening's pace */
 	mono_ns last_est_ns;
 	bool sweeping, stopped;
 	int err;
@@ -144,7 +146,9 @@ static void shared_open(struct hshared *sh)
 
 static struct hfifo *fifo_of(struct hworker *w, int fd)
 {
-	return w->tab->slot[fd].state == HS_IDLE ? &w->idle : &w->pend;
+	uint8_t st = w->tab->slot[fd].state;
+
+	return st == HS_IDLE || st == HS_CHECKED ? &w->idle : &w->pend;
 }
 
 /* A connection ends in error class o: RST, counted once. */
@@ -153,6 +157,8 @@ static void hconn_fail(struct hworker *w, int fd, enum outcome o, int err)
 	struct hslot *s = &w->tab->slot[fd];
 
 	hfifo_del(w->tab, fifo_of(w, fd), fd);
+	if (s->state == HS_IDLE && w->sweeping)
+		w->sweep_left--;	/* it was waiting for its last check */
 	if (s->state != HS_CONNECTING) {
 		w->lost++;
 		__atomic_sub_fetch(&w->sh->open, 1, __ATOMIC_RELAXED);
@@ -223,7 +229,7 @@ static void on_readable(struct hworker *w, int fd, mono_ns now)
 	histo_add(&w->s.latency, now - s->t_ns);
 	w->exchanges++;
 	hfifo_del(w->tab, &w->pend, fd);
-	s->state = HS_IDLE;
+	s->state = w->sweeping ? HS_CHECKED : HS_IDLE;
 	s->t_ns = now;
 	hfifo_push(w->tab, &w->idle, fd);
 }
@@ -287,8 +293,17 @@ static void hworker_timers(struct hworker *w, mono_ns now)
 	if (!w->sweeping && now >= w->sweep_ns) {
 		w->sweeping = true;
 		w->s.unstarted += pacer_drop(&w->pacer);
-		while ((fd = hfifo_head(&w->idle)) >= 0)
-			exchange_start(w, fd, now);
+		w->sweep_left = w->idle.len;
+	}
+	/*
+	 * The last checks go at the pace of the opening, oldest first (the
+	 * idle FIFO's head; each answer joins its tail): all at once, they
+	 * would be a burst of N exchanges that overflows queues on the way.
+	 */
+	for (k = 0; w->sweeping && w->sweep_left && k < START_BATCH && w->sweep_ns <= now; k++) {
+		w->sweep_left--;
+		w->sweep_ns += w->sweep_gap_ns;
+		exchange_start(w, hfifo_head(&w->idle), now);
 	}
 	while (!w->sweeping && (fd = hfifo_head(&w->idle)) >= 0 &&
 	       w->tab->slot[fd].t_ns + w->spec->keepalive_ns <= now)
@@ -301,6 +316,8 @@ static uint64_t hworker_wait_ns(struct hworker *w, mono_ns now)
 	mono_ns wake = LOOP_FOREVER, due;
 	int fd;
 
+	if (w->sweeping && w->sweep_left)
+		wake = w->sweep_ns;
 	if (!w->sweeping) {
 		wake = w->sweep_ns;
 		if (pacer_peek(&w->pacer, &due) && due < wake)
@@ -325,7 +342,7 @@ static void *hworker_main(void *arg)
 		mono_ns now = clock_now_ns();
 
 		hworker_timers(w, now);
-		if (w->sweeping && w->pend.len == 0)
+		if (w->sweeping && w->pend.len == 0 && !w->sweep_left)
 			break;
 		n = loop_wait(&w->loop, ev, EVENTS_MAX, hworker_wait_ns(w, now));
 		if (n < 0) {
@@ -440,6 +457,8 @@ static int hround_start(const struct config *c, const struct client_env *env,
 		pacer_init(&w->pacer, base, spec->open_rate_milli, 0, i, nw);
 		w->pacer.total = spec->target;
 		w->sweep_ns = last + spec->hold_ns;
+		w->sweep_gap_ns = (uint64_t)((unsigned __int128)nw * 1000 * NS_PER_S /
+					     spec->open_rate_milli);
 		rc = loop_init(&w->loop, env->stopfd);
 		if (rc < 0)
 			return (int)i;

@@ -10,9 +10,10 @@
  * --keepalive, so that a connection the device silently forgot is found:
  * its exchange goes unanswered and times out (--timeout).  --hold-for
  * after the last connection's scheduled start, every connection still
- * open makes one last exchange (the sweep); those that answer it are
- * "held".  Then all are reset (RST), so the device's table empties for
- * the next round.
+ * open makes one last exchange (the sweep, oldest first, at the pace of
+ * the opening: all at once they would be a burst that overflows queues
+ * on the way); those that answer it are "held".  Then all are reset
+ * (RST), so the device's table empties for the next round.
  *
  * Every connection started ends in exactly one outcome: held at the end,
  * or one error class (stats.h), so held + errors == started.  A
@@ -51,7 +52,8 @@
 
 /* ---- the slot table and its FIFOs (pure, for tests) ---- */
 
-enum hslot_state { HS_FREE, HS_CONNECTING, HS_WAITING, HS_IDLE };
+/* HS_CHECKED: idle, and answered its last check (the sweep) */
+enum hslot_state { HS_FREE, HS_CONNECTING, HS_WAITING, HS_IDLE, HS_CHECKED };
 
 struct hslot {
 	int32_t prev, next;	/* fds in the FIFO; -1: none */
