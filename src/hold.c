@@ -371,6 +371,7 @@ static void hworker_close(struct hworker *w)
 	unsigned k;
 	int fd;
 
+	w->s.unstarted += pacer_drop(&w->pacer);	/* stopped before the sweep */
 	for (k = 0; k < 2; k++) {
 		while ((fd = hfifo_head(qs[k])) >= 0) {
 			struct hslot *s = &w->tab->slot[fd];
