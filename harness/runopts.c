@@ -144,7 +144,7 @@ static const struct opt_def run_opts_table[] = {
 	  "stops holding them" },
 	{ "client-addresses", "K", 1, NULL, p_client_addrs,
 	  "with --capacity: the client's own address and the K-1 after it, "
-	  "passed on as --source (default 4: about 250k source ports)" },
+	  "passed on as --source (default 16: about 1M source ports, few in use each)" },
 	{ "dut-nft", "FILE", 1, NULL, p_dut_nft,
 	  "load this nftables ruleset into the dut (nft -f)" },
 	{ "dut-sim", "\"ARGS\"", 1, NULL, p_dut_sim,
