@@ -28,8 +28,8 @@
 /*
  * x ~64k ports: ~1M connections.  connect() looks for a free port by
  * walking the range, longer the more of it is in use: 200k connections
- * from 4 addresses (80% of their ports) left the client 5882 starts
- * behind in 18k; from 16 (20%), none.
+ * from 4 addresses (80% of their ports) left a client process 5882 of
+ * its 18182 starts behind; from 16 (20%), none were.
  */
 #define CAPACITY_DEFAULT_ADDRS 16
 #define CAPLOG_MAX 64
