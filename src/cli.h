@@ -29,6 +29,7 @@ enum cr_mode {
 
 enum respond_after { RESPOND_EOF, RESPOND_HTTP, RESPOND_BYTES };
 enum close_mode { CLOSE_FIN, CLOSE_RST };
+enum criteria { CRITERIA_DEFAULT, CRITERIA_RFC9411 };
 
 #define CFG_MAX_TARGETS 64
 #define CFG_MAX_RATES 64
@@ -76,6 +77,15 @@ struct config {
 	uint64_t max_inflight;		/* 0: from RLIMIT_NOFILE */
 	uint64_t spin_ns;		/* --spin DUR (0: off) */
 	bool spin_auto;			/* --spin auto */
+	int64_t start_at_ns;		/* --start-at: wall clock, ns since the epoch; 0: now */
+	char id[64];			/* --id: this host in the JSON (default: hostname) */
+	const char *hdr_log_path;	/* --hdr-log FILE, or NULL */
+	bool phased;			/* --ramp-up, --sustain or --ramp-down given */
+	bool has_sustain;		/* else the sustain is --duration */
+	uint64_t ramp_up_ns;
+	uint64_t sustain_ns;
+	uint64_t ramp_down_ns;
+	uint64_t init_milli;		/* --init-rate; 0: 10% of each round's rate */
 
 	/* capacity (hold.h, capsearch.h) */
 	uint64_t hold;			/* --hold N: connections to hold (0: off) */
@@ -92,6 +102,7 @@ struct config {
 	uint64_t refine;
 	uint64_t max_lag_ns;
 	uint64_t max_rounds;
+	enum criteria criteria;
 };
 
 /*
