@@ -50,12 +50,28 @@ static int client_end(const struct topo *t, int node, int family, const struct t
 	return -1;
 }
 
+/*
+ * Are the n addresses from k after own's all inside its subnet and no
+ * node's?  The last one into *last.
+ */
+static bool block_free(const struct topo *t, const struct topo_prefix *own, uint64_t k,
+		       unsigned n, struct topo_prefix *last)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (addrs_nth(own, k + i, last) || (k + i && taken(t, last)))
+			return false;
+	return true;
+}
+
 int capacity_sources(const struct topo *t, int client_node, int family, unsigned naddr,
 		     struct capacity_src *out, char *err, size_t errlen)
 {
 	const struct topo_end *end;
-	struct topo_prefix p;
-	unsigned a, k;
+	struct topo_prefix p, last;
+	unsigned a;
+	uint64_t k;
 
 	memset(out, 0, sizeof(*out));
 	if (client_node < 0 || client_end(t, client_node, family, &end, &a)) {
@@ -63,25 +79,26 @@ int capacity_sources(const struct topo *t, int client_node, int family, unsigned
 			 family == AF_INET ? "IPv4" : "IPv6");
 		return -1;
 	}
+	if (!naddr)
+		naddr = 1;
 	snprintf(out->ifname, sizeof(out->ifname), "%s", end->ifname);
-	out->first = end->addr[a];
-	out->extra = naddr ? naddr - 1 : 0;
-	p = out->first;
-	for (k = 1; k <= out->extra; k++) {
-		if (addrs_nth(&out->first, k, &p)) {
-			snprintf(err, errlen, "%u client addresses from %s leave its subnet",
-				 naddr, out->first.text);
+	/* its own and the ones after it; else the first free block after it */
+	for (k = 0; !block_free(t, &end->addr[a], k, naddr, &last); k++)
+		if (k >= 65536 || addrs_nth(&end->addr[a], k + naddr, &p)) {
+			snprintf(err, errlen, "no %u free addresses in a row in the subnet of %s",
+				 naddr, end->addr[a].text);
 			return -1;
 		}
-		if (taken(t, &p)) {
-			snprintf(err, errlen, "%u client addresses from %s: %s is another node's",
-				 naddr, out->first.text, p.text);
-			return -1;
-		}
+	if (k == 0) {
+		out->base = end->addr[a];
+		out->extra = naddr - 1;
+	} else {
+		addrs_nth(&end->addr[a], k - 1, &out->base);
+		out->extra = naddr;
 	}
+	addrs_nth(&end->addr[a], k, &p);
 	snprintf(out->range, sizeof(out->range), "%.*s-%.*s",
-		 (int)strcspn(out->first.text, "/"), out->first.text,
-		 (int)strcspn(p.text, "/"), p.text);
+		 (int)strcspn(p.text, "/"), p.text, (int)strcspn(last.text, "/"), last.text);
 	return 0;
 }
 
@@ -91,10 +108,10 @@ int capacity_setup(int nsfd, const struct capacity_src *s, char *err, size_t err
 
 	if (!s->extra)
 		return 0;
-	rc = addrs_add_after(nsfd, s->ifname, &s->first, s->extra);
+	rc = addrs_add_after(nsfd, s->ifname, &s->base, s->extra);
 	if (rc) {
 		snprintf(err, errlen, "cannot add %u addresses after %s to \"%s\": %s",
-			 s->extra, s->first.text, s->ifname, strerror(-rc));
+			 s->extra, s->base.text, s->ifname, strerror(-rc));
 		return -1;
 	}
 	return 0;

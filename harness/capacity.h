@@ -3,9 +3,8 @@
  * capacity search (the search itself is connrate saturate --hold-search,
  * src/capsearch.h).
  *
- * Before the client starts, the lab gives the client node the addresses
- * that follow its own on its link (capacity_sources(), then
- * capacity_setup()), so that the client's ports are no limit short of
+ * Before the client starts, the lab gives the client node more addresses
+ * on its link (capacity_sources(), then capacity_setup()), so that the client's ports are no limit short of
  * the client's descriptors, and passes them on as --source FIRST-LAST.
  * The server runs with --keepalive.  Each "hold" round is recorded with
  * the lab's counters like any round (type "hold" in rounds.jsonl); the
@@ -37,15 +36,16 @@
 
 struct capacity_src {
 	char ifname[TOPO_NAME_MAX];
-	struct topo_prefix first;	/* the client's own address */
-	unsigned extra;			/* addresses added after it */
-	char range[112];		/* "10.71.1.1-10.71.1.4", for --source */
+	struct topo_prefix base;	/* the addresses added come after it */
+	unsigned extra;			/* how many are added */
+	char range[112];		/* "10.71.1.1-10.71.1.16", for --source */
 };
 
 /*
- * The client node's first address of family on its first link, and the
- * naddr - 1 after it: refused (-1, err) when they leave its subnet or one
- * is another node's in the topology.  Pure.
+ * naddr addresses for the client node on its first link with an address
+ * of family: its own and the naddr - 1 after it when they are free, else
+ * the first naddr free ones in a row after it in its subnet (none of them
+ * another node's in the topology).  -1 with err when there are none.  Pure.
  */
 int capacity_sources(const struct topo *t, int client_node, int family, unsigned naddr,
 		     struct capacity_src *out, char *err, size_t errlen);

@@ -20,6 +20,11 @@ static const char dut_topo[] =
 	"route client default via 10.71.1.254\n"
 	"route server default via 10.71.2.254\n";
 
+static const char pair_topo[] =
+	"node client\n"
+	"node server\n"
+	"link client:eth0 10.71.0.1/24  server:eth0 10.71.0.2/24\n";
+
 static void test_nth(void **state)
 {
 	struct topo_prefix p = { .family = AF_INET, .addr = { 10, 71, 1, 250 }, .len = 24 }, q;
@@ -63,9 +68,18 @@ static void test_sources(void **state)
 	assert_int_equal(capacity_sources(&t, 0, AF_INET, 1, &s, err, sizeof(err)), 0);
 	assert_string_equal(s.range, "10.71.1.1-10.71.1.1");
 	assert_int_equal(s.extra, 0);
-	/* the 254th address is the dut's */
+	/* the 254th address is the dut's: no room */
 	assert_int_equal(capacity_sources(&t, 0, AF_INET, 254, &s, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "10.71.1.254/24 is another node's"));
+	assert_non_null(strstr(err, "no 254 free addresses in a row in the subnet of 10.71.1.1/24"));
+	/* the server's address follows the client's: the block starts after it */
+	assert_int_equal(topo_parse(pair_topo, "pair.topo", &t, err, sizeof(err)), 0);
+	assert_int_equal(capacity_sources(&t, 0, AF_INET, 4, &s, err, sizeof(err)), 0);
+	assert_string_equal(s.range, "10.71.0.3-10.71.0.6");
+	assert_string_equal(s.base.text, "10.71.0.2/24");
+	assert_int_equal(s.extra, 4);
+	assert_int_equal(capacity_sources(&t, 0, AF_INET, 1, &s, err, sizeof(err)), 0);
+	assert_string_equal(s.range, "10.71.0.1-10.71.0.1");
+	assert_int_equal(s.extra, 0);
 	/* a node without links */
 	assert_int_equal(capacity_sources(&t, 5, AF_INET, 2, &s, err, sizeof(err)), -1);
 }
