@@ -158,7 +158,7 @@ check-asan-run: all asan $(PRELOAD)
 	$(Q)status=0; \
 	  tests/run-unit.sh build-asan/results $(UNIT_BIN:$(BUILD)/%=build-asan/%) || status=1; \
 	  CONNRATE=./connrate-asan CONNRATE_LAB=./connrate-lab-asan CONNRATE_DUT=./connrate-dut-asan \
-	    tests/run-netns.sh build-asan/results test_core.sh test_lab.sh test_profile.sh test_dut.sh test_report.sh test_multihost.sh || status=1; \
+	    tests/run-netns.sh build-asan/results test_core.sh test_lab.sh test_profile.sh test_dut.sh test_report.sh test_multihost.sh test_hold.sh || status=1; \
 	  tests/summary.sh build-asan/results || status=1; exit $$status
 
 # --- fuzzing (libFuzzer, clang) -------------------------------------------
