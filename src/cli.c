@@ -765,6 +765,24 @@ static int validate_phases(struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* Capacity rounds open at --open-rate and are judged by what they hold. */
+static int validate_hold(const struct config *c, char *err, size_t errlen)
+{
+	const char *what = c->hold ? "--hold" : "--hold-search";
+
+	if (!c->hold && !c->hold_search)
+		return 0;
+	if (c->phased)
+		snprintf(err, errlen, "%s opens at --open-rate: no --ramp-up, --sustain or --ramp-down", what);
+	else if (c->criteria == CRITERIA_RFC9411)
+		snprintf(err, errlen, "--criteria judges rates; %s judges the connections held", what);
+	else if (c->start_at_ns)
+		snprintf(err, errlen, "%s starts at once: no --start-at", what);
+	else
+		return 0;
+	return -1;
+}
+
 int cli_validate(struct config *c, char *err, size_t errlen)
 {
 	if (c->mode == MODE_SERVER) {
@@ -809,7 +827,7 @@ int cli_validate(struct config *c, char *err, size_t errlen)
 	if (c->mode == MODE_CLIENT && !c->id[0] &&
 	    (gethostname(c->id, sizeof(c->id) - 1) < 0 || !c->id[0]))
 		strcpy(c->id, "localhost");
-	if (validate_phases(c, err, errlen))
+	if (validate_phases(c, err, errlen) || validate_hold(c, err, errlen))
 		return -1;
 	if (c->mode == MODE_SATURATE && c->criteria == CRITERIA_RFC9411 &&
 	    c->close == CLOSE_RST) {

@@ -120,7 +120,8 @@ t_bad_options() {
 	local a rc
 	for a in "client --target 127.0.0.1:1 --hold 0" "client --target 127.0.0.1:1 --hold 10 --rate 5" \
 		"client --target 127.0.0.1:1 --hold 5 --keepalive 0" "server --keepalive --response /etc/hostname" \
-		"client --target 127.0.0.1:1 --hold 5 --open-rate x"; do
+		"client --target 127.0.0.1:1 --hold 5 --open-rate x" "client --target 127.0.0.1:1 --hold 5 --ramp-up 1s" \
+		"saturate --target 127.0.0.1:1 --hold-search --criteria rfc9411"; do
 		rc=0
 		# shellcheck disable=SC2086
 		"$CONNRATE" $a --dry-run >/dev/null 2>"$TMP/e" || rc=$?
