@@ -250,6 +250,27 @@ static const char *parse_sat(json_object *o, struct parsing *ps)
 	return NULL;
 }
 
+/* A capacity record into ps->res; NULL, or why it is refused. */
+static const char *parse_cap(json_object *o, struct parsing *ps)
+{
+	struct results *res = ps->res;
+	struct rcap *c = &res->cap[res->ncap];
+	const char *prof = str(o, "profile"), *reason = str(o, "reason");
+
+	if (!prof || !reason)
+		return "not a capacity of connrate-lab run";
+	if (res->ncap == RESULTS_MAX_SAT)
+		return "more than " STR(RESULTS_MAX_SAT) " capacities in all the inputs, the most gate takes";
+	snprintf(c->run, sizeof(c->run), "%s", ps->label);
+	snprintf(c->profile, sizeof(c->profile), "%s", prof);
+	snprintf(c->reason, sizeof(c->reason), "%s", reason);
+	if (!number(o, "capacity", "connections", NULL, 0, 1e9, &c->connections, ps) ||
+	    !axes(o, c->build, sizeof(c->build), &c->repeat, ps))
+		return ps->why;
+	res->ncap++;
+	return NULL;
+}
+
 /* One object of a results file; returns NULL, or why it is refused. */
 typedef const char *(*object_fn)(json_object *o, void *arg);
 
@@ -319,7 +340,11 @@ static const char *add_record(json_object *o, void *arg)
 		ps->got++;
 		return parse_sat(o, ps);
 	}
-	if (type && (!strcmp(type, "hold") || !strcmp(type, "capacity")))
+	if (type && !strcmp(type, "capacity")) {
+		ps->got++;
+		return parse_cap(o, ps);
+	}
+	if (type && !strcmp(type, "hold"))
 		ps->got++;	/* capacity.h: in the summary, not in rate tables */
 	return NULL;
 }
@@ -628,7 +653,39 @@ static bool has_profile(const struct results *res, const char *profile)
 	for (i = 0; i < res->nsat; i++)
 		if (!strcmp(res->sat[i].profile, profile))
 			return true;
+	for (i = 0; i < res->ncap; i++)
+		if (!strcmp(res->cap[i].profile, profile))
+			return true;
 	return false;
+}
+
+/* A capacity of the baseline against the current run's for its profile. */
+static void gate_capacity(struct gating *g, const struct rcap *bc)
+{
+	const struct rcap *cc = NULL;
+	char now[24] = "-", dchg[16] = "";
+	const char *why;
+	double drop;
+	unsigned k;
+
+	for (k = 0; k < g->cur->ncap; k++)
+		if (!strcmp(g->cur->cap[k].profile, bc->profile))
+			cc = &g->cur->cap[k];
+	if (!cc) {
+		why = "no capacity in the current run";
+	} else if (!strcmp(cc->reason, "interrupted")) {
+		why = "interrupted in the current run";
+	} else {
+		drop = bc->connections > 0 ?
+		       100.0 * (bc->connections - cc->connections) / bc->connections : 0;
+		why = drop > g->o->max_rate_drop_pct ? "capacity dropped" : NULL;
+		snprintf(now, sizeof(now), "%.0f", cc->connections);
+		snprintf(dchg, sizeof(dchg), "%+.1f%%", -drop);
+	}
+	g->checked++;
+	g->bad += why != NULL;
+	fprintf(g->f, GATE_ROW, bc->profile, "capacity", bc->connections, now, dchg, "", "", "",
+		why ? why : "ok");
 }
 
 /*
@@ -648,6 +705,10 @@ static bool comparable(const struct results *base, const struct results *cur,
 	for (i = 0; i < base->nsat; i++) {
 		complete = complete || strcmp(base->sat[i].reason, "interrupted");
 		common = common || has_profile(cur, base->sat[i].profile);
+	}
+	for (i = 0; i < base->ncap; i++) {
+		complete = complete || strcmp(base->cap[i].reason, "interrupted");
+		common = common || has_profile(cur, base->cap[i].profile);
 	}
 	if (!complete)
 		snprintf(err, errlen, "nothing to compare: every round of the baseline was interrupted");
@@ -673,6 +734,9 @@ int results_gate(const struct results *base, const struct results *cur,
 	for (i = 0; i < base->nsat; i++)
 		if (strcmp(base->sat[i].reason, "interrupted"))
 			gate_knee(&g, &base->sat[i]);
+	for (i = 0; i < base->ncap; i++)
+		if (strcmp(base->cap[i].reason, "interrupted"))
+			gate_capacity(&g, &base->cap[i]);
 	fprintf(f, "\n%u of %u checked %s (rate drop over %.0f%%, p99 rise over %.0f%% and %.1f ms, errors over +%.1f points; a round or knee missing or interrupted in the current run)\n",
 		g.bad, g.checked, g.bad == 1 ? "fails" : "fail", o->max_rate_drop_pct,
 		o->max_p99_rise_pct, o->min_p99_rise_us / 1000, 100 * o->max_error_rise);
