@@ -297,8 +297,8 @@ static void hworker_timers(struct hworker *w, mono_ns now)
 	}
 	/*
 	 * The last checks go at the pace of the opening, oldest first (the
-	 * idle FIFO's head; each answer joins its tail): all at once, they
-	 * would be a burst of N exchanges that overflows queues on the way.
+	 * idle FIFO's head; each answer joins its tail): all at once, N
+	 * exchanges would load the path and the server far beyond the opening.
 	 */
 	for (k = 0; w->sweeping && w->sweep_left && k < START_BATCH && w->sweep_ns <= now; k++) {
 		w->sweep_left--;

@@ -11,8 +11,8 @@
  * its exchange goes unanswered and times out (--timeout).  --hold-for
  * after the last connection's scheduled start, every connection still
  * open makes one last exchange (the sweep, oldest first, at the pace of
- * the opening: all at once they would be a burst that overflows queues
- * on the way); those that answer it are "held".  Then all are reset
+ * the opening: all at once, N exchanges would load the path and the
+ * server far beyond the opening); those that answer it are "held".  Then all are reset
  * (RST), so the device's table empties for the next round.
  *
  * Every connection started ends in exactly one outcome: held at the end,
