@@ -467,6 +467,19 @@ static const struct rrow *find(const struct results *res, const struct column *c
 	return n ? hit[n - 1] : NULL;
 }
 
+/* One line per capacity found (run --capacity): they have no offered rate. */
+static void compare_capacities(const struct results *res, FILE *f)
+{
+	unsigned i;
+
+	for (i = 0; i < res->ncap; i++) {
+		const struct rcap *c = &res->cap[i];
+
+		fprintf(f, "capacity   %s%s%s @ %s: %.0f connections (%s)\n", c->profile,
+			*c->build ? "/" : "", c->build, c->run, c->connections, c->reason);
+	}
+}
+
 void results_compare(const struct results *res, FILE *f)
 {
 	struct column col[16];
@@ -477,6 +490,11 @@ void results_compare(const struct results *res, FILE *f)
 
 	if (!keys)
 		return;
+	compare_capacities(res, f);
+	if (!res->nrows && !res->nsat) {
+		free(keys);
+		return;
+	}
 	for (k = 1; k < nc; k++)
 		if (strcmp(col[k].run, col[0].run))
 			many_runs = true;
@@ -807,7 +825,7 @@ static int write_summary(const char *dir, const struct payload *pl, const char *
 		return -1;
 	}
 	if (res->nrows || res->nsat)
-		results_compare(res, w.f);
+		results_compare(res, w.f);	/* capacities: the lines below say more */
 	rc = walk(pl->data, pl->len, name, capacity_line, w.f, err, errlen);
 	if (!rc)
 		rc = walk(pl->data, pl->len, name, print_why, &w, err, errlen);

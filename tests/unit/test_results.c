@@ -190,6 +190,19 @@ static void test_gate_capacity(void **state)
 	free(out);
 	/* a baseline of interrupted searches only: nothing to compare */
 	assert_int_equal(gate(stopped, base), 2);
+	/* compare: one line per capacity, no empty rate table */
+	{
+		struct results *r = run_of(base, "b");
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		results_compare(r, f);
+		fclose(f);
+		assert_string_equal(text, "capacity   small @ b: 4096 connections (open)\n");
+		free(text);
+		free(r);
+	}
 }
 
 /* In line, the number after "name": becomes what kv says ("name":value). */
