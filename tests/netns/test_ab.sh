@@ -161,6 +161,9 @@ t_paired_input() {
 	rc=0
 	"$LAB" run --topology dut-pair --saturate --build a=none --build b=none >"$TMP/err" 2>&1 || rc=$?
 	[ $rc -eq 2 ] || fail "--saturate on dut-pair: $rc $(cat "$TMP/err")"
+	rc=0
+	"$LAB" run --topology dut-pair --capacity --build a=none --build b=none >"$TMP/err" 2>&1 || rc=$?
+	[ $rc -eq 2 ] || fail "--capacity on dut-pair: $rc $(cat "$TMP/err")"
 }
 
 run_test "ab: builds interleaved, each round with build, repeat, cost" t_order_and_records
@@ -170,5 +173,5 @@ run_test "ab: too few repeats, unknown build, bad --build: exit 2" t_gate_input
 run_test "ab: per-target figures add up to the round's" t_targets_add_up
 run_test "ab: paired: records per build and pair, gate catches --cost-us 20" t_paired_catches
 run_test "ab: paired: A/A passes the gate" t_paired_aa
-run_test "ab: paired: dut-pair needs two builds, no --dut-*, no --saturate: exit 2" t_paired_input
+run_test "ab: paired: dut-pair needs two builds, no --dut-*, --saturate, --capacity: exit 2" t_paired_input
 finish
