@@ -38,7 +38,7 @@ struct page {
 	char label[PAGE_MAX_DIRS][64];		/* the rows' run label of each dir */
 	struct col col[MAX_COLS];
 	unsigned ncol;
-	bool many_runs, builds, repeats;
+	bool many_runs, builds, repeats, paired;
 	FILE *f;
 };
 
@@ -136,6 +136,7 @@ static void find_cols(struct page *pg)
 
 		pg->builds |= *r->build != '\0';
 		pg->repeats |= r->repeat > 1;
+		pg->paired |= r->pair > 0;
 		if (col_of(pg, r) >= 0 || pg->ncol == MAX_COLS)
 			continue;
 		snprintf(c->run, sizeof(c->run), "%s", r->run);
@@ -426,7 +427,44 @@ static unsigned p50s(const struct page *pg, const unsigned *idx, unsigned n, boo
 	return m;
 }
 
-/* Column k against its baseline column b at target: one clause per p50 (abtest.h). */
+/* Rows idx[0..n) all carry a pair number (builds side by side). */
+static bool all_paired(const struct page *pg, const unsigned *idx, unsigned n)
+{
+	unsigned j;
+
+	for (j = 0; j < n; j++)
+		if (!pg->res->row[idx[j]].pair)
+			return false;
+	return n > 0;
+}
+
+/*
+ * Pairs of ib[] and ik[] with the same pair number: their indices put back
+ * into ib[] and ik[] in matching order; the count.
+ */
+static unsigned match_pairs(const struct page *pg, unsigned *ib, unsigned nb,
+			    unsigned *ik, unsigned nk)
+{
+	unsigned i, j, n = 0;
+
+	for (i = 0; i < nb; i++)
+		for (j = 0; j < nk; j++)
+			if (pg->res->row[ib[i]].pair == pg->res->row[ik[j]].pair) {
+				unsigned t = ik[n];
+
+				ib[n] = ib[i];
+				ik[n] = ik[j];
+				ik[j] = t;
+				n++;
+				break;
+			}
+	return n;
+}
+
+/*
+ * Column k against its baseline column b at target: one clause per p50,
+ * pair by pair when the builds ran side by side, as the gate does (abtest.h).
+ */
 static void shift_clause(struct page *pg, unsigned b, unsigned k, double target)
 {
 	static const char *const what[2] = { "connect p50", "latency p50" };
@@ -434,14 +472,19 @@ static void shift_clause(struct page *pg, unsigned b, unsigned k, double target)
 	double *vb = calloc(2 * RESULTS_MAX_ROWS, sizeof(double)), *vk = vb + RESULTS_MAX_ROWS;
 	struct ab_cmp c;
 	char est[160];
+	bool paired;
 
 	nb = rows_at(pg, b, target, ib, RESULTS_MAX_ROWS);
 	nk = rows_at(pg, k, target, ik, RESULTS_MAX_ROWS);
+	paired = all_paired(pg, ib, nb) && all_paired(pg, ik, nk);
+	if (paired)
+		nb = nk = match_pairs(pg, ib, nb, ik, nk);
 	for (m = 0; vb && m < 2; m++) {
 		unsigned n = p50s(pg, ib, nb, m == 0, vb), o = p50s(pg, ik, nk, m == 0, vk);
+		int rc = paired ? (n == nb && o == nk ? ab_paired(vb, vk, n, 0.95, &c) : -1) :
+				  ab_shift(vb, n, vk, o, 0.95, &c);
 
-		if (!n || !o || ab_shift(vb, n, vk, o, 0.95, &c) ||
-		    ab_format_estimate(est, sizeof(est), &c) < 0)
+		if (!n || !o || rc || ab_format_estimate(est, sizeof(est), &c) < 0)
 			continue;
 		fprintf(pg->f, "%s%s ", m ? "; " : ", ", what[m]);
 		svg_escape(pg->f, est);
@@ -504,6 +547,7 @@ static void answer(struct page *pg)
 	fprintf(pg->f, "</ul>\n<p class=\"note\">A round is clean when it finished with no error "
 		       "and achieved at least %.0f%% of the offered rate.%s</p>\n</section>\n",
 		100 * CLEAN_SHARE, pg->builds && pg->repeats ?
+		pg->paired ? " Shifts are Hodges&ndash;Lehmann estimates of the per-pair ratios with their Wilcoxon signed-rank interval (builds side by side), as <code>connrate-lab gate</code> computes them." :
 		" Shifts are Hodges&ndash;Lehmann estimates over the repeats with their Mann&ndash;Whitney interval, as <code>connrate-lab gate</code> computes them." : "");
 }
 

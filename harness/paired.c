@@ -56,7 +56,7 @@ unsigned paired_add_target(char **av, unsigned n, unsigned max, const char *targ
 /* The client's round with target t's figures in place of the round's. */
 static json_object *target_client(json_object *cr, unsigned t)
 {
-	json_object *targets, *tg, *c = NULL;
+	json_object *targets, *tg, *rate, *c = NULL;
 	double ok, win;
 
 	if (!json_object_object_get_ex(cr, "targets", &targets) ||
@@ -72,6 +72,12 @@ static json_object *target_client(json_object *cr, unsigned t)
 	ok = json_object_get_double(json_object_object_get(tg, "ok"));
 	win = json_object_get_double(json_object_object_get(cr, "elapsed_s"));
 	json_object_object_add(c, "achieved_rate", json_object_new_double(win > 0 ? ok / win : 0));
+	/* the client alternates its targets: each device is offered its share */
+	if (json_object_object_get_ex(cr, "target_rate", &rate)) {
+		json_object_object_add(c, "client_target_rate", json_object_get(rate));
+		json_object_object_add(c, "target_rate", json_object_new_double(
+			json_object_get_double(rate) / (double)json_object_array_length(targets)));
+	}
 	return c;
 }
 

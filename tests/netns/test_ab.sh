@@ -119,7 +119,8 @@ t_paired_catches() {
 	paired_run "$out" "sim:--cost-us 0" "sim:--cost-us 20"
 	jq -e -s 'map(select(.type == "round")) | length == 16 and
 		all(.design == "paired" and .pair == .repeat and .client.started > 0 and
-		    .client.targets == null and .cost == null) and
+		    .client.targets == null and .cost == null and
+		    .client.target_rate == 500 and .client.client_target_rate == 1000) and
 		([.[] | select(.build == "a") | .pair] | sort) == [1,2,3,4,5,6,7,8] and
 		([.[] | select(.build == "b") | .pair] | sort) == [1,2,3,4,5,6,7,8] and
 		all(if (.pair % 2 == 1) == (.build == "a") then .device == "duta" else .device == "dutb" end) and
@@ -138,6 +139,12 @@ t_paired_catches() {
 		"$(jq -r 'select(.type == "round") | "\(.pair) \(.build) \(.device) \(.client.connect_us.p50)"' "$out/rounds.jsonl")"
 	grep -q "8 against 8 repeats, paired" "$TMP/gate" || fail "design not said: $(cat "$TMP/gate")"
 	grep -E "^  connect_p50 .* FAIL" "$TMP/gate" >/dev/null || fail "connect p50 not failed: $(cat "$TMP/gate")"
+	# the page says the gate's paired estimate, not an unpaired one
+	local want
+	want=$(awk '$1 == "connect_p50" { printf "connect p50 %s (%s CI %s)", $4, $6, $5; exit }' "$TMP/gate")
+	grep -qF -- "$want" "$out/report.html" ||
+		fail "page: '$want' not in: $(grep -o 'connect p50 [^;]*' "$out/report.html" | head -3)"
+	grep -q "per-pair ratios" "$out/report.html" || fail "the page does not say the shifts are paired"
 }
 
 t_paired_aa() {
