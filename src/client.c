@@ -489,9 +489,10 @@ static void publish_live(struct worker *w)
 }
 
 /*
- * --spin auto: learn the wake-up latency before the first start is due,
- * from short sleeps (they end the way a timed epoll wait does), so that
- * the first starts of a round are as punctual as the rest.
+ * --spin auto: learn the wake-up latency and what a sleep costs before the
+ * first start is due, from short sleeps (they end the way a timed epoll
+ * wait does), so that the first starts of a round are as punctual as the
+ * rest.
  */
 static void spin_calibrate(struct worker *w)
 {
@@ -499,13 +500,14 @@ static void spin_calibrate(struct worker *w)
 	unsigned i;
 
 	for (i = 0; i < SPIN_WINDOW && t + 100 * NS_PER_US < until; i++) {
-		mono_ns target = t + 20 * NS_PER_US;
+		mono_ns target = t + 20 * NS_PER_US, cpu = spin_cpu_ns();
 		struct timespec ts = clock_ts(target);
 
 		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL))
 			break;
 		t = clock_now_ns();
 		spin_note(&w->spin, t > target ? t - target : 0);
+		spin_note_cost(&w->spin, spin_cpu_ns() - cpu);
 	}
 }
 
@@ -559,6 +561,36 @@ static void serve_events(struct worker *w, struct epoll_event *ev, int n)
 	pool_put_list(&w->pool, &w->deferred);
 }
 
+/*
+ * Wait for events until wake at most.  A wait shorter than a sleep costs
+ * is polled (a busy turn: serve what is ready, start what is due, look
+ * again); a wait that slept tells how late the kernel woke the thread and,
+ * under --spin auto, what the sleep cost it.
+ */
+static int wait_events(struct worker *w, struct epoll_event *ev, mono_ns wake,
+		       mono_ns now)
+{
+	uint64_t timeout = wake == LOOP_FOREVER ? LOOP_FOREVER :
+			   wake > now ? wake - now : 0;
+	mono_ns cpu = 0, t;
+	int n;
+
+	if (timeout != LOOP_FOREVER && spin_poll(&w->spin, timeout))
+		timeout = 0;
+	if (timeout && timeout != LOOP_FOREVER && w->spin.autom)
+		cpu = spin_cpu_ns();
+	n = loop_wait(&w->loop, ev, EVENTS_MAX, timeout);
+	if (n != 0 || !timeout || timeout == LOOP_FOREVER)
+		return n;
+	/* it slept to the end of the timeout */
+	t = clock_now_ns();
+	if (t >= wake)
+		spin_note(&w->spin, t - wake);
+	if (cpu)
+		spin_note_cost(&w->spin, spin_cpu_ns() - cpu);
+	return n;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -584,15 +616,7 @@ static void *worker_main(void *arg)
 			break;
 		wake = next_wake(w, next);
 		now = clock_now_ns();
-		n = loop_wait(&w->loop, ev, EVENTS_MAX,
-			      wake == LOOP_FOREVER ? LOOP_FOREVER :
-			      wake > now ? wake - now : 0);
-		if (n == 0 && wake != LOOP_FOREVER && wake > now) {
-			mono_ns t = clock_now_ns();
-
-			if (t >= wake)
-				spin_note(&w->spin, t - wake);
-		}
+		n = wait_events(w, ev, wake, now);
 		if (n < 0) {
 			w->err = n;
 			w->stopping = true;
