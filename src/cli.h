@@ -75,6 +75,7 @@ struct config {
 	uint64_t max_inflight;		/* 0: from RLIMIT_NOFILE */
 	uint64_t spin_ns;		/* --spin DUR (0: off) */
 	bool spin_auto;			/* --spin auto */
+	bool spin_busy;			/* --spin busy */
 
 	/* saturate */
 	uint64_t start_milli;

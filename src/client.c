@@ -779,6 +779,8 @@ static void worker_setup(struct worker *w, const struct config *cfg,
 	spin_init(&w->spin, cfg->spin_ns, cfg->spin_auto,
 		  spec->closed_loop ? 0 : (mono_ns)((unsigned __int128)nw *
 			1000 * NS_PER_S / spec->rate_milli));
+	if (cfg->spin_busy)
+		spin_set_busy(&w->spin);
 }
 
 /*

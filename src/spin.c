@@ -13,6 +13,15 @@ void spin_init(struct spin *s, uint64_t fixed_ns, bool autom, mono_ns gap_ns)
 	s->autom = autom && gap_ns;
 	s->cap_ns = gap_ns / 5 < SPIN_MAX_NS ? gap_ns / 5 : SPIN_MAX_NS;
 	s->margin_ns = autom ? 0 : gap_ns ? fixed_ns : 0;
+	s->gap_ns = gap_ns;
+}
+
+void spin_set_busy(struct spin *s)
+{
+	s->autom = false;
+	s->margin_ns = 0;
+	s->busy = s->gap_ns != 0;
+	s->sleep_cost_ns = s->gap_ns;
 }
 
 static int cmp_u32(const void *a, const void *b)

@@ -40,6 +40,8 @@ struct spin {
 	mono_ns margin_ns;	/* sleep until this long before a start */
 	mono_ns cap_ns;		/* auto: the most margin worth spending */
 	bool autom;
+	bool busy;		/* --spin busy: cost fixed at the gap */
+	mono_ns gap_ns;
 	unsigned n;		/* samples in late[] */
 	uint32_t late[SPIN_WINDOW];	/* ns, clamped */
 	mono_ns sleep_cost_ns;	/* auto: CPU time one sleep costs (median) */
@@ -52,6 +54,12 @@ struct spin {
  * starts of this thread (0: closed loop, no schedule to keep).
  */
 void spin_init(struct spin *s, uint64_t fixed_ns, bool autom, mono_ns gap_ns);
+/*
+ * --spin busy: never sleep between starts.  Every wait up to the gap
+ * between two starts is polled, whatever a sleep costs; longer ones (after
+ * the schedule, at an in-flight limit) still sleep.
+ */
+void spin_set_busy(struct spin *s);
 /* A timed wait meant to end at some instant ended late_ns after it. */
 void spin_note(struct spin *s, mono_ns late_ns);
 
@@ -64,12 +72,13 @@ static inline mono_ns spin_margin(const struct spin *s)
 }
 
 /*
- * Whether a wait of wait_ns is cheaper polled than slept: auto only, and
- * only once the cost of a sleep has been measured.
+ * Whether a wait of wait_ns is to be polled: under auto when it is
+ * cheaper polled than slept (once the cost of a sleep has been measured),
+ * under busy when it is no longer than the gap between two starts.
  */
 static inline bool spin_poll(const struct spin *s, mono_ns wait_ns)
 {
-	return s->autom && wait_ns <= s->sleep_cost_ns;
+	return (s->autom || s->busy) && wait_ns <= s->sleep_cost_ns;
 }
 
 /* The thread's CPU time (CLOCK_THREAD_CPUTIME_ID), ns; 0 if unavailable. */

@@ -129,6 +129,27 @@ static void test_poll_when_sleep_costs_more(void **state)
 	assert_false(spin_poll(&s, 1 * US));
 }
 
+/* busy: every wait up to the gap is polled, measured costs or not */
+static void test_busy_polls_up_to_the_gap(void **state)
+{
+	struct spin s;
+
+	(void)state;
+	spin_init(&s, 0, false, 500 * US);
+	spin_set_busy(&s);
+	assert_true(spin_poll(&s, 0));
+	assert_true(spin_poll(&s, 500 * US));
+	assert_false(spin_poll(&s, 501 * US));	/* past the schedule: sleep */
+	spin_note_cost(&s, 1 * US);		/* not learnt */
+	note_n(&s, SPIN_WINDOW, 30 * US);
+	assert_true(spin_poll(&s, 400 * US));
+	assert_int_equal(spin_margin(&s), 0);	/* it never sleeps to a start */
+	/* the closed loop has no gap: nothing to poll for */
+	spin_init(&s, 0, false, 0);
+	spin_set_busy(&s);
+	assert_false(spin_poll(&s, 0));
+}
+
 /* The median of the last window: outliers either side do not move it. */
 static void test_cost_median_of_window(void **state)
 {
@@ -165,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_auto_capped_by_gap_and_max),
 		cmocka_unit_test(test_poll_when_sleep_costs_more),
 		cmocka_unit_test(test_cost_median_of_window),
+		cmocka_unit_test(test_busy_polls_up_to_the_gap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
