@@ -7,7 +7,7 @@ PORT=7171
 
 server_up() {
 	local ns=$1; shift
-	bg_in "$ns" "$CONNRATE" server --port $PORT --threads 1 "$@"
+	bg_in "$ns" "$CONNRATE" server --port $PORT --threads 1 --cpus none "$@"
 	SERVER_PID=$BG_PID
 	wait_for 5 listening "$ns" $PORT || fail "server did not listen"
 }
@@ -18,10 +18,12 @@ server_stop() {
 }
 
 # client NS NAME ARGS...: one open-loop round, 1 thread, JSON in $TMP/NAME.json
+# (client and server unpinned: on a shared machine CPU 0, where every
+# pinned first thread goes, may be the busiest)
 client() {
 	local ns=$1 name=$2; shift 2
 	rm -f "$TMP/$name.json"
-	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --threads 1 \
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --threads 1 --cpus none \
 		--timeout 2s --json "$TMP/$name.json" "$@" >/dev/null ||
 		fail "client $*: exit status $?"
 }
@@ -61,7 +63,7 @@ t_busy_polls() {
 	done
 	busy=$(jqt "$TMP/busy.json" round '.cpu.user_s + .cpu.sys_s')
 	off=$(jqt "$TMP/off.json" round '.cpu.user_s + .cpu.sys_s')
-	awk -v b="$busy" -v o="$off" 'BEGIN {exit !(b >= 0.25 && b >= 3 * o)}' ||
+	awk -v b="$busy" -v o="$off" 'BEGIN {exit !(b >= 0.08 && b >= 3 * o)}' ||
 		fail "--spin busy used ${busy}s of CPU, off ${off}s: it slept"
 	server_stop
 }
