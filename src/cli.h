@@ -76,6 +76,7 @@ struct config {
 	uint64_t spin_ns;		/* --spin DUR (0: off) */
 	bool spin_auto;			/* --spin auto */
 	bool spin_busy;			/* --spin busy */
+	uint64_t coalesce_ns;		/* --coalesce DUR (0: off) */
 
 	/* saturate */
 	uint64_t start_milli;
