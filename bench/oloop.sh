@@ -12,6 +12,9 @@
 #   bench/oloop.sh                      this tree's ./connrate
 #   BASE=main bench/oloop.sh            and main, built in a temporary tree
 #   OLD=/path/to/connrate bench/oloop.sh
+#   VARIANTS="--spin busy;--coalesce 300us" bench/oloop.sh
+#                                       and this tree's with those options
+#                                       (open loop only), ';' between sets
 #
 # RUNS (3) runs; SECS (2) seconds a round; CONC (50) in flight in the closed
 # loop; SHARES ("10 50 60 70 80 90 95 100") percent of the closed loop for
@@ -56,7 +59,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 bins=(new)
-declare -A bin=([new]=$top/connrate)
+declare -A bin=([new]=$top/connrate) extra=([new]=)
 [ -x "${bin[new]}" ] || { echo "bench/oloop.sh: ${bin[new]} is missing: make" >&2; exit 1; }
 if [ -n "${BASE:-}" ]; then
 	mkdir "$tmp/base"
@@ -66,8 +69,13 @@ if [ -n "${BASE:-}" ]; then
 fi
 if [ -n "${OLD:-}" ]; then
 	[ -x "$OLD" ] || { echo "bench/oloop.sh: OLD '$OLD': not an executable" >&2; exit 2; }
-	bins=(old new); bin[old]=$OLD
+	bins=(old new); bin[old]=$OLD; extra[old]=
 fi
+IFS=';' read -r -a vs <<<"${VARIANTS:-}"
+for v in "${vs[@]}"; do
+	[ -n "${v// /}" ] || continue
+	bins+=("new $v"); bin["new $v"]=$top/connrate; extra["new $v"]=$v
+done
 
 ip netns add $ns
 ip -n $ns link set lo up
@@ -96,11 +104,12 @@ rounds() {
 
 # one run of build $1: closed loop, then the open loop at each share
 run_build() {
-	local b=$1 j=$tmp/j.json cmax rates="" p r
+	local b=$1 j=$tmp/j.json cmax rates="" p r x
+	read -r -a x <<<"${extra[$b]}"
 	server_start "${bin[$b]}"
 	rm -f "$j"	# --json appends
 	inns "${bin[$b]}" client "${targets[@]}" "${common[@]}" --concurrency "$conc" --json "$j" >/dev/null
-	rounds "$j" | awk '{print "closed", $0}' >>"$tmp/$b.closed"
+	rounds "$j" | awk '{print "closed", $0}' >>"$tmp/${b//[^a-z0-9]/_}.closed"
 	cmax=$(rounds "$j" | awk '{printf "%d", $2}')
 	for p in $shares; do
 		r=$((cmax * p / 100))
@@ -108,29 +117,31 @@ run_build() {
 		rates="$rates${rates:+,}$r"
 	done
 	rm -f "$j"
-	inns "${bin[$b]}" client "${targets[@]}" "${common[@]}" --rate "$rates" --cooldown 300ms \
+	inns "${bin[$b]}" client "${targets[@]}" "${common[@]}" "${x[@]}" --rate "$rates" --cooldown 300ms \
 		--json "$j" >/dev/null
 	# shellcheck disable=SC2086 # one word per share
-	rounds "$j" | paste -d' ' <(printf '%s\n' $shares) - >>"$tmp/$b.open"
+	rounds "$j" | paste -d' ' <(printf '%s\n' $shares) - >>"$tmp/${b//[^a-z0-9]/_}.open"
 	# perf: system calls, context switches and migrations per connection
 	for p in $pcts; do
 		r=$((cmax * p / 100))
 		rm -f "$j"
 		inns perf stat -x, -e raw_syscalls:sys_enter,context-switches,cpu-migrations,syscalls:sys_enter_epoll_ctl \
-			-o "$tmp/perf" "${bin[$b]}" client "${targets[@]}" "${common[@]}" --rate "$r" \
+			-o "$tmp/perf" "${bin[$b]}" client "${targets[@]}" "${common[@]}" "${x[@]}" --rate "$r" \
 			--json "$j" >/dev/null
 		awk -F, -v p="$p" -v ok="$(jq 'select(.type == "round") | .ok' "$j")" '
 			{ v[$3] = $1 }
 			END { printf "%s %.2f %.3f %.4f %.2f\n", p, v["raw_syscalls:sys_enter"] / ok,
 				v["context-switches"] / ok, v["cpu-migrations"] / ok,
-				v["syscalls:sys_enter_epoll_ctl"] / ok }' "$tmp/perf" >>"$tmp/$b.perf"
+				v["syscalls:sys_enter_epoll_ctl"] / ok }' "$tmp/perf" >>"$tmp/${b//[^a-z0-9]/_}.perf"
 	done
 	server_stop
 }
 
 for i in $(seq "$runs"); do
 	order=("${bins[@]}")
-	if [ $((i % 2)) = 0 ] && [ ${#bins[@]} = 2 ]; then order=(new old); fi
+	if [ $((i % 2)) = 0 ]; then	# alternate: every build goes first as often
+		order=(); for ((k = ${#bins[@]} - 1; k >= 0; k--)); do order+=("${bins[k]}"); done
+	fi
 	for b in "${order[@]}"; do
 		echo "bench/oloop.sh: run $i of $runs: ${b} (closed loop, open loop at $shares%, perf at $pcts%)" >&2
 		run_build "$b"
@@ -146,7 +157,7 @@ echo "connrate open loop against closed loop, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "kernel $(uname -r), $(nproc) CPUs; 1 client thread (CPU $ccpu), 1 server thread (CPU $scpu),"
 echo "loopback, 4 server ports, 64-byte request and response, FIN close; medians of $runs runs of $secs s"
 for b in "${bins[@]}"; do
-	c=$tmp/$b.closed o=$tmp/$b.open f=$tmp/$b.perf
+	k=${b//[^a-z0-9]/_}; c=$tmp/$k.closed o=$tmp/$k.open f=$tmp/$k.perf
 	ccpu_us=$(col "$c" 4 closed)
 	echo
 	printf '%s (%s)\n' "$b" "${bin[$b]}"
