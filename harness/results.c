@@ -219,8 +219,11 @@ static const char *parse_round(json_object *o, struct parsing *ps)
 	r->started = (uint64_t)started;
 	if (!axes(o, r->build, sizeof(r->build), &r->repeat, ps) ||
 	    !optional(c, "client", "connect_us", "p50", LATENCY_MAX_US, &r->connect_p50_us, ps) ||
+	    !optional(c, "client", "ttfb_us", "p50", LATENCY_MAX_US, &r->ttfb_p50_us, ps) ||
 	    !optional(o, "round", "cost", "machine_us_per_conn", LATENCY_MAX_US, &r->cost_us, ps))
 		return ps->why;
+	if (r->ttfb_p50_us == 0)	/* no answer bytes: no time to first byte */
+		r->ttfb_p50_us = NAN;
 	res->nrows++;
 	return NULL;
 }
@@ -442,7 +445,7 @@ void results_compare(const struct results *res, FILE *f)
 	double (*keys)[2] = malloc(sizeof(double[2]) * (res->nrows + 1));
 	unsigned nc = columns(res, col, 16), nk = 0, i, k;
 	bool many_runs = false;
-	char a[24], b[24], c[24], label[140];
+	char a[24], b[24], c[24], t[24], label[140];
 
 	if (!keys)
 		return;
@@ -466,11 +469,12 @@ void results_compare(const struct results *res, FILE *f)
 		snprintf(label, sizeof(label), "%s%s%s%s%s", col[k].profile,
 			 *col[k].build ? "/" : "", col[k].build, many_runs ? " @ " : "",
 			 many_runs ? col[k].run : "");
-		fprintf(f, " | %-45.45s", label);
+		fprintf(f, " | %-54.54s", label);
 	}
 	fprintf(f, "\n%-10s", "");
 	for (k = 0; k < nc; k++)
-		fprintf(f, " | %9s %8s %8s %8s %8s", "ok/s", "p50", "p99", "errors", "cpu/conn");
+		fprintf(f, " | %9s %8s %8s %8s %8s %8s", "ok/s", "p50", "p99", "ttfb p50",
+			"errors", "cpu/conn");
 	fputc('\n', f);
 	for (i = 0; i < nk; i++) {
 		if (keys[i][0])
@@ -482,11 +486,13 @@ void results_compare(const struct results *res, FILE *f)
 			const struct rrow *r = find(res, &col[k], keys[i][0] != 0, keys[i][1]);
 
 			if (!r)
-				fprintf(f, " | %9s %8s %8s %8s %8s", "", "", "", "", "");
+				fprintf(f, " | %9s %8s %8s %8s %8s %8s", "", "", "", "", "", "");
 			else
-				fprintf(f, " | %9.0f %8s %8s %8llu %8s", r->achieved,
+				fprintf(f, " | %9.0f %8s %8s %8s %8llu %8s", r->achieved,
 					results_fmt_us(r->p50_us, a, sizeof(a)),
 					results_fmt_us(r->p99_us, b, sizeof(b)),
+					results_fmt_us(isnan(r->ttfb_p50_us) ? -1 : r->ttfb_p50_us,
+						       t, sizeof(t)),
 					(unsigned long long)r->errors,
 					results_fmt_us(isnan(r->cost_us) ? -1 : r->cost_us, c, sizeof(c)));
 		}
@@ -506,7 +512,7 @@ void results_compare(const struct results *res, FILE *f)
 				snprintf(label, sizeof(label), "%.0f/s (next: %s)", s->rate, s->reason);
 			else
 				label[0] = '\0';
-			fprintf(f, " | %-45.45s", label);
+			fprintf(f, " | %-54.54s", label);
 		}
 		fputc('\n', f);
 	}

@@ -28,6 +28,7 @@ struct rrow {
 	double achieved;
 	double p50_us, p99_us;
 	double connect_p50_us;
+	double ttfb_p50_us;	/* time to first byte; NAN: not recorded */
 	double cost_us;		/* the machine's CPU per connection; NAN: not recorded */
 	uint64_t started, errors;
 	bool interrupted;

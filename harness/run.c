@@ -402,6 +402,21 @@ static json_object *num_or_null(double v)
 	return isfinite(v) ? json_object_new_double(v) : NULL;
 }
 
+/* Connections the round made: a phased round's headline counts its sustain alone. */
+static uint64_t round_conns(json_object *cr)
+{
+	json_object *ph;
+	uint64_t n = 0;
+
+	if (!json_object_object_get_ex(cr, "phases", &ph))
+		return record_get_u(cr, "started", NULL);
+	json_object_object_foreach(ph, name, v) {
+		(void)name;
+		n += record_get_u(v, "started", NULL);
+	}
+	return n;
+}
+
 /*
  * The CPU the round cost per connection, from the machine's and the
  * client's and server's counters at the round's start and now (null
@@ -413,7 +428,7 @@ static json_object *round_cost(struct run *r, json_object *cr)
 	struct cost_proc c1, s1;
 	struct cost c;
 	json_object *o;
-	uint64_t conns = record_get_u(cr, "started", NULL);
+	uint64_t conns = round_conns(cr);
 
 	if (!r->round_open || cost_read_machine(&m1) || cost_read_pid(r->cli_pid, &c1) ||
 	    cost_read_pid(r->srv.pid, &s1) ||

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "opt.h"
+#include "pacer.h"
 #include "spin.h"
 #include "units.h"
 
@@ -391,6 +392,54 @@ static int p_max_rounds(void *obj, const char *a, char *w, size_t n)
 	return 0;
 }
 
+#define RAMP_WANTED "a duration up to 1h (e.g. 0, 30s, 5m)"
+
+static int p_ramp_up(void *obj, const char *a, char *w, size_t n)
+{
+	struct config *c = obj;
+	if (units_parse_duration_ns(a, 0, RAMP_MAX_NS, &c->ramp_up_ns))
+		return opt_why(w, n, RAMP_WANTED);
+	c->phased = true;
+	return 0;
+}
+
+static int p_ramp_down(void *obj, const char *a, char *w, size_t n)
+{
+	struct config *c = obj;
+	if (units_parse_duration_ns(a, 0, RAMP_MAX_NS, &c->ramp_down_ns))
+		return opt_why(w, n, RAMP_WANTED);
+	c->phased = true;
+	return 0;
+}
+
+static int p_sustain(void *obj, const char *a, char *w, size_t n)
+{
+	struct config *c = obj;
+	if (units_parse_duration_ns(a, NS_PER_MS, MAX_DURATION_NS, &c->sustain_ns))
+		return opt_why(w, n, "a duration from 1ms to 7 days (e.g. 300s, 5m)");
+	c->phased = c->has_sustain = true;
+	return 0;
+}
+
+static int p_init_rate(void *obj, const char *a, char *w, size_t n)
+{
+	struct config *c = obj;
+	if (units_parse_rate_milli(a, 1, 100000000000ULL, &c->init_milli))
+		return opt_why(w, n, "a rate > 0 per second (e.g. 100, 1k)");
+	return 0;
+}
+
+static int p_criteria(void *obj, const char *a, char *w, size_t n)
+{
+	struct config *c = obj;
+	int k = one_of(a, "default", "rfc9411");
+
+	if (k < 0)
+		return opt_why(w, n, "default or rfc9411");
+	c->criteria = k ? CRITERIA_RFC9411 : CRITERIA_DEFAULT;
+	return 0;
+}
+
 static const struct opt_def opts[] = {
 	/* server */
 	{ "listen", "ADDR", M_S, "::", p_listen,
@@ -455,6 +504,18 @@ static const struct opt_def opts[] = {
 	  "wait is lag, and latency)" },
 	{ "interval", "DUR", M_CT, "0", p_interval,
 	  "with --json, also write an 'interval' line every DUR (0: off)" },
+	{ "ramp-up", "DUR", M_CT, NULL, p_ramp_up,
+	  "phases: before the sustain, raise the rate linearly from "
+	  "--init-rate to the round's rate over DUR (at most 1h)" },
+	{ "sustain", "DUR", M_CT, NULL, p_sustain,
+	  "phases: hold the round's rate for DUR (default: --duration); the "
+	  "round's headline figures are this phase's" },
+	{ "ramp-down", "DUR", M_CT, NULL, p_ramp_down,
+	  "phases: after the sustain, lower the rate linearly back to "
+	  "--init-rate over DUR (at most 1h)" },
+	{ "init-rate", "R", M_CT, NULL, p_init_rate,
+	  "phases: the rate the ramps start from and end at (default: 10% of "
+	  "the round's rate)" },
 	/* saturate */
 	{ "start", "R", M_T, "1000", p_start,
 	  "rate of the first round" },
@@ -472,6 +533,11 @@ static const struct opt_def opts[] = {
 	  "bisect N more rounds between the last good and first bad rate" },
 	{ "max-rounds", "N", M_T, "30", p_max_rounds,
 	  "stop stepping after N rounds" },
+	{ "criteria", "default|rfc9411", M_T, "default", p_criteria,
+	  "when a round passes: default (errors, slowdown, shortfall, as "
+	  "above) or rfc9411 (RFC 9411 7.2: under 0.001% failed and under "
+	  "0.001% reset in the sustain, the rate within 5%; FIN closes only; "
+	  "steps up, then bisects to the highest passing rate)" },
 	/* everyone */
 	{ "threads", "N", M_ALL, "auto", p_threads,
 	  "worker threads, each with its own epoll loop (auto: one per CPU)" },
@@ -567,6 +633,39 @@ static bool family_matches(const struct config *c, int family)
 	return true;
 }
 
+/* --ramp-up, --sustain, --ramp-down, --init-rate: what no single one can check. */
+static int validate_phases(struct config *c, char *err, size_t errlen)
+{
+	unsigned i;
+
+	if (!c->phased) {
+		if (c->init_milli) {
+			snprintf(err, errlen, "--init-rate needs phases: --ramp-up, --sustain or --ramp-down");
+			return -1;
+		}
+		return 0;
+	}
+	if (c->mode == MODE_CLIENT && c->concurrency) {
+		snprintf(err, errlen, "--ramp-up, --sustain and --ramp-down shape the open loop's rate: "
+			 "they do not go with --concurrency");
+		return -1;
+	}
+	if (!c->has_sustain)
+		c->sustain_ns = c->duration_ns;
+	for (i = 0; c->init_milli && i < (c->mode == MODE_CLIENT ? c->nrates : 1); i++) {
+		uint64_t r = c->mode == MODE_CLIENT ? c->rate_milli[i] : c->start_milli;
+
+		if (c->init_milli <= r)
+			continue;
+		snprintf(err, errlen, "--init-rate %.10g/s is above %s %.10g/s: the ramps rise from it to the rate",
+			 (double)c->init_milli / 1000.0,
+			 c->mode == MODE_CLIENT ? "--rate" : "--start",
+			 (double)r / 1000.0);
+		return -1;
+	}
+	return 0;
+}
+
 int cli_validate(struct config *c, char *err, size_t errlen)
 {
 	if (c->mode == MODE_SERVER)
@@ -584,6 +683,14 @@ int cli_validate(struct config *c, char *err, size_t errlen)
 			snprintf(err, errlen, "say how much load: --rate R (connections/s, open loop) or --concurrency C (closed loop)");
 			return -1;
 		}
+	}
+	if (validate_phases(c, err, errlen))
+		return -1;
+	if (c->mode == MODE_SATURATE && c->criteria == CRITERIA_RFC9411 &&
+	    c->close == CLOSE_RST) {
+		snprintf(err, errlen, "--close rst with --criteria rfc9411: RFC 9411 does not allow an RST close "
+			 "(§6.3: a connection MUST NOT be closed by RST); use --close fin");
+		return -1;
 	}
 	if (c->has_source && !family_matches(c, c->source.family)) {
 		snprintf(err, errlen, "--source is %s but a --target is not",
@@ -603,6 +710,21 @@ static void dump_saturate(const struct config *c, struct json *j)
 	json_num(j, "max_lag_s", (double)c->max_lag_ns / 1e9, 6);
 	json_u64(j, "refine", c->refine);
 	json_u64(j, "max_rounds", c->max_rounds);
+	json_str(j, "criteria", c->criteria == CRITERIA_RFC9411 ? "rfc9411" : "default");
+}
+
+/* A phased round's curve. */
+static void dump_phases(const struct config *c, struct json *j)
+{
+	json_obj(j, "phases");
+	json_num(j, "ramp_up_s", (double)c->ramp_up_ns / 1e9, 3);
+	json_num(j, "sustain_s", (double)c->sustain_ns / 1e9, 3);
+	json_num(j, "ramp_down_s", (double)c->ramp_down_ns / 1e9, 3);
+	if (c->init_milli)
+		json_num(j, "init_rate", (double)c->init_milli / 1000.0, 3);
+	else
+		json_str(j, "init_rate", "10%");
+	json_obj_end(j);
 }
 
 void cli_dump(const struct config *c, struct json *j)
@@ -654,6 +776,8 @@ void cli_dump(const struct config *c, struct json *j)
 			json_num(j, "coalesce_us", (double)c->coalesce_ns / 1e3, 3);
 		if (c->has_source)
 			json_u64(j, "source_addresses", c->source.count);
+		if (c->phased)
+			dump_phases(c, j);
 	}
 	if (c->mode == MODE_SATURATE)
 		dump_saturate(c, j);

@@ -29,6 +29,7 @@ enum cr_mode {
 
 enum respond_after { RESPOND_EOF, RESPOND_HTTP, RESPOND_BYTES };
 enum close_mode { CLOSE_FIN, CLOSE_RST };
+enum criteria { CRITERIA_DEFAULT, CRITERIA_RFC9411 };
 
 #define CFG_MAX_TARGETS 64
 #define CFG_MAX_RATES 64
@@ -77,6 +78,12 @@ struct config {
 	bool spin_auto;			/* --spin auto */
 	bool spin_busy;			/* --spin busy */
 	uint64_t coalesce_ns;		/* --coalesce DUR (0: off) */
+	bool phased;			/* --ramp-up, --sustain or --ramp-down given */
+	bool has_sustain;		/* else the sustain is --duration */
+	uint64_t ramp_up_ns;
+	uint64_t sustain_ns;
+	uint64_t ramp_down_ns;
+	uint64_t init_milli;		/* --init-rate; 0: 10% of each round's rate */
 
 	/* saturate */
 	uint64_t start_milli;
@@ -86,6 +93,7 @@ struct config {
 	uint64_t refine;
 	uint64_t max_lag_ns;
 	uint64_t max_rounds;
+	enum criteria criteria;
 };
 
 /*

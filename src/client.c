@@ -54,7 +54,9 @@ struct conn {
 	conn_fn handler;
 	int fd;
 	bool reset_seen;
+	uint8_t phase;		/* phased round: its phase's stats */
 	mono_ns due_ns;		/* intended start */
+	mono_ns first_ns;	/* first byte of the answer, 0: none yet */
 	mono_ns start_ns;	/* socket created */
 	mono_ns deadline_ns;
 	uint64_t sent;
@@ -113,6 +115,9 @@ struct worker {
 	uint64_t ivl_k;
 	mono_ns ivl_next_ns;
 	struct live live;	/* published with relaxed atomics */
+	bool phased;		/* also count in ph[cur] */
+	unsigned cur;		/* phase of the connection in hand */
+	struct stats ph[PHASES];
 	char buf[READ_BUF];
 };
 
@@ -122,10 +127,22 @@ static void on_reading(struct worker *w, struct conn *c, uint32_t ev);
 
 /* --- counting: every path ends in exactly one of these --- */
 
+/* Phased round: the stats of the phase of the connection in hand. */
+static inline struct stats *phase_stats(struct worker *w)
+{
+	return w->phased ? &w->ph[w->cur] : NULL;
+}
+
 static inline void count_ok(struct worker *w, uint64_t lat)
 {
+	struct stats *p = phase_stats(w);
+
 	w->st.ok++;
 	histo_add(&w->st.latency, lat);
+	if (p) {
+		p->ok++;
+		histo_add(&p->latency, lat);
+	}
 	if (w->col) {
 		w->ivl.ok++;
 		histo_add(&w->ivl.latency, lat);
@@ -135,14 +152,22 @@ static inline void count_ok(struct worker *w, uint64_t lat)
 static inline void count_fail(struct worker *w, enum outcome o, int err)
 {
 	stats_fail(&w->st, o, err);
+	if (w->phased)
+		stats_fail(phase_stats(w), o, err);
 	if (w->col)
 		stats_fail(&w->ivl, o, err);
 }
 
 static inline void count_start(struct worker *w, uint64_t lag)
 {
+	struct stats *p = phase_stats(w);
+
 	w->st.started++;
 	histo_add(&w->st.lag, lag);
+	if (p) {
+		p->started++;
+		histo_add(&p->lag, lag);
+	}
 	if (w->col) {
 		w->ivl.started++;
 		histo_add(&w->ivl.lag, lag);
@@ -159,16 +184,48 @@ static inline void count_unstarted(struct worker *w, uint64_t n)
 static inline void count_connect(struct worker *w, uint64_t ns)
 {
 	histo_add(&w->st.connect, ns);
+	if (w->phased)
+		histo_add(&phase_stats(w)->connect, ns);
 	if (w->col)
 		histo_add(&w->ivl.connect, ns);
+}
+
+static inline void count_ttfb(struct worker *w, uint64_t ns)
+{
+	histo_add(&w->st.ttfb, ns);
+	if (w->phased)
+		histo_add(&phase_stats(w)->ttfb, ns);
+	if (w->col)
+		histo_add(&w->ivl.ttfb, ns);
+}
+
+/* Open loop, the window closed: what this worker has left is unstarted. */
+static void drop_unstarted(struct worker *w)
+{
+	const struct ramp *r = &w->spec->ramp;
+	uint64_t below = 0, n;
+	unsigned p;
+
+	for (p = 0; w->phased && p < PHASES; p++) {
+		n = pacer_left_below(&w->pacer, pacer_ramp_edge(r, (enum pacer_phase)p));
+		w->ph[p].unstarted += n - below;
+		below = n;
+	}
+	count_unstarted(w, pacer_drop(&w->pacer));
 }
 
 /* --- slots --- */
 
 static void conn_end(struct worker *w, struct conn *c)
 {
+	struct stats *p = phase_stats(w);
+
 	w->st.bytes_sent += c->sent;
 	w->st.bytes_received += c->received;
+	if (p) {
+		p->bytes_sent += c->sent;
+		p->bytes_received += c->received;
+	}
 	if (w->col) {
 		w->ivl.bytes_sent += c->sent;
 		w->ivl.bytes_received += c->received;
@@ -191,12 +248,15 @@ static void conn_done(struct worker *w, struct conn *c)
 	const struct config *cfg = w->cfg;
 	mono_ns now = clock_now_ns();
 
-	if (cfg->expect_bytes && c->received < cfg->expect_bytes)
+	if (cfg->expect_bytes && c->received < cfg->expect_bytes) {
 		count_fail(w, c->reset_seen ? OUT_RESET : OUT_SHORT, 0);
-	else if (c->reset_seen && !cfg->expect_bytes)
+	} else if (c->reset_seen && !cfg->expect_bytes) {
 		count_fail(w, OUT_RESET, 0);
-	else
+	} else {
 		count_ok(w, now - c->due_ns);
+		if (c->first_ns)
+			count_ttfb(w, c->first_ns - c->due_ns);
+	}
 	/* an average over the last 8 or so: when the loop may expect events */
 	w->exch_ns = w->exch_ns ? w->exch_ns - w->exch_ns / 8 + (now - c->start_ns) / 8 :
 		     now - c->start_ns;
@@ -241,6 +301,8 @@ static void conn_start(struct worker *w, mono_ns due)
 
 	if (!due || due > now)
 		due = now;
+	if (w->phased)
+		w->cur = pacer_ramp_phase(&w->spec->ramp, idx);
 	count_start(w, now - due);
 	w->last_start_ns = now;
 	if (cfg->has_source)
@@ -258,6 +320,8 @@ static void conn_start(struct worker *w, mono_ns due)
 		return;
 	}
 	c->fd = fd;
+	c->phase = (uint8_t)w->cur;
+	c->first_ns = 0;
 	c->due_ns = due;
 	c->start_ns = now;
 	c->deadline_ns = now + cfg->timeout_ns;
@@ -345,6 +409,8 @@ static void on_reading(struct worker *w, struct conn *c, uint32_t ev)
 		ssize_t n = recv(c->fd, w->buf, sizeof(w->buf), 0);
 
 		if (n > 0) {
+			if (!c->received)
+				c->first_ns = clock_now_ns();
 			c->received += (uint64_t)n;
 			if (early && c->received >= cfg->expect_bytes) {
 				conn_done(w, c);
@@ -402,6 +468,7 @@ static void expire(struct worker *w, mono_ns now)
 		if (c->deadline_ns > now &&
 		    !(w->stopping && now >= w->stop_deadline_ns))
 			break;
+		w->cur = c->phase;
 		conn_fail(w, c, OUT_TIMEOUT, 0);
 	}
 }
@@ -431,7 +498,7 @@ static mono_ns start_due(struct worker *w, mono_ns now)
 			return due;
 		if (now >= w->cut_ns) {
 			/* the window has closed: the client fell behind */
-			count_unstarted(w, pacer_drop(&w->pacer));
+			drop_unstarted(w);
 			break;
 		}
 		if (w->inflight >= w->max_inflight)
@@ -564,8 +631,10 @@ static void serve_events(struct worker *w, struct epoll_event *ev, int n)
 			start_due(w, clock_now_ns());
 		if (!c)
 			stop_soon(w);
-		else if (c->fd >= 0)
+		else if (c->fd >= 0) {
+			w->cur = c->phase;
 			c->handler(w, c, ev[i].events);
+		}
 	}
 	pool_put_list(&w->pool, &w->deferred);
 }
@@ -791,6 +860,8 @@ static void worker_setup(struct worker *w, const struct config *cfg,
 			 const struct round_spec *spec, unsigned i, unsigned nw,
 			 mono_ns base, uint64_t max_inflight)
 {
+	unsigned k;
+
 	w->cfg = cfg;
 	w->spec = spec;
 	w->id = i;
@@ -810,6 +881,11 @@ static void worker_setup(struct worker *w, const struct config *cfg,
 	stats_init(&w->ivl);
 	pacer_init(&w->pacer, base, spec->closed_loop ? 1 : spec->rate_milli,
 		   spec->duration_ns, i, nw);
+	w->phased = spec->phased && !spec->closed_loop;
+	if (w->phased)
+		pacer_init_ramp(&w->pacer, base, &spec->ramp, i, nw);
+	for (k = 0; k < PHASES; k++)
+		stats_init(&w->ph[k]);
 	spin_init(&w->spin, cfg->spin_ns, cfg->spin_auto,
 		  spec->closed_loop ? 0 : (mono_ns)((unsigned __int128)nw *
 			1000 * NS_PER_S / spec->rate_milli));
@@ -849,11 +925,13 @@ static int workers_join(struct worker *ws, unsigned n, struct round_result *res,
 			int rc)
 {
 	mono_ns spin_ns = 0;
-	unsigned i;
+	unsigned i, k;
 
 	for (i = 0; i < n; i++) {
 		pthread_join(ws[i].tid, NULL);
 		stats_merge(&res->s, &ws[i].st);
+		for (k = 0; k < PHASES; k++)
+			stats_merge(&res->phase[k], &ws[i].ph[k]);
 		if (spin_margin(&ws[i].spin) > spin_ns)
 			spin_ns = spin_margin(&ws[i].spin);
 		if (ws[i].err && !rc)
@@ -879,6 +957,30 @@ static void round_window(struct round_result *res, mono_ns base, bool stopped)
 		win = ran;
 	res->elapsed_s = win;
 	res->achieved_rate = win > 0 ? (double)res->s.ok / win : 0.0;
+}
+
+/*
+ * A phased round: each phase's window (cut short by a stop) and rate; the
+ * sustain phase's become the headline figures.
+ */
+static void phase_windows(struct round_result *res, mono_ns base, bool stopped)
+{
+	const struct ramp *r = &res->spec.ramp;
+	mono_ns now = clock_now_ns();
+	uint64_t ran = now > base ? now - base : 0, from = 0, len;
+	unsigned p;
+
+	for (p = 0; p < PHASES; p++) {
+		len = pacer_phase_ns(r, (enum pacer_phase)p);
+		if (stopped)
+			len = ran <= from ? 0 : ran - from < len ? ran - from : len;
+		from += pacer_phase_ns(r, (enum pacer_phase)p);
+		res->phase_s[p] = (double)len / 1e9;
+		res->phase_rate[p] = len ? (double)res->phase[p].ok * 1e9 / (double)len : 0.0;
+	}
+	res->s = res->phase[PHASE_SUSTAIN];
+	res->elapsed_s = res->phase_s[PHASE_SUSTAIN];
+	res->achieved_rate = res->phase_rate[PHASE_SUSTAIN];
 }
 
 int client_round(const struct config *cfg, const struct client_env *env,
@@ -912,6 +1014,8 @@ int client_round(const struct config *cfg, const struct client_env *env,
 	res->spec = *spec;
 	res->threads = nw;
 	stats_init(&res->s);
+	for (i = 0; i < PHASES; i++)
+		stats_init(&res->phase[i]);
 	if (env->json)
 		report_round_start_json(env->json, spec);
 	getrusage(RUSAGE_SELF, &ru0);
@@ -930,6 +1034,8 @@ int client_round(const struct config *cfg, const struct client_env *env,
 	res->cpu_user_s = tv_s(&ru1.ru_utime) - tv_s(&ru0.ru_utime);
 	res->cpu_sys_s = tv_s(&ru1.ru_stime) - tv_s(&ru0.ru_stime);
 	round_window(res, base, res->interrupted);
+	if (spec->phased && !spec->closed_loop)
+		phase_windows(res, base, res->interrupted);
 	if (started < nw && !rc)
 		rc = -EAGAIN;
 out:
@@ -938,4 +1044,24 @@ out:
 		close(donefd);
 	free(ws);
 	return rc;
+}
+
+void client_rate_spec(const struct config *c, uint64_t rate_milli,
+		      struct round_spec *spec)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->rate_milli = rate_milli;
+	spec->duration_ns = c->duration_ns;
+	if (!c->phased)
+		return;
+	spec->phased = true;
+	spec->ramp.rate_milli = rate_milli;
+	spec->ramp.init_milli = c->init_milli ? c->init_milli :
+				rate_milli / 10 ? rate_milli / 10 : 1;
+	if (spec->ramp.init_milli > rate_milli)	/* a bisection below it */
+		spec->ramp.init_milli = rate_milli;
+	spec->ramp.up_ns = c->ramp_up_ns;
+	spec->ramp.sustain_ns = c->sustain_ns;
+	spec->ramp.down_ns = c->ramp_down_ns;
+	spec->duration_ns = pacer_ramp_duration_ns(&spec->ramp);
 }

@@ -11,11 +11,14 @@
  * counted unstarted, so a round ends by its duration plus --timeout
  * whatever the rate.  Closed loop: each
  * worker keeps its share of --concurrency in flight until the round's end.
- * Results are merged after join.
+ * Results are merged after join.  A phased round (spec->phased) counts
+ * each connection also in the stats of the phase its intended start lies
+ * in; the round's headline figures are then the sustain phase's.
  *
  * One connection, one state function each:
  *   connecting --EPOLLOUT--> sending --all written, shutdown(WR)--> reading
  *   reading --EOF (or --expect-bytes with --close rst)--> done
+ * The first byte read stamps the time to first byte (ttfb).
  */
 #ifndef CR_CLIENT_H
 #define CR_CLIENT_H
@@ -25,6 +28,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "pacer.h"
 #include "stats.h"
 
 struct round_spec {
@@ -32,12 +36,17 @@ struct round_spec {
 	uint64_t rate_milli;	/* open loop */
 	uint64_t concurrency;	/* closed loop */
 	uint64_t duration_ns;
+	bool phased;		/* open loop on ramp (duration: its three phases) */
+	struct ramp ramp;	/* phased: ramp.rate_milli == rate_milli */
 };
 
 struct round_result {
 	struct round_spec spec;
 	unsigned threads;
-	struct stats s;
+	struct stats s;		/* phased: the sustain phase's (the headline) */
+	struct stats phase[PHASES];	/* phased: each phase, by intended start */
+	double phase_s[PHASES];		/* phased: each phase's window */
+	double phase_rate[PHASES];	/* phased: ok per second of each */
 	double elapsed_s;	/* the round's window: its duration, less if stopped */
 	double achieved_rate;	/* ok per second of the round */
 	double cpu_user_s;
@@ -60,6 +69,10 @@ struct client_env {
  */
 int client_round(const struct config *c, const struct client_env *env,
 		 const struct round_spec *spec, struct round_result *res);
+
+/* The open-loop round at rate_milli that c asks for (phased with --ramp-up...). */
+void client_rate_spec(const struct config *c, uint64_t rate_milli,
+		      struct round_spec *spec);
 
 /* Pause for --cooldown; false when a signal came first. */
 bool client_cooldown(const struct config *c, const struct client_env *env);

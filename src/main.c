@@ -64,9 +64,12 @@ static int run_client(const struct config *c, struct client_env *env, FILE *out)
 	for (i = 0; i < n; i++) {
 		if (i && !client_cooldown(c, env))
 			return 130;
-		spec.closed_loop = c->concurrency != 0;
-		spec.concurrency = c->concurrency;
-		spec.rate_milli = spec.closed_loop ? 0 : c->rate_milli[i];
+		if (c->concurrency) {
+			spec.closed_loop = true;
+			spec.concurrency = c->concurrency;
+		} else {
+			client_rate_spec(c, c->rate_milli[i], &spec);
+		}
 		rc = client_round(c, env, &spec, &r);
 		if (rc < 0) {
 			fprintf(stderr, "connrate client: cannot run the round: %s\n",

@@ -8,17 +8,37 @@
 
 void report_header(FILE *f)
 {
-	fprintf(f, "%10s %10s %10s %10s %8s | %8s %8s %8s %8s %8s %8s | %8s %8s | %8s\n",
+	fprintf(f, "%10s %10s %10s %10s %8s | %8s %8s %8s %8s %8s %8s | %8s %8s | %8s | %8s\n",
 		"target/s", "ok/s", "started", "ok", "errors",
 		"lat min", "p50", "p90", "p99", "p99.9", "max",
-		"conn p50", "p99", "lag p99");
+		"conn p50", "p99", "lag p99", "ttfb p50");
 	fflush(f);
+}
+
+/* A phased round: one line per phase (the row above is the sustain's). */
+static void phase_rows(FILE *f, const struct round_result *r)
+{
+	char b[2][24];
+	int p;
+
+	for (p = 0; p < PHASES; p++) {
+		const struct stats *s = &r->phase[p];
+
+		fprintf(f, "%10s %-9s %10.0f ok/s over %.3gs: started %llu, ok %llu, "
+			"errors %llu, unstarted %llu; latency p50 %s, ttfb p50 %s\n", "",
+			pacer_phase_name((enum pacer_phase)p), r->phase_rate[p],
+			r->phase_s[p], (unsigned long long)s->started,
+			(unsigned long long)s->ok, (unsigned long long)stats_errors(s),
+			(unsigned long long)s->unstarted,
+			units_fmt_ns(histo_quantile(&s->latency, 0.5), b[0], 24),
+			units_fmt_ns(histo_quantile(&s->ttfb, 0.5), b[1], 24));
+	}
 }
 
 void report_row(FILE *f, const struct round_result *r)
 {
 	const struct stats *s = &r->s;
-	char b[9][24], target[24];
+	char b[10][24], target[24];
 	uint64_t errs = stats_errors(s);
 	int i, sep = 0;
 
@@ -28,7 +48,7 @@ void report_row(FILE *f, const struct round_result *r)
 	else
 		snprintf(target, sizeof(target), "%.0f",
 			 (double)r->spec.rate_milli / 1000.0);
-	fprintf(f, "%10s %10.0f %10llu %10llu %8llu | %8s %8s %8s %8s %8s %8s | %8s %8s | %8s%s\n",
+	fprintf(f, "%10s %10.0f %10llu %10llu %8llu | %8s %8s %8s %8s %8s %8s | %8s %8s | %8s | %8s%s\n",
 		target, r->achieved_rate,
 		(unsigned long long)s->started, (unsigned long long)s->ok,
 		(unsigned long long)errs,
@@ -41,6 +61,7 @@ void report_row(FILE *f, const struct round_result *r)
 		units_fmt_ns(histo_quantile(&s->connect, 0.5), b[6], 24),
 		units_fmt_ns(histo_quantile(&s->connect, 0.99), b[7], 24),
 		units_fmt_ns(histo_quantile(&s->lag, 0.99), b[8], 24),
+		units_fmt_ns(histo_quantile(&s->ttfb, 0.5), b[9], 24),
 		r->interrupted ? "  (interrupted)" : "");
 	if (errs) {
 		fprintf(f, "%10s errors:", "");
@@ -62,6 +83,8 @@ void report_row(FILE *f, const struct round_result *r)
 			"the client fell behind (add --threads or client machines)\n", "",
 			(unsigned long long)s->unstarted,
 			(unsigned long long)(s->started + s->unstarted));
+	if (r->spec.phased)
+		phase_rows(f, r);
 	fflush(f);
 }
 
@@ -105,6 +128,7 @@ void report_stats_json(struct json *j, const struct stats *s)
 	histo_json(j, "latency_us", &s->latency);
 	histo_json(j, "connect_us", &s->connect);
 	histo_json(j, "lag_us", &s->lag);
+	histo_json(j, "ttfb_us", &s->ttfb);
 	json_u64(j, "bytes_sent", s->bytes_sent);
 	json_u64(j, "bytes_received", s->bytes_received);
 }
@@ -128,11 +152,48 @@ void report_round_start_json(FILE *f, const struct round_spec *spec)
 	json_end_line(&j);
 }
 
+static void buckets_json(struct json *j, const struct histo *h)
+{
+	unsigned i;
+
+	json_obj(j, "histogram");
+	json_str(j, "unit", "ns");
+	json_arr(j, "buckets");
+	for (i = 0; i < HISTO_BUCKETS; i++) {
+		if (!h->bucket[i])
+			continue;
+		json_arr(j, NULL);
+		json_u64(j, NULL, histo_bucket_hi(i));
+		json_u64(j, NULL, h->bucket[i]);
+		json_arr_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+/* "phases":{"ramp_up":{..},"sustain":{..},"ramp_down":{..}}, each a round's keys. */
+static void phases_json(struct json *j, const struct round_result *r)
+{
+	int p;
+
+	json_obj(j, "phases");
+	for (p = 0; p < PHASES; p++) {
+		json_obj(j, pacer_phase_name((enum pacer_phase)p));
+		json_num(j, "duration_s", (double)pacer_phase_ns(&r->spec.ramp,
+				(enum pacer_phase)p) / 1e9, 3);
+		json_num(j, "elapsed_s", r->phase_s[p], 6);
+		report_stats_json(j, &r->phase[p]);
+		json_num(j, "achieved_rate", r->phase_rate[p], 1);
+		buckets_json(j, &r->phase[p].latency);
+		json_obj_end(j);
+	}
+	json_obj_end(j);
+}
+
 void report_round_json(FILE *f, const struct config *c,
 		       const struct round_result *r)
 {
 	struct json j;
-	unsigned i;
 
 	json_begin(&j, f);
 	json_str(&j, "type", "round");
@@ -149,19 +210,9 @@ void report_round_json(FILE *f, const struct config *c,
 	if (!r->spec.closed_loop)
 		json_num(&j, "spin_us", r->spin_us, 3);
 	json_bool(&j, "interrupted", r->interrupted);
-	json_obj(&j, "histogram");
-	json_str(&j, "unit", "ns");
-	json_arr(&j, "buckets");
-	for (i = 0; i < HISTO_BUCKETS; i++) {
-		if (!r->s.latency.bucket[i])
-			continue;
-		json_arr(&j, NULL);
-		json_u64(&j, NULL, histo_bucket_hi(i));
-		json_u64(&j, NULL, r->s.latency.bucket[i]);
-		json_arr_end(&j);
-	}
-	json_arr_end(&j);
-	json_obj_end(&j);
+	buckets_json(&j, &r->s.latency);
+	if (r->spec.phased)
+		phases_json(&j, r);
 	cli_dump(c, &j);
 	json_end_line(&j);
 }
@@ -175,6 +226,9 @@ void report_interval_json(FILE *f, const struct round_spec *spec, uint64_t k,
 	json_str(&j, "type", "interval");
 	spec_json(&j, spec);
 	json_u64(&j, "index", k);
+	if (spec->phased)
+		json_str(&j, "phase", pacer_phase_name(pacer_ramp_phase_at(&spec->ramp,
+								 k * interval_ns)));
 	json_num(&j, "t_s", (double)(k * interval_ns) / 1e9, 3);
 	json_num(&j, "interval_s", (double)interval_ns / 1e9, 3);
 	report_stats_json(&j, s);

@@ -30,6 +30,7 @@ void stats_init(struct stats *s)
 	histo_init(&s->latency);
 	histo_init(&s->connect);
 	histo_init(&s->lag);
+	histo_init(&s->ttfb);
 }
 
 enum outcome stats_classify(int err)
@@ -107,4 +108,5 @@ void stats_merge(struct stats *dst, const struct stats *src)
 	histo_merge(&dst->latency, &src->latency);
 	histo_merge(&dst->connect, &src->connect);
 	histo_merge(&dst->lag, &src->lag);
+	histo_merge(&dst->ttfb, &src->ttfb);
 }

@@ -49,6 +49,7 @@ struct stats {
 	struct histo latency;	/* done - intended start, ok only */
 	struct histo connect;	/* established - socket created */
 	struct histo lag;	/* actual start - intended start */
+	struct histo ttfb;	/* first byte of the answer - intended start, ok only */
 };
 
 void stats_init(struct stats *s);

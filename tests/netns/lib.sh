@@ -65,6 +65,11 @@ wait_for() {
 	done
 }
 
+# The processes left in session $1 but its leader: a lab started with
+# `setsid` leaves its children in its session, so a test sees its own
+# leftovers only, never those of a lab another test runs beside it.
+session_left() { pgrep -s "$1" | grep -vx "$1"; }
+
 listening() { ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN; }
 
 # One counter of /proc/net/snmp or /proc/net/netstat, as nstat names it

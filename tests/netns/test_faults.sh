@@ -192,7 +192,7 @@ t_signal_anywhere() {
 		p=cr${UNIQ}s$i
 		out=$TMP/sig$i
 		defer "$LAB" down $p
-		"$LAB" run --name $p --out "$out" --topology dut --profile tuned,small-device --allow-host-sysctl \
+		setsid "$LAB" run --name $p --out "$out" --topology dut --profile tuned,small-device --allow-host-sysctl \
 			--rate 300 --duration 1 --dut-sim "--delay 5ms" >/dev/null 2>&1 &
 		local pid=$!
 		# the clock starts once it handles SIGTERM: before that (exec,
@@ -206,8 +206,8 @@ t_signal_anywhere() {
 		[ -z "$(ip netns list | grep "^$p-")" ] || fail "after $d s: namespaces left"
 		[ ! -e /run/connrate/$p ] && [ ! -e /run/connrate/$p.host ] || fail "after $d s: records left"
 		[ "$(cat $key)" = "$before" ] || fail "after $d s: host sysctl left at $(cat $key)"
-		! pgrep -f -- "--target 10.71.2.1" >/dev/null || fail "after $d s: a client is left"
-		! pgrep -f "connrate-dut" >/dev/null || fail "after $d s: connrate-dut is left"
+		! session_left $pid >/dev/null ||
+			fail "after $d s: left running: $(session_left $pid | xargs -r ps -o pid=,args= -p)"
 	done
 }
 

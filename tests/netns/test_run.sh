@@ -110,7 +110,7 @@ t_sigint_midrun() {
 	before=$(cat $key)
 	defer "echo $before > $key"
 	defer "$LAB" down $p
-	"$LAB" run --name $p --out "$out" --topology dut --profile small-device --allow-host-sysctl \
+	setsid "$LAB" run --name $p --out "$out" --topology dut --profile small-device --allow-host-sysctl \
 		--rate 200 --duration 30 >"$TMP/log" 2>&1 &
 	pid=$!
 	wait_for 10 grep -q '^state running' /run/connrate/$p || fail "the run never started"
@@ -122,7 +122,7 @@ t_sigint_midrun() {
 	left_nothing $p
 	[ "$(cat $key)" = "$before" ] || fail "host key not restored: $(cat $key), was $before"
 	! ip netns exec "$p-dut" true 2>/dev/null || fail "dut namespace still there"
-	! pgrep -f -- "--target 10.71.2.1" >/dev/null || fail "a client is still running"
+	! session_left $pid >/dev/null || fail "left running: $(session_left $pid | xargs -r ps -o pid=,args= -p)"
 	jq -e 'select(.type=="round") | .client.interrupted' "$out/rounds.jsonl" >/dev/null ||
 		fail "the partial round was not written"
 }

@@ -3,6 +3,9 @@
  * connect() first sleeps CR_SLOW_CONNECT_US microseconds, as a connect()
  * that walks a port range full of TIME_WAIT spends them.  The client's
  * loop must still serve the connections in flight between such starts.
+ * Likewise every send() first sleeps CR_SLOW_SEND_US: preloaded into a
+ * server, it answers that much later (a slow application), which the
+ * client's time to first byte must show and its connect time must not.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -11,19 +14,36 @@
 #include <time.h>
 
 int connect(int fd, const struct sockaddr *sa, socklen_t len);
+ssize_t send(int fd, const void *buf, size_t len, int flags);
 
-int connect(int fd, const struct sockaddr *sa, socklen_t len)
+static void sleep_env(const char *name)
 {
-	static int (*real)(int, const struct sockaddr *, socklen_t);
-	const char *us = getenv("CR_SLOW_CONNECT_US");
+	const char *us = getenv(name);
 
-	if (!real)
-		real = (int (*)(int, const struct sockaddr *, socklen_t))dlsym(RTLD_NEXT, "connect");
 	if (us) {
 		long v = strtol(us, NULL, 10);
 		struct timespec ts = { v / 1000000, (v % 1000000) * 1000 };
 
 		nanosleep(&ts, NULL);
 	}
+}
+
+ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	static ssize_t (*real)(int, const void *, size_t, int);
+
+	if (!real)
+		real = (ssize_t (*)(int, const void *, size_t, int))dlsym(RTLD_NEXT, "send");
+	sleep_env("CR_SLOW_SEND_US");
+	return real(fd, buf, len, flags);
+}
+
+int connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	static int (*real)(int, const struct sockaddr *, socklen_t);
+
+	if (!real)
+		real = (int (*)(int, const struct sockaddr *, socklen_t))dlsym(RTLD_NEXT, "connect");
+	sleep_env("CR_SLOW_CONNECT_US");
 	return real(fd, sa, len);
 }

@@ -194,6 +194,59 @@ static int teardown(void **state)
 }
 
 /* The config in the JSON says how a result was made, saturate's search too. */
+/* Phases and the RFC 9411 criteria: what goes together and what does not. */
+static void test_phases(void **state)
+{
+	const char *t = "--target 127.0.0.1:1 ";
+	char line[256];
+
+	(void)state;
+	snprintf(line, sizeof(line), "%s--rate 1k --ramp-up 2s --ramp-down 500ms", t);
+	assert_int_equal(parse(MODE_CLIENT, line), 0);
+	assert_true(cfg.phased);
+	assert_int_equal(cfg.ramp_up_ns, 2000000000ULL);
+	assert_int_equal(cfg.ramp_down_ns, 500000000ULL);
+	assert_int_equal(cfg.sustain_ns, cfg.duration_ns);	/* by default */
+	assert_int_equal(cfg.init_milli, 0);			/* 10% per round */
+	snprintf(line, sizeof(line), "%s--rate 1k,2k --sustain 3s --init-rate 1k", t);
+	assert_int_equal(parse(MODE_CLIENT, line), 0);
+	assert_int_equal(cfg.sustain_ns, 3000000000ULL);
+	assert_int_equal(cfg.ramp_up_ns, 0);
+	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1k"), 0);
+	assert_false(cfg.phased);
+	/* refused, each with a line naming what */
+	snprintf(line, sizeof(line), "%s--rate 1k,500 --sustain 3s --init-rate 600", t);
+	assert_int_equal(parse(MODE_CLIENT, line), -1);
+	assert_non_null(strstr(err, "--init-rate"));
+	snprintf(line, sizeof(line), "%s--rate 1k --init-rate 100", t);
+	assert_int_equal(parse(MODE_CLIENT, line), -1);
+	assert_non_null(strstr(err, "--init-rate needs"));
+	snprintf(line, sizeof(line), "%s--concurrency 10 --ramp-up 1s", t);
+	assert_int_equal(parse(MODE_CLIENT, line), -1);
+	assert_non_null(strstr(err, "--concurrency"));
+	snprintf(line, sizeof(line), "%s--rate 1k --ramp-up 2h", t);
+	assert_int_equal(parse(MODE_CLIENT, line), -1);
+	assert_non_null(strstr(err, "ramp-up"));
+	snprintf(line, sizeof(line), "%s--rate 1k --sustain 0", t);
+	assert_int_equal(parse(MODE_CLIENT, line), -1);
+	/* saturate: phases and criteria */
+	snprintf(line, sizeof(line), "%s--ramp-up 1s --sustain 2s --criteria rfc9411", t);
+	assert_int_equal(parse(MODE_SATURATE, line), 0);
+	assert_int_equal(cfg.criteria, CRITERIA_RFC9411);
+	assert_true(cfg.phased);
+	snprintf(line, sizeof(line), "%s--criteria rfc9411 --close rst", t);
+	assert_int_equal(parse(MODE_SATURATE, line), -1);
+	assert_non_null(strstr(err, "RST"));
+	snprintf(line, sizeof(line), "%s--criteria rfc3511", t);
+	assert_int_equal(parse(MODE_SATURATE, line), -1);
+	snprintf(line, sizeof(line), "%s--rate 1k --criteria rfc9411", t);
+	assert_int_equal(parse(MODE_CLIENT, line), -1);
+	snprintf(line, sizeof(line), "%s--start 500 --sustain 2s --init-rate 600", t);
+	assert_int_equal(parse(MODE_SATURATE, line), -1);
+	assert_int_equal(parse(MODE_SATURATE, "--target 127.0.0.1:1"), 0);
+	assert_int_equal(cfg.criteria, CRITERIA_DEFAULT);
+}
+
 static void test_dump(void **state)
 {
 	char buf[4096] = "";
@@ -224,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_payload),
+		cmocka_unit_test(test_phases),
 		cmocka_unit_test(test_dump),
 	};
 

@@ -316,6 +316,49 @@ static void test_fmt_us(void **state)
 	assert_string_equal(results_fmt_us(INFINITY, b, sizeof(b)), "-");
 }
 
+/* The time to first byte has a column of its own: a figure, or - without one. */
+static void test_ttfb_column(void **state)
+{
+	const char *lines =
+		"{\"type\":\"round\",\"profile\":\"tuned\",\"client\":{\"mode\":\"rate\","
+		"\"target_rate\":5000,\"achieved_rate\":5000,\"started\":10000,"
+		"\"latency_us\":{\"p50\":100,\"p99\":900},\"ttfb_us\":{\"p50\":4321},"
+		"\"errors\":{\"timeout\":0}}}\n"
+		"{\"type\":\"round\",\"profile\":\"tuned\",\"client\":{\"mode\":\"rate\","
+		"\"target_rate\":6000,\"achieved_rate\":6000,\"started\":10000,"
+		"\"latency_us\":{\"p50\":100,\"p99\":900},\"errors\":{\"timeout\":0}}}\n"
+		"{\"type\":\"round\",\"profile\":\"tuned\",\"client\":{\"mode\":\"rate\","
+		"\"target_rate\":7000,\"achieved_rate\":7000,\"started\":10000,"
+		"\"latency_us\":{\"p50\":100,\"p99\":900},\"ttfb_us\":{\"p50\":0},"
+		"\"errors\":{\"timeout\":0}}}\n";
+	struct results *r = run_of(lines, "run");
+	char *buf = NULL, *row;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_int_equal(r->nrows, 3);
+	assert_true(r->row[0].ttfb_p50_us == 4321);
+	assert_true(isnan(r->row[1].ttfb_p50_us));
+	assert_true(isnan(r->row[2].ttfb_p50_us));	/* 0: no answer bytes */
+	results_compare(r, f);
+	fclose(f);
+	if (!strstr(buf, "ttfb p50"))
+		fail_msg("compare: %s", buf);
+	row = strstr(buf, "5000/s");
+	assert_non_null(row);
+	if (!strstr(row, "4.32ms"))
+		fail_msg("compare: %s", buf);
+	row = strstr(buf, "6000/s");
+	assert_non_null(row);
+	assert_non_null(strstr(row, "    900us        -"));
+	row = strstr(buf, "7000/s");
+	assert_non_null(row);
+	assert_non_null(strstr(row, "    900us        -"));
+	free(buf);
+	free(r);
+}
+
 /* More rounds than compare and gate take: the limit is named. */
 static void test_too_many(void **state)
 {
@@ -347,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_summary_long_line),
+		cmocka_unit_test(test_ttfb_column),
 		cmocka_unit_test(test_fmt_us),
 	};
 

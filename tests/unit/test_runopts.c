@@ -100,6 +100,23 @@ static void test_saturate(void **state)
 	assert_string_equal(joined(av, 1), "saturate --target t --refine 2 --start 500 --json -");
 }
 
+/* Phases pass on to client and saturate; the criteria only with --saturate. */
+static void test_phases(void **state)
+{
+	char *av[RUN_MAX_ARGS];
+
+	(void)state;
+	assert_int_equal(parse("--topology dut --rate 5k --ramp-up 2s --sustain 10s --ramp-down 1s --init-rate 100"), 0);
+	run_client_argv(&o, "c", "t", av, false);
+	assert_string_equal(joined(av, 1), "client --target t --rate 5k --ramp-up 2s --sustain 10s "
+			    "--ramp-down 1s --init-rate 100 --json -");
+	assert_int_equal(parse("--topology dut --rate 5k --criteria rfc9411"), -1);
+	assert_string_equal(err, "--criteria only goes with --saturate");
+	assert_int_equal(parse("--topology dut --saturate --criteria rfc9411 --ramp-up 1s --sustain 5s"), 0);
+	run_client_argv(&o, "c", "t", av, false);
+	assert_string_equal(joined(av, 1), "saturate --target t --criteria rfc9411 --ramp-up 1s --sustain 5s --json -");
+}
+
 static void test_server_argv(void **state)
 {
 	char *av[RUN_MAX_ARGS];
@@ -157,6 +174,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_pass_through),
 		cmocka_unit_test(test_saturate),
+		cmocka_unit_test(test_phases),
 		cmocka_unit_test(test_expect_bytes),
 		cmocka_unit_test(test_server_argv),
 		cmocka_unit_test(test_errors),

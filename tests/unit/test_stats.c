@@ -75,12 +75,37 @@ static void test_merge(void **state)
 	free(b);
 }
 
+/* The time to first byte is a fourth histogram: kept apart, merged, reset. */
+static void test_ttfb(void **state)
+{
+	struct stats *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+
+	(void)state;
+	stats_init(a);
+	stats_init(b);
+	histo_add(&a->ttfb, 2000);
+	histo_add(&b->ttfb, 5000);
+	histo_add(&b->ttfb, 7000);
+	histo_add(&b->latency, 9000);
+	stats_merge(a, b);
+	assert_int_equal(a->ttfb.count, 3);
+	assert_int_equal(histo_quantile(&a->ttfb, 0), 2000);
+	assert_int_equal(histo_quantile(&a->ttfb, 1), 7000);
+	assert_int_equal(a->latency.count, 1);
+	assert_int_equal(a->lag.count + a->connect.count, 0);
+	stats_init(a);
+	assert_int_equal(a->ttfb.count, 0);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_other_table),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_ttfb),
 	};
 
 	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
