@@ -107,7 +107,6 @@ struct worker {
 	bool stopping;
 	struct hunch early;	/* does connect() complete at once? */
 	struct spin spin;	/* open loop: how early to wake for a start */
-	mono_ns exch_ns;	/* recent exchange time, socket to done (average) */
 	mono_ns stop_deadline_ns;
 	int err;		/* fatal error of the worker, -errno */
 	struct stats st;
@@ -257,9 +256,6 @@ static void conn_done(struct worker *w, struct conn *c)
 		if (c->first_ns)
 			count_ttfb(w, c->first_ns - c->due_ns);
 	}
-	/* an average over the last 8 or so: when the loop may expect events */
-	w->exch_ns = w->exch_ns ? w->exch_ns - w->exch_ns / 8 + (now - c->start_ns) / 8 :
-		     now - c->start_ns;
 	conn_end(w, c);
 }
 
@@ -640,29 +636,10 @@ static void serve_events(struct worker *w, struct epoll_event *ev, int n)
 }
 
 /*
- * When the oldest connection in flight should be done, from the recent
- * exchange times; LOOP_FOREVER when none is in flight, or it is overdue
- * (its end is then no longer a guess worth polling for).
- */
-static mono_ns next_done(struct worker *w, mono_ns now)
-{
-	struct conn *c;
-	mono_ns t;
-
-	if (list_empty(&w->fifo) || !w->exch_ns)
-		return LOOP_FOREVER;
-	c = list_entry(w->fifo.next, struct conn, link);
-	t = c->start_ns + w->exch_ns;
-	return t >= now ? t : LOOP_FOREVER;
-}
-
-/*
- * Wait for events until wake at most.  When the next thing to happen (the
- * wake-up, or the end of the connection the loop expects next) is closer
- * than a sleep costs, the wait is polled instead (a busy turn: serve what
- * is ready, start what is due, look again).  A wait that slept tells how
- * late the kernel woke the thread and, under --spin auto, what the sleep
- * cost it.
+ * Wait for events until wake at most.  A wait shorter than a sleep costs
+ * is polled (a busy turn: serve what is ready, start what is due, look
+ * again); a wait that slept tells how late the kernel woke the thread and,
+ * under --spin auto, what the sleep cost it.
  */
 static int wait_events(struct worker *w, struct epoll_event *ev, mono_ns wake,
 		       mono_ns now)
@@ -674,12 +651,6 @@ static int wait_events(struct worker *w, struct epoll_event *ev, mono_ns wake,
 
 	if (timeout != LOOP_FOREVER && spin_poll(&w->spin, timeout))
 		timeout = 0;
-	if (timeout) {
-		mono_ns done = next_done(w, now);
-
-		if (done < wake && spin_poll(&w->spin, done - now))
-			timeout = 0;
-	}
 	if (timeout && timeout != LOOP_FOREVER && w->spin.autom)
 		cpu = spin_cpu_ns();
 	n = loop_wait(&w->loop, ev, EVENTS_MAX, timeout);
