@@ -42,7 +42,7 @@ DUT_OBJ := $(BUILD)/dut/dut.o $(DUT_LIB_OBJ) $(BUILD)/harness/nfq.o $(BUILD)/net
 	$(BUILD)/src/units.o $(BUILD)/src/json.o $(BUILD)/src/opt.o
 # what connrate-lab takes from the core (connrate's option table among it)
 # and from dut/ (connrate-dut's, to read --dut-sim as connrate-dut does)
-LAB_CORE_OBJ := $(addprefix $(BUILD)/src/,units.o payload.o opt.o cli.o addr.o json.o) \
+LAB_CORE_OBJ := $(addprefix $(BUILD)/src/,units.o payload.o opt.o cli.o addr.o json.o walltime.o) \
 	$(BUILD)/dut/dutopts.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -158,7 +158,7 @@ check-asan-run: all asan $(PRELOAD)
 	$(Q)status=0; \
 	  tests/run-unit.sh build-asan/results $(UNIT_BIN:$(BUILD)/%=build-asan/%) || status=1; \
 	  CONNRATE=./connrate-asan CONNRATE_LAB=./connrate-lab-asan CONNRATE_DUT=./connrate-dut-asan \
-	    tests/run-netns.sh build-asan/results test_core.sh test_lab.sh test_profile.sh test_dut.sh || status=1; \
+	    tests/run-netns.sh build-asan/results test_core.sh test_lab.sh test_profile.sh test_dut.sh test_report.sh test_multihost.sh || status=1; \
 	  tests/summary.sh build-asan/results || status=1; exit $$status
 
 # --- fuzzing (libFuzzer, clang) -------------------------------------------
@@ -174,18 +174,24 @@ FUZZ_SRC_profile := harness/profile.c netns/ns.c netns/topo.c src/units.c src/pa
 FUZZ_SRC_units   := src/units.c src/addr.c netns/topo.c src/payload.c
 FUZZ_SRC_http    := src/server.c src/client.c src/loop.c src/sock.c src/addr.c src/units.c \
 	src/stats.c src/histo.c src/pacer.c src/report.c src/json.c src/cli.c src/opt.c src/payload.c \
-	src/spin.c src/pool.c src/rlimit.c
+	src/spin.c src/pool.c src/rlimit.c src/walltime.c src/hdrlog.c
 FUZZ_SRC_snmp    := harness/counters.c netns/ns.c netns/nlwalk.c
 FUZZ_SRC_netlink := harness/counters.c dut/nfqmsg.c dut/flow.c netns/ns.c netns/nlwalk.c
-FUZZ_SRC_results := harness/results.c src/payload.c src/units.c
+FUZZ_SRC_results := harness/results.c harness/page.c harness/svg.c harness/abgate.c harness/abtest.c \
+                    src/payload.c src/units.c
 FUZZ_SRC_cost    := harness/cost.c
-FUZZ_TARGETS := topo profile units http snmp netlink results cost
+FUZZ_SRC_page    := $(FUZZ_SRC_results)
+FUZZ_SRC_merge   := src/merge.c src/jread.c src/stats.c src/histo.c src/report.c src/json.c \
+	src/walltime.c src/payload.c src/opt.c src/cli.c src/units.c src/addr.c src/pacer.c
+FUZZ_TARGETS := topo profile units http snmp netlink results cost page merge
 FUZZ_SEEDS_topo    := netns/topologies/*.topo
 FUZZ_SEEDS_profile := sysctl-profiles/*.conf
 FUZZ_SEEDS_snmp    := tests/fixtures/snmp.txt tests/fixtures/netstat.txt
 FUZZ_SEEDS_netlink := tests/fixtures/ct-stats.bin tests/fixtures/nfq-packet.bin
 FUZZ_SEEDS_results := tests/fixtures/rounds.jsonl
+FUZZ_SEEDS_page    := tests/fixtures/report-errs/rounds.jsonl
 FUZZ_SEEDS_cost    := tests/fixtures/proc-stat.txt tests/fixtures/proc-pid-stat.txt
+FUZZ_SEEDS_merge   := tests/fixtures/host-round.jsonl
 FUZZ_SEEDS_http    := fuzz/seeds/http/*
 FUZZ_SEEDS_units   := fuzz/seeds/units/*
 
@@ -199,7 +205,8 @@ fuzz: $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
 	  c=build-fuzz/corpus-$$t; mkdir -p $$c; \
 	  case $$t in topo) s="$(FUZZ_SEEDS_topo)";; profile) s="$(FUZZ_SEEDS_profile)";; \
 	    snmp) s="$(FUZZ_SEEDS_snmp)";; netlink) s="$(FUZZ_SEEDS_netlink)";; \
-	    results) s="$(FUZZ_SEEDS_results)";; cost) s="$(FUZZ_SEEDS_cost)";; http) s="$(FUZZ_SEEDS_http)";; units) s="$(FUZZ_SEEDS_units)";; esac; \
+	    results) s="$(FUZZ_SEEDS_results)";; page) s="$(FUZZ_SEEDS_page)";; cost) s="$(FUZZ_SEEDS_cost)";; http) s="$(FUZZ_SEEDS_http)";; units) s="$(FUZZ_SEEDS_units)";; \
+	    merge) s="$(FUZZ_SEEDS_merge)";; esac; \
 	  cp $$s $$c/ 2>/dev/null || true; \
 	  printf 'fuzz_%-8s ' $$t; \
 	  build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECS) -max_len=65536 -artifact_prefix=build-fuzz/crash-$$t- \

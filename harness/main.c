@@ -446,6 +446,8 @@ static int cmd_compare(int argc, char **argv)
 	free(res);
 	if (!rc && argc > 2)	/* a plot of them together, next to the first run's own */
 		results_plot((const char *const *)argv + 1, (unsigned)argc - 1, argv[1], "compare");
+	if (!rc)		/* and their page, there too */
+		results_page((const char *const *)argv + 1, (unsigned)argc - 1, argv[1], "compare");
 	return rc;
 }
 

@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "page.h"
 #include "payload.h"
 #include "results.h"
 #include "units.h"
@@ -883,5 +884,18 @@ int results_plot(const char *const *dirs, unsigned n, const char *outdir,
 	if (run_gnuplot(path))
 		return -1;
 	printf("plot: %s/%s.svg\n", outdir, name);
+	return 0;
+}
+
+int results_page(const char *const *dirs, unsigned n, const char *outdir, const char *name)
+{
+	char path[PATH_MAX + 32], err[PATH_MAX + 512];
+
+	snprintf(path, sizeof(path), "%s/%s.html", outdir, name);
+	if (page_write(path, dirs, n, err, sizeof(err))) {
+		fprintf(stderr, "connrate-lab: no page: %s\n", err);
+		return -1;
+	}
+	printf("report: %s\n", path);
 	return 0;
 }

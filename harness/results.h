@@ -3,7 +3,8 @@
  * gate, summary and plot.
  *
  * A results directory holds run.json, rounds.jsonl (one "round" object per
- * round, "saturation" objects for knees), summary.txt and latency.svg.
+ * round, "saturation" objects for knees), summary.txt, latency.svg and
+ * report.html.
  * Readers refuse what is not such a file (missing, truncated, not JSON,
  * over 256 MiB) with one line naming the file and the line.
  */
@@ -77,6 +78,9 @@ int results_summary(const char *dir);
 /* outdir/NAME.svg from the rounds of dirs, with gnuplot. */
 int results_plot(const char *const *dirs, unsigned n, const char *outdir,
 		 const char *name);
+
+/* outdir/NAME.html, the page of dirs (page.h); prints where, or why not. */
+int results_page(const char *const *dirs, unsigned n, const char *outdir, const char *name);
 
 /* A latency in microseconds, as JSON carries it, by units_fmt_ns(); "-" when unknown. */
 const char *results_fmt_us(double us, char *buf, size_t len);

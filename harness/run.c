@@ -866,7 +866,7 @@ static int run_builds(struct run *r)
 	return rc;
 }
 
-/* Every profile in turn, then the summary and the plot.  The exit status. */
+/* Every profile in turn, then the summary, the plot and the page.  The exit status. */
 static int run_profiles(struct run *r)
 {
 	unsigned i;
@@ -883,6 +883,7 @@ static int run_profiles(struct run *r)
 
 		results_summary(r->outdir);
 		results_plot(dirs, 1, r->outdir, "latency");
+		results_page(dirs, 1, r->outdir, "report");
 	}
 	if (rc == -EINTR)
 		fprintf(stderr, "connrate-lab run: interrupted; the lab was taken down\n");

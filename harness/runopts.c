@@ -207,7 +207,7 @@ void run_usage(FILE *f)
 		"(--rate R[,R2...] | --concurrency C | --saturate) [options]\n"
 		"\nFor each profile: build the topology fresh, apply the profile, start the device and\n"
 		"the server, run the client's rounds, read the kernel's counters around each round,\n"
-		"tear down.  Results in --out DIR: run.json, rounds.jsonl, summary.txt, latency.svg.\n"
+		"tear down.  Results in --out DIR: run.json, rounds.jsonl, summary.txt, latency.svg, report.html.\n"
 		"\noptions:\n");
 	size_t i;
 

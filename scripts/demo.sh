@@ -21,7 +21,9 @@ TXT
 	--rate 2000,5000,12000 --duration 3 --cooldown 1 --timeout 2s --out "$out"
 cat <<TXT
 
-Everything is in $out: rounds.jsonl (every round with the kernel's
-counters), summary.txt, latency.svg.  Compare runs with
+Open $out/report.html in a browser: the answer, the plots, every
+round with its diagnosis, and how the run was made.  Also there:
+rounds.jsonl (every round with the kernel's counters), summary.txt,
+latency.svg.  Compare runs with
   $top/connrate-lab compare $out OTHER_DIR
 TXT

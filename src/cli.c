@@ -14,6 +14,7 @@
 #include "pacer.h"
 #include "spin.h"
 #include "units.h"
+#include "walltime.h"
 
 #define M_S MODE_SERVER
 #define M_C MODE_CLIENT
@@ -392,6 +393,45 @@ static int p_max_rounds(void *obj, const char *a, char *w, size_t n)
 	return 0;
 }
 
+#define START_AT_MAX_AHEAD_NS (24 * 3600 * NS_PER_S)
+
+static int p_start_at(void *obj, const char *a, char *w, size_t n)
+{
+	struct config *c = obj;
+	int64_t t;
+
+	if (walltime_parse(a, &t) || t <= 0)
+		return opt_why(w, n, "an RFC 3339 time (e.g. 2026-11-30T06:00:05.5Z, "
+			       "2026-11-30T07:00:05+01:00) or @EPOCH[.frac] seconds");
+	c->start_at_ns = t;
+	return 0;
+}
+
+static int p_id(void *obj, const char *a, char *w, size_t n)
+{
+	struct config *c = obj;
+	const char *p;
+
+	for (p = a; *p; p++)
+		if (*p <= ' ' || *p > '~' || *p == '"' || *p == '\\')
+			break;
+	if (!*a || *p || strlen(a) >= sizeof(c->id))
+		return opt_why(w, n, "a name of 1 to %zu printable characters, no "
+			       "spaces or quotes", sizeof(c->id) - 1);
+	strcpy(c->id, a);
+	return 0;
+}
+
+static int p_hdr_log(void *obj, const char *a, char *w, size_t n)
+{
+	struct config *c = obj;
+
+	if (!*a)
+		return opt_why(w, n, "a file name");
+	c->hdr_log_path = a;
+	return 0;
+}
+
 #define RAMP_WANTED "a duration up to 1h (e.g. 0, 30s, 5m)"
 
 static int p_ramp_up(void *obj, const char *a, char *w, size_t n)
@@ -504,6 +544,16 @@ static const struct opt_def opts[] = {
 	  "wait is lag, and latency)" },
 	{ "interval", "DUR", M_CT, "0", p_interval,
 	  "with --json, also write an 'interval' line every DUR (0: off)" },
+	{ "start-at", "TIME", M_C, NULL, p_start_at,
+	  "begin the first round's schedule at this wall-clock instant "
+	  "(RFC 3339 or @EPOCH[.frac]; within a day), so several load hosts "
+	  "start together" },
+	{ "id", "NAME", M_C, NULL, p_id,
+	  "this load host's name in the JSON, for connrate merge (default: "
+	  "the hostname)" },
+	{ "hdr-log", "FILE", M_C, NULL, p_hdr_log,
+	  "write every round's latency histogram (with --interval, every "
+	  "interval's) to FILE as an HdrHistogram interval log" },
 	{ "ramp-up", "DUR", M_CT, NULL, p_ramp_up,
 	  "phases: before the sustain, raise the rate linearly from "
 	  "--init-rate to the round's rate over DUR (at most 1h)" },
@@ -684,6 +734,22 @@ int cli_validate(struct config *c, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (c->start_at_ns) {
+		int64_t now = walltime_now();
+
+		if (c->start_at_ns <= now) {
+			snprintf(err, errlen, "--start-at: %.3f s in the past (clocks in sync?)",
+				 (double)(now - c->start_at_ns) / 1e9);
+			return -1;
+		}
+		if (c->start_at_ns - now > (int64_t)START_AT_MAX_AHEAD_NS) {
+			snprintf(err, errlen, "--start-at: more than a day ahead");
+			return -1;
+		}
+	}
+	if (c->mode == MODE_CLIENT && !c->id[0] &&
+	    (gethostname(c->id, sizeof(c->id) - 1) < 0 || !c->id[0]))
+		strcpy(c->id, "localhost");
 	if (validate_phases(c, err, errlen))
 		return -1;
 	if (c->mode == MODE_SATURATE && c->criteria == CRITERIA_RFC9411 &&
@@ -776,6 +842,8 @@ void cli_dump(const struct config *c, struct json *j)
 			json_num(j, "coalesce_us", (double)c->coalesce_ns / 1e3, 3);
 		if (c->has_source)
 			json_u64(j, "source_addresses", c->source.count);
+		if (c->start_at_ns)
+			json_num(j, "start_at_s", (double)c->start_at_ns / 1e9, 6);
 		if (c->phased)
 			dump_phases(c, j);
 	}

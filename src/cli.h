@@ -78,6 +78,9 @@ struct config {
 	bool spin_auto;			/* --spin auto */
 	bool spin_busy;			/* --spin busy */
 	uint64_t coalesce_ns;		/* --coalesce DUR (0: off) */
+	int64_t start_at_ns;		/* --start-at: wall clock, ns since the epoch; 0: now */
+	char id[64];			/* --id: this host in the JSON (default: hostname) */
+	const char *hdr_log_path;	/* --hdr-log FILE, or NULL */
 	bool phased;			/* --ramp-up, --sustain or --ramp-down given */
 	bool has_sustain;		/* else the sustain is --duration */
 	uint64_t ramp_up_ns;

@@ -24,6 +24,7 @@
 #include "report.h"
 #include "sock.h"
 #include "spin.h"
+#include "walltime.h"
 
 #define EVENTS_MAX 256
 #define START_BUDGET 256	/* starts per loop turn before events are served */
@@ -71,6 +72,8 @@ struct collector {
 	FILE *json;
 	const struct round_spec *spec;
 	uint64_t interval_ns;
+	struct hdrlog *hdr;	/* --hdr-log: each interval's latency there too */
+	int64_t base_wall_ns;
 	uint64_t next_print;
 	struct {
 		bool used;
@@ -97,6 +100,7 @@ struct worker {
 	mono_ns end_ns;		/* closed loop: no starts from here on */
 	mono_ns cut_ns;		/* open loop: what is left then is unstarted */
 	mono_ns last_start_ns;
+	mono_ns first_start_ns;	/* 0: none yet */
 	uint64_t want;		/* closed loop: connections to keep in flight */
 	uint64_t max_inflight;
 	uint64_t inflight;
@@ -301,6 +305,8 @@ static void conn_start(struct worker *w, mono_ns due)
 		w->cur = pacer_ramp_phase(&w->spec->ramp, idx);
 	count_start(w, now - due);
 	w->last_start_ns = now;
+	if (!w->first_start_ns)
+		w->first_start_ns = now;
 	if (cfg->has_source)
 		addr_range_nth(&cfg->source, idx, &src);
 	rc = sock_connect(dst, cfg->has_source ? &src : NULL,
@@ -481,6 +487,8 @@ static mono_ns start_due(struct worker *w, mono_ns now)
 	if (w->spec->closed_loop) {
 		if (now >= w->end_ns)
 			return LOOP_FOREVER;
+		if (now < w->base_ns)
+			return w->base_ns;	/* --start-at: not yet */
 		while (w->inflight < w->want) {
 			if (budget-- == 0 || now - t0 >= START_SLICE_NS)
 				return now;
@@ -521,6 +529,19 @@ static bool round_over(struct worker *w, mono_ns now)
 	return !pacer_peek(&w->pacer, &due);
 }
 
+/* Interval line of slot i: JSON, HdrHistogram log, or both. */
+static void interval_out(struct collector *col, const struct round_spec *spec,
+			 unsigned i)
+{
+	if (col->json)
+		report_interval_json(col->json, spec, col->slot[i].k,
+				     col->interval_ns, &col->slot[i].s);
+	if (col->hdr)
+		(void)hdrlog_write(col->hdr, col->base_wall_ns +
+				   (int64_t)(col->slot[i].k * col->interval_ns),
+				   col->interval_ns, &col->slot[i].s.latency);
+}
+
 static void publish(struct collector *col, uint64_t k, struct stats *s)
 {
 	unsigned i = (unsigned)(k % IVL_SLOTS);
@@ -538,8 +559,7 @@ static void publish(struct collector *col, uint64_t k, struct stats *s)
 	       col->slot[col->next_print % IVL_SLOTS].k == col->next_print &&
 	       col->slot[col->next_print % IVL_SLOTS].count == col->nthreads) {
 		i = (unsigned)(col->next_print % IVL_SLOTS);
-		report_interval_json(col->json, col->spec, col->slot[i].k,
-				     col->interval_ns, &col->slot[i].s);
+		interval_out(col, col->spec, i);
 		col->slot[i].used = false;
 		col->next_print++;
 	}
@@ -788,7 +808,7 @@ static int collector_new(const struct config *cfg, const struct client_env *env,
 			 struct collector **col)
 {
 	*col = NULL;
-	if (!cfg->interval_ns || !env->json)
+	if (!cfg->interval_ns || (!env->json && !env->hdr))
 		return 0;
 	*col = calloc(1, sizeof(**col));
 	if (!*col)
@@ -798,6 +818,7 @@ static int collector_new(const struct config *cfg, const struct client_env *env,
 	(*col)->json = env->json;
 	(*col)->spec = spec;
 	(*col)->interval_ns = cfg->interval_ns;
+	(*col)->hdr = env->hdr;
 	return 0;
 }
 
@@ -810,8 +831,7 @@ static void collector_flush(struct collector *col, const struct round_spec *spec
 		unsigned s = (unsigned)(col->next_print % IVL_SLOTS);
 
 		if (col->slot[s].used && col->slot[s].k == col->next_print) {
-			report_interval_json(col->json, spec, col->slot[s].k,
-					     col->interval_ns, &col->slot[s].s);
+			interval_out(col, spec, s);
 			col->slot[s].used = false;
 		}
 		col->next_print++;
@@ -893,7 +913,7 @@ static unsigned workers_start(struct worker *ws, unsigned nw,
 
 /* Join the workers, merge their results; the first worker error, or rc. */
 static int workers_join(struct worker *ws, unsigned n, struct round_result *res,
-			int rc)
+			int rc, mono_ns *first)
 {
 	mono_ns spin_ns = 0;
 	unsigned i, k;
@@ -901,6 +921,8 @@ static int workers_join(struct worker *ws, unsigned n, struct round_result *res,
 	for (i = 0; i < n; i++) {
 		pthread_join(ws[i].tid, NULL);
 		stats_merge(&res->s, &ws[i].st);
+		if (ws[i].first_start_ns && (!*first || ws[i].first_start_ns < *first))
+			*first = ws[i].first_start_ns;
 		for (k = 0; k < PHASES; k++)
 			stats_merge(&res->phase[k], &ws[i].ph[k]);
 		if (spin_margin(&ws[i].spin) > spin_ns)
@@ -962,7 +984,8 @@ int client_round(const struct config *cfg, const struct client_env *env,
 	struct collector *col = NULL;
 	struct rusage ru0, ru1;
 	uint64_t max_inflight = cfg->max_inflight;
-	mono_ns base;
+	mono_ns base, first = 0;
+	int64_t wall_off;
 	int donefd, rc = 0;
 
 	if (spec->closed_loop && spec->concurrency < nw)
@@ -990,7 +1013,10 @@ int client_round(const struct config *cfg, const struct client_env *env,
 	if (env->json)
 		report_round_start_json(env->json, spec);
 	getrusage(RUSAGE_SELF, &ru0);
-	base = clock_now_ns() + 20 * NS_PER_MS;
+	wall_off = env->start_ns ? env->wall_offset_ns : walltime_mono_offset();
+	base = env->start_ns ? env->start_ns : clock_now_ns() + 20 * NS_PER_MS;
+	if (col)
+		col->base_wall_ns = walltime_from_mono(base, wall_off);
 	for (i = 0; i < nw; i++) {
 		worker_setup(&ws[i], cfg, spec, i, nw, base, max_inflight);
 		ws[i].col = col;
@@ -998,7 +1024,9 @@ int client_round(const struct config *cfg, const struct client_env *env,
 	}
 	started = workers_start(ws, nw, env, &rc);
 	res->interrupted = supervise(env, donefd, ws, started, base, spec);
-	rc = workers_join(ws, started, res, rc);
+	rc = workers_join(ws, started, res, rc, &first);
+	res->start_requested_ns = walltime_from_mono(base, wall_off);
+	res->start_actual_ns = walltime_from_mono(first ? first : base, wall_off);
 	getrusage(RUSAGE_SELF, &ru1);
 	if (col)
 		collector_flush(col, spec);

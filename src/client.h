@@ -28,6 +28,8 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "clock.h"
+#include "hdrlog.h"
 #include "pacer.h"
 #include "stats.h"
 
@@ -53,6 +55,8 @@ struct round_result {
 	double cpu_sys_s;
 	double spin_us;		/* open loop: the largest --spin margin in use at the end */
 	bool interrupted;
+	int64_t start_requested_ns;	/* wall clock: when the schedule was to begin */
+	int64_t start_actual_ns;	/* wall clock: the round's first start */
 };
 
 /* What the round's caller provides: stop signal, outputs. */
@@ -61,6 +65,9 @@ struct client_env {
 	int stopfd;		/* eventfd in every worker's loop: stop */
 	FILE *json;		/* interval lines go here, or NULL */
 	bool status;		/* live status line on stderr */
+	struct hdrlog *hdr;	/* --hdr-log, or NULL */
+	mono_ns start_ns;	/* the next round's schedule begins here; 0: at once */
+	int64_t wall_offset_ns;	/* with start_ns: CLOCK_REALTIME - CLOCK_MONOTONIC */
 };
 
 /*

@@ -14,9 +14,13 @@
 
 #include "cli.h"
 #include "client.h"
+#include "hdrlog.h"
+#include "merge.h"
+#include "opt.h"
 #include "report.h"
 #include "saturate.h"
 #include "server.h"
+#include "walltime.h"
 
 static void usage(FILE *f)
 {
@@ -24,6 +28,8 @@ static void usage(FILE *f)
 		"usage: connrate server   [options]   accept, read, answer, close\n"
 		"       connrate client   --target HOST:PORT (--rate R[,R2...] | --concurrency C) [options]\n"
 		"       connrate saturate --target HOST:PORT [--start R] [--factor F] [options]\n"
+		"       connrate merge FILE... [--json FILE|-] [--allow-missing]\n"
+		"                                         several load hosts' rounds as one\n"
 		"       connrate MODE --help              options of a mode\n"
 		"       connrate --version\n"
 		"\nconnrate measures how many new TCP connections per second a server, or a\n"
@@ -61,6 +67,11 @@ static int run_client(const struct config *c, struct client_env *env, FILE *out)
 	int rc;
 
 	report_header(out);
+	if (c->start_at_ns) {
+		/* the one conversion of the wall-clock instant to the monotonic clock */
+		env->wall_offset_ns = walltime_mono_offset();
+		env->start_ns = walltime_to_mono(c->start_at_ns, env->wall_offset_ns);
+	}
 	for (i = 0; i < n; i++) {
 		if (i && !client_cooldown(c, env))
 			return 130;
@@ -71,6 +82,7 @@ static int run_client(const struct config *c, struct client_env *env, FILE *out)
 			client_rate_spec(c, c->rate_milli[i], &spec);
 		}
 		rc = client_round(c, env, &spec, &r);
+		env->start_ns = 0;	/* later rounds follow at their own pace */
 		if (rc < 0) {
 			fprintf(stderr, "connrate client: cannot run the round: %s\n",
 				strerror(-rc));
@@ -79,10 +91,89 @@ static int run_client(const struct config *c, struct client_env *env, FILE *out)
 		report_row(out, &r);
 		if (env->json)
 			report_round_json(env->json, c, &r);
+		if (env->hdr && !c->interval_ns &&
+		    hdrlog_write(env->hdr, r.start_requested_ns,
+				 (uint64_t)(r.elapsed_s * 1e9), &r.s.latency) < 0)
+			fprintf(stderr, "connrate client: --hdr-log '%s': cannot write\n",
+				c->hdr_log_path);
 		if (r.interrupted)
 			return 130;
 	}
 	return 0;
+}
+
+struct merge_cli {
+	const char *json_path;
+	struct merge_opts o;
+};
+
+static int p_merge_json(void *obj, const char *a, char *w, size_t n)
+{
+	struct merge_cli *m = obj;
+
+	if (!*a)
+		return opt_why(w, n, "a file name, or - for standard output");
+	m->json_path = a;
+	return 0;
+}
+
+static int p_allow_missing(void *obj, const char *a, char *w, size_t n)
+{
+	struct merge_cli *m = obj;
+
+	(void)a; (void)w; (void)n;
+	m->o.allow_missing = true;
+	return 0;
+}
+
+static const struct opt_def merge_opts[] = {
+	{ "json", "FILE|-", 1, NULL, p_merge_json,
+	  "write the merged rounds as JSON Lines to FILE (- for standard output; "
+	  "the table then goes to standard error)" },
+	{ "allow-missing", NULL, 1, NULL, p_allow_missing,
+	  "merge the hosts there are when a file is absent, empty or short of "
+	  "rounds, and name the missing ones in each round's \"missing\"" },
+};
+
+/* connrate merge FILE... : 0, 2 (bad input or rounds that do not merge), 1. */
+static int run_merge(int argc, char **argv)
+{
+	struct merge_cli m = { 0 };
+	struct opt_set set = { merge_opts, sizeof(merge_opts) / sizeof(merge_opts[0]), 1, &m, NULL };
+	FILE *json = NULL, *out = stdout;
+	char err[1024];
+	int args = argc, rc;
+
+	rc = opt_parse(&set, 1, argc, argv, &args, "merge", err, sizeof(err));
+	if (rc == OPT_HELP || rc == OPT_VERSION) {
+		printf("usage: connrate merge FILE... [options]\n  round k of every "
+		       "file (JSON Lines of connrate client) as one round\n\noptions:\n");
+		opt_usage(stdout, &set);
+		return 0;
+	}
+	if (rc == 0 && args >= argc)
+		snprintf(err, sizeof(err), "name the hosts' JSON files");
+	if (rc < 0 || args >= argc) {
+		fprintf(stderr, "connrate merge: %s\n", err);
+		return 2;
+	}
+	if (m.json_path && !strcmp(m.json_path, "-")) {
+		json = stdout;
+		out = stderr;
+	} else if (m.json_path && !(json = fopen(m.json_path, "w"))) {
+		fprintf(stderr, "connrate merge: --json '%s': cannot open: %s\n",
+			m.json_path, strerror(errno));
+		return 2;
+	}
+	rc = merge_files((const char *const *)argv + args, (unsigned)(argc - args),
+			 &m.o, json, out, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "connrate merge: %s\n", err);
+	if (json && json != stdout && fclose(json) && !rc) {
+		fprintf(stderr, "connrate merge: --json '%s': %s\n", m.json_path, strerror(errno));
+		return 1;
+	}
+	return rc ? 2 : 0;
 }
 
 /*
@@ -106,7 +197,7 @@ static int first_word(const char *w, enum cr_mode *mode)
 	else if (!strcmp(w, "saturate"))
 		*mode = MODE_SATURATE;
 	else {
-		fprintf(stderr, "connrate: unknown mode '%s': server, client or saturate (try --help)\n",
+		fprintf(stderr, "connrate: unknown mode '%s': server, client, saturate or merge (try --help)\n",
 			w);
 		return 2;
 	}
@@ -163,6 +254,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (!strcmp(argv[1], "merge"))
+		return run_merge(argc - 1, argv + 1);
 	rc = first_word(argv[1], &mode);
 	if (rc >= 0)
 		return rc;
@@ -187,7 +280,22 @@ int main(int argc, char **argv)
 	}
 	env.json = json;
 	env.status = isatty(STDERR_FILENO) && out != stderr;
+	if (cfg.hdr_log_path) {
+		rc = hdrlog_open(cfg.hdr_log_path, cfg.start_at_ns ? cfg.start_at_ns :
+				 walltime_now(), &env.hdr);
+		if (rc < 0) {
+			fprintf(stderr, "connrate %s: --hdr-log '%s': cannot create: %s\n",
+				cli_mode_name(mode), cfg.hdr_log_path, strerror(-rc));
+			return 2;
+		}
+	}
 	rc = run_mode(&cfg, mode, &env, out);
+	if (hdrlog_close(env.hdr) < 0) {
+		fprintf(stderr, "connrate %s: --hdr-log '%s': write failed\n",
+			cli_mode_name(mode), cfg.hdr_log_path);
+		if (!rc)
+			rc = 1;
+	}
 	if (json && json != stdout)
 		fclose(json);
 	close(env.sigfd);

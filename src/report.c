@@ -5,6 +5,7 @@
 
 #include "report.h"
 #include "units.h"
+#include "walltime.h"
 
 void report_header(FILE *f)
 {
@@ -152,11 +153,11 @@ void report_round_start_json(FILE *f, const struct round_spec *spec)
 	json_end_line(&j);
 }
 
-static void buckets_json(struct json *j, const struct histo *h)
+void report_histogram_json(struct json *j, const char *key, const struct histo *h)
 {
 	unsigned i;
 
-	json_obj(j, "histogram");
+	json_obj(j, key);
 	json_str(j, "unit", "ns");
 	json_arr(j, "buckets");
 	for (i = 0; i < HISTO_BUCKETS; i++) {
@@ -169,6 +170,18 @@ static void buckets_json(struct json *j, const struct histo *h)
 	}
 	json_arr_end(j);
 	json_obj_end(j);
+}
+
+void report_start_json(struct json *j, const char *host, int64_t requested_ns,
+		       int64_t actual_ns)
+{
+	char buf[40];
+
+	if (host)
+		json_str(j, "host", host);
+	json_str(j, "start_requested", walltime_format(requested_ns, buf, sizeof(buf)));
+	json_str(j, "start_actual", walltime_format(actual_ns, buf, sizeof(buf)));
+	json_num(j, "start_late_us", (double)(actual_ns - requested_ns) / 1e3, 3);
 }
 
 /* "phases":{"ramp_up":{..},"sustain":{..},"ramp_down":{..}}, each a round's keys. */
@@ -184,7 +197,10 @@ static void phases_json(struct json *j, const struct round_result *r)
 		json_num(j, "elapsed_s", r->phase_s[p], 6);
 		report_stats_json(j, &r->phase[p]);
 		json_num(j, "achieved_rate", r->phase_rate[p], 1);
-		buckets_json(j, &r->phase[p].latency);
+		report_histogram_json(j, "histogram", &r->phase[p].latency);
+		report_histogram_json(j, "connect_histogram", &r->phase[p].connect);
+		report_histogram_json(j, "lag_histogram", &r->phase[p].lag);
+		report_histogram_json(j, "ttfb_histogram", &r->phase[p].ttfb);
 		json_obj_end(j);
 	}
 	json_obj_end(j);
@@ -210,7 +226,12 @@ void report_round_json(FILE *f, const struct config *c,
 	if (!r->spec.closed_loop)
 		json_num(&j, "spin_us", r->spin_us, 3);
 	json_bool(&j, "interrupted", r->interrupted);
-	buckets_json(&j, &r->s.latency);
+	report_histogram_json(&j, "histogram", &r->s.latency);
+	report_histogram_json(&j, "connect_histogram", &r->s.connect);
+	report_histogram_json(&j, "lag_histogram", &r->s.lag);
+	report_histogram_json(&j, "ttfb_histogram", &r->s.ttfb);
+	report_start_json(&j, c->id[0] ? c->id : NULL, r->start_requested_ns,
+			  r->start_actual_ns);
 	if (r->spec.phased)
 		phases_json(&j, r);
 	cli_dump(c, &j);

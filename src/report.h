@@ -20,6 +20,15 @@
 void report_header(FILE *f);
 void report_row(FILE *f, const struct round_result *r);
 
+/* key: {"unit":"ns","buckets":[[upper_ns,count],...]}, empty buckets left out. */
+void report_histogram_json(struct json *j, const char *key, const struct histo *h);
+/*
+ * "host" (when not NULL), "start_requested" and "start_actual" (wall
+ * clock, RFC 3339, microseconds) and "start_late_us": when the round's
+ * schedule was to begin and when its first connection started.
+ */
+void report_start_json(struct json *j, const char *host, int64_t requested_ns,
+		       int64_t actual_ns);
 /* The counters and histograms of s as members of the current object. */
 void report_stats_json(struct json *j, const struct stats *s);
 /*
