@@ -12,7 +12,7 @@
 #   bench/oloop.sh                      this tree's ./connrate
 #   BASE=main bench/oloop.sh            and main, built in a temporary tree
 #   OLD=/path/to/connrate bench/oloop.sh
-#   VARIANTS="--spin busy;--coalesce 300us" bench/oloop.sh
+#   VARIANTS="--spin busy;--spin off" bench/oloop.sh
 #                                       and this tree's with those options
 #                                       (open loop only), ';' between sets
 #

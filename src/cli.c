@@ -369,14 +369,6 @@ static int p_spin(void *obj, const char *a, char *w, size_t n)
 	return 0;
 }
 
-static int p_coalesce(void *obj, const char *a, char *w, size_t n)
-{
-	struct config *c = obj;
-	if (units_parse_duration_ns(a, 0, SPIN_MAX_NS, &c->coalesce_ns))
-		return opt_why(w, n, "a duration up to 1ms (e.g. 0, 200us)");
-	return 0;
-}
-
 static int p_max_lag(void *obj, const char *a, char *w, size_t n)
 {
 	struct config *c = obj;
@@ -537,11 +529,6 @@ static const struct opt_def opts[] = {
 	  "at most a fifth of a thread's time, and poll rather than sleep "
 	  "where a sleep costs more; busy: never sleep between starts; "
 	  "off: sleep to the instant)" },
-	{ "coalesce", "DUR", M_CT, "0", p_coalesce,
-	  "open loop: when a worker would sleep until its next start, let that "
-	  "start wait up to DUR longer, so that the starts due meanwhile share "
-	  "one wake-up (less CPU per connection where wake-ups are dear; the "
-	  "wait is lag, and latency)" },
 	{ "interval", "DUR", M_CT, "0", p_interval,
 	  "with --json, also write an 'interval' line every DUR (0: off)" },
 	{ "start-at", "TIME", M_C, NULL, p_start_at,
@@ -838,8 +825,6 @@ void cli_dump(const struct config *c, struct json *j)
 			json_str(j, "spin", c->spin_auto ? "auto" : "busy");
 		else
 			json_num(j, "spin_us", (double)c->spin_ns / 1e3, 3);
-		if (c->coalesce_ns)
-			json_num(j, "coalesce_us", (double)c->coalesce_ns / 1e3, 3);
 		if (c->has_source)
 			json_u64(j, "source_addresses", c->source.count);
 		if (c->start_at_ns)

@@ -77,7 +77,6 @@ struct config {
 	uint64_t spin_ns;		/* --spin DUR (0: off) */
 	bool spin_auto;			/* --spin auto */
 	bool spin_busy;			/* --spin busy */
-	uint64_t coalesce_ns;		/* --coalesce DUR (0: off) */
 	int64_t start_at_ns;		/* --start-at: wall clock, ns since the epoch; 0: now */
 	char id[64];			/* --id: this host in the JSON (default: hostname) */
 	const char *hdr_log_path;	/* --hdr-log FILE, or NULL */

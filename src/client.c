@@ -598,20 +598,11 @@ static void spin_calibrate(struct worker *w)
 	}
 }
 
-/*
- * When the loop must wake next: a start (early by the spin margin) or a
- * deadline.  A start the worker would sleep for may wait --coalesce longer,
- * so that the starts due meanwhile share the wake-up.
- */
-static mono_ns next_wake(struct worker *w, mono_ns next, mono_ns now)
+/* When the loop must wake next: a start (early by the spin margin) or a deadline. */
+static mono_ns next_wake(struct worker *w, mono_ns next)
 {
-	mono_ns wake = next, margin = spin_margin(&w->spin);
+	mono_ns wake = next;
 
-	if (next != LOOP_FOREVER && !w->spec->closed_loop) {
-		wake = next > margin ? next - margin : 0;
-		if (wake > now && !spin_poll(&w->spin, wake - now))
-			wake += w->cfg->coalesce_ns;
-	}
 	if (!list_empty(&w->fifo)) {
 		struct conn *c = list_entry(w->fifo.next, struct conn, link);
 
@@ -622,6 +613,10 @@ static mono_ns next_wake(struct worker *w, mono_ns next, mono_ns now)
 		wake = w->stop_deadline_ns;
 	if (w->col && w->ivl_next_ns < wake)
 		wake = w->ivl_next_ns;
+	/* a start: wake early by the margin, then poll up to it */
+	if (wake == next && wake != LOOP_FOREVER)
+		wake = wake > spin_margin(&w->spin) ?
+		       wake - spin_margin(&w->spin) : 0;
 	return wake;
 }
 
@@ -708,8 +703,8 @@ static void *worker_main(void *arg)
 		publish_live(w);
 		if (round_over(w, now))
 			break;
+		wake = next_wake(w, next);
 		now = clock_now_ns();
-		wake = next_wake(w, next, now);
 		n = wait_events(w, ev, wake, now);
 		if (n < 0) {
 			w->err = n;

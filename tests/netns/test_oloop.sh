@@ -81,26 +81,7 @@ t_auto_rate() {
 	server_stop
 }
 
-# --coalesce 1ms at 4,000/s: a worker sleeps until a millisecond after its
-# next start, then makes the four starts due by then in one turn, late by
-# about 1, 0.75, 0.5 and 0.25 ms, and the fifth on time.  The lag says so
-# (median near 0.5 ms), and every start is still made.
-t_coalesce() {
-	local ns
-	new_ns ns d
-	server_up "$ns"
-	client "$ns" co --rate 4000 --duration 1 --coalesce 1ms
-	[ "$(jqt "$TMP/co.json" round .config.coalesce_us)" = 1000 ] ||
-		fail "config.coalesce_us: $(jqt "$TMP/co.json" round .config.coalesce_us)"
-	jq -e 'select(.type == "round") | .started + .unstarted == 4000 and .ok == .started and .ok >= 3920' \
-		"$TMP/co.json" >/dev/null || fail "ok $(jqt "$TMP/co.json" round .ok) of 4000"
-	jq -e 'select(.type == "round") | .lag_us.p50 >= 200 and .lag_us.p90 >= 500' "$TMP/co.json" >/dev/null ||
-		fail "lag does not show the wait: $(jqt "$TMP/co.json" round '.lag_us | tostring')"
-	server_stop
-}
-
 run_test "oloop: --spin busy at 5000/s: rate achieved, lag reported" t_busy_rate
 run_test "oloop: --spin busy never sleeps between starts, off does" t_busy_polls
 run_test "oloop: --spin auto at 5000/s on one thread: the schedule kept" t_auto_rate
-run_test "oloop: --coalesce: starts share a wake-up, and their wait is lag" t_coalesce
 finish

@@ -105,10 +105,6 @@ static void test_values(void **state)
 	assert_false(cfg.spin_auto);
 	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --spin busy --spin off"), 0);
 	assert_false(cfg.spin_busy);
-	/* --coalesce: 0 by default, up to 1ms */
-	assert_int_equal(cfg.coalesce_ns, 0);
-	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --coalesce 200us"), 0);
-	assert_int_equal(cfg.coalesce_ns, 200000);
 }
 
 static void expect_error(enum cr_mode mode, const char *line, const char *msg)
@@ -151,8 +147,6 @@ static void test_bad_input(void **state)
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --spin 50", "--spin '50'");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --spin fast", "--spin 'fast'");
 	expect_error(MODE_SERVER, "--spin auto", "unknown option '--spin'");
-	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --coalesce 2ms",
-		     "--coalesce '2ms': expected a duration up to 1ms");
 	expect_error(MODE_SERVER, "--sched fifo", "--sched 'fifo': expected batch or inherit");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --sched batch", "unknown option '--sched'");
 	expect_error(MODE_SATURATE, "--target 127.0.0.1:1 --rate 1", "unknown option '--rate'");
