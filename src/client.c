@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -653,8 +654,11 @@ static void serve_events(struct worker *w, struct epoll_event *ev, int n)
 /*
  * Wait for events until wake at most.  A wait shorter than a sleep costs
  * is polled (a busy turn: serve what is ready, start what is due, look
- * again); a wait that slept tells how late the kernel woke the thread and,
- * under --spin auto, what the sleep cost it.
+ * again), and a poll that found nothing yields the CPU, as the sleep would
+ * have: a server on the same CPU (the default pinning puts a client's and
+ * a server's threads together) must not wait for the client's time slice
+ * to end.  A wait that slept tells how late the kernel woke the thread
+ * and, under --spin auto, what the sleep cost it.
  */
 static int wait_events(struct worker *w, struct epoll_event *ev, mono_ns wake,
 		       mono_ns now)
@@ -662,13 +666,18 @@ static int wait_events(struct worker *w, struct epoll_event *ev, mono_ns wake,
 	uint64_t timeout = wake == LOOP_FOREVER ? LOOP_FOREVER :
 			   wake > now ? wake - now : 0;
 	mono_ns cpu = 0, t;
+	bool polled = false;
 	int n;
 
-	if (timeout != LOOP_FOREVER && spin_poll(&w->spin, timeout))
+	if (timeout && timeout != LOOP_FOREVER && spin_poll(&w->spin, timeout)) {
 		timeout = 0;
+		polled = true;
+	}
 	if (timeout && timeout != LOOP_FOREVER && w->spin.autom)
 		cpu = spin_cpu_ns();
 	n = loop_wait(&w->loop, ev, EVENTS_MAX, timeout);
+	if (polled && n == 0)
+		sched_yield();
 	if (n != 0 || !timeout || timeout == LOOP_FOREVER)
 		return n;
 	/* it slept to the end of the timeout */
