@@ -158,7 +158,7 @@ check-asan-run: all asan $(PRELOAD)
 	$(Q)status=0; \
 	  tests/run-unit.sh build-asan/results $(UNIT_BIN:$(BUILD)/%=build-asan/%) || status=1; \
 	  CONNRATE=./connrate-asan CONNRATE_LAB=./connrate-lab-asan CONNRATE_DUT=./connrate-dut-asan \
-	    tests/run-netns.sh build-asan/results test_core.sh test_lab.sh test_profile.sh test_dut.sh test_report.sh test_multihost.sh || status=1; \
+	    tests/run-netns.sh build-asan/results test_core.sh test_lab.sh test_profile.sh test_dut.sh test_report.sh test_multihost.sh test_hold.sh || status=1; \
 	  tests/summary.sh build-asan/results || status=1; exit $$status
 
 # --- fuzzing (libFuzzer, clang) -------------------------------------------
@@ -174,7 +174,7 @@ FUZZ_SRC_profile := harness/profile.c netns/ns.c netns/topo.c src/units.c src/pa
 FUZZ_SRC_units   := src/units.c src/addr.c netns/topo.c src/payload.c
 FUZZ_SRC_http    := src/server.c src/client.c src/loop.c src/sock.c src/addr.c src/units.c \
 	src/stats.c src/histo.c src/pacer.c src/report.c src/json.c src/cli.c src/opt.c src/payload.c \
-	src/spin.c src/pool.c src/rlimit.c src/walltime.c src/hdrlog.c
+	src/spin.c src/pool.c src/rlimit.c src/walltime.c src/hdrlog.c src/holdsrv.c
 FUZZ_SRC_snmp    := harness/counters.c netns/ns.c netns/nlwalk.c
 FUZZ_SRC_netlink := harness/counters.c dut/nfqmsg.c dut/flow.c netns/ns.c netns/nlwalk.c
 FUZZ_SRC_results := harness/results.c harness/page.c harness/svg.c harness/abgate.c harness/abtest.c \

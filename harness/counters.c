@@ -381,3 +381,30 @@ void counters_ct_delta(const struct ctstats *a, const struct ctstats *b,
 	d->error = b->error - a->error;
 	d->search_restart = b->search_restart - a->search_restart;
 }
+
+static int ignore_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(*(uint64_t *)data)++;
+	return 0;
+}
+
+int counters_ct_sweep(int nsfd, uint64_t *live)
+{
+	char req[128];
+	struct mnl_socket *nl = mnl_in(nsfd, NETLINK_NETFILTER);
+	uint32_t seq = (uint32_t)time(NULL);
+	size_t len = counters_build_ct_req(req, sizeof(req), false, seq);
+	struct nlmsghdr *nlh = (struct nlmsghdr *)req;
+	int rc;
+
+	*live = 0;
+	if (!nl)
+		return -errno ? -errno : -EIO;
+	/* the same header as the statistics request: a table dump instead */
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	rc = talk(nl, req, len, seq, ignore_cb, live);
+	mnl_socket_close(nl);
+	return rc;
+}

@@ -64,6 +64,13 @@ int counters_read_conntrack(int nsfd, struct ctstats *out);
 size_t counters_build_ct_req(void *buf, size_t len, bool per_cpu, uint32_t seq);
 /* Add what the messages in buf say (per-CPU or global stats) into acc. */
 int counters_parse_ct(const void *buf, size_t len, struct ctstats *acc);
+/*
+ * Dump the conntrack table of namespace nsfd, entries discarded: a dump
+ * also removes the entries that have expired, which the kernel otherwise
+ * reaps slowly while they still count against nf_conntrack_max.  *live
+ * gets the entries still alive.  0 or -errno.
+ */
+int counters_ct_sweep(int nsfd, uint64_t *live);
 void counters_ct_delta(const struct ctstats *a, const struct ctstats *b,
 		       struct ctstats *d);
 

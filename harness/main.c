@@ -31,6 +31,7 @@
 #include "profile.h"
 #include "results.h"
 #include "run.h"
+#include "sshd.h"
 #include "topo.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -146,9 +147,34 @@ static void print_node(const struct topo *t, const char *prefix, unsigned i)
 				printf(" %s", end->addr[a].text);
 		}
 	}
+	for (l = 0; l < t->nbridges; l++) {
+		if (t->bridge[l].dev.node != i)
+			continue;
+		printf(" %s (bridge)", t->bridge[l].dev.ifname);
+		for (a = 0; a < t->bridge[l].dev.naddr; a++)
+			printf(" %s", t->bridge[l].dev.addr[a].text);
+	}
 	if (t->node[i].forward)
 		printf("  (forward%s)", t->node[i].stateful ? ", stateful" : "");
 	putchar('\n');
+}
+
+static void print_sshd(const struct topo *t, const char *prefix)
+{
+	char dir[256];
+	unsigned i;
+
+	if (!t->nsshd)
+		return;
+	sshd_dir(prefix, dir, sizeof(dir));
+	printf("sshd (root by key) on");
+	for (i = 0; i < t->nsshd; i++) {
+		const struct topo_end *e = topo_find_end(t, t->sshd[i].node, t->sshd[i].ifname);
+
+		printf(" %s %.*s", t->node[t->sshd[i].node].name,
+		       (int)strcspn(e->addr[0].text, "/"), e->addr[0].text);
+	}
+	printf("\nssh from the management network: ssh -F %s/ssh_config ADDRESS\n", dir);
 }
 
 static void print_lab(const struct topo *t, const char *prefix)
@@ -211,6 +237,12 @@ static int up_build(struct up *u)
 		lab_host_restore(u->prefix);
 		build_down(u->prefix, err + strlen(err), 0);
 	}
+	if (!rc && u->t.nsshd && (rc = sshd_start(&u->t, u->prefix, err, sizeof(err)))) {
+		lab_host_restore(u->prefix);
+		sshd_end_all(u->prefix);
+		build_down(u->prefix, err + strlen(err), 0);
+		sshd_remove(u->prefix);
+	}
 	if (!rc)
 		rc = build_mark(u->prefix, "up", err, sizeof(err));
 	if (rc == -EINTR) {
@@ -222,6 +254,7 @@ static int up_build(struct up *u)
 		return 1;
 	}
 	print_lab(&u->t, u->prefix);
+	print_sshd(&u->t, u->prefix);
 	if (u->prof)
 		printf("profile %s: %u key%s set and read back\n", u->prof->name, u->prof->n,
 		       u->prof->n == 1 ? "" : "s");
@@ -232,9 +265,9 @@ static int cmd_up(int argc, char **argv)
 {
 	static const char usage[] =
 		"usage: connrate-lab up TOPOLOGY [--name PREFIX] [--profile P [--allow-host-sysctl]]\n"
-		"  build the namespaces, links, routes and qdiscs of TOPOLOGY (a\n"
-		"  shipped name such as dut, or a .topo file) as PREFIX-NODE, and\n"
-		"  apply sysctl profile P to them\n\noptions:\n";
+		"  build the namespaces, bridges, links, routes and qdiscs of TOPOLOGY\n"
+		"  (a shipped name such as dut, or a .topo file) as PREFIX-NODE, start\n"
+		"  an sshd for each of its sshd lines, and apply sysctl profile P to them\n\noptions:\n";
 	struct up *u = calloc(1, sizeof(*u));
 	struct opt_set set = { up_opts, sizeof(up_opts) / sizeof(up_opts[0]), 1, u, NULL };
 	bool done;
@@ -259,6 +292,15 @@ static int cmd_up(int argc, char **argv)
 
 /* --- down, exec --- */
 
+/* 0 when the lab ran sshds (its ssh directory exists). */
+static int access_ssh_dir(const char *prefix)
+{
+	char dir[256];
+
+	sshd_dir(prefix, dir, sizeof(dir));
+	return access(dir, F_OK);
+}
+
 static int down_stale(void)
 {
 	DIR *d = opendir(NS_OWNER_DIR);
@@ -275,11 +317,14 @@ static int down_stale(void)
 		if (!strcmp(rec.state, "up") || ns_record_owner_alive(&rec))
 			continue;
 		lab_host_restore(rec.prefix);
+		if (!access_ssh_dir(rec.prefix))
+			sshd_end_all(rec.prefix);
 		if (ns_record_teardown(&rec)) {
 			fprintf(stderr, "connrate-lab down: cannot remove stale lab %s\n", rec.prefix);
 			rc = 1;
 			continue;
 		}
+		sshd_remove(rec.prefix);
 		printf("removed stale lab %s (owner %d gone, state %s, %u namespaces)\n",
 		       rec.prefix, (int)rec.pid, rec.state, rec.nns);
 		n++;
@@ -334,10 +379,15 @@ static int cmd_down(int argc, char **argv)
 		return 1;
 	if (lab_host_restore(argv[1]))
 		return 1;
+	if (!access_ssh_dir(argv[1]))
+		sshd_end_all(argv[1]);
 	if (build_down(argv[1], err, sizeof(err))) {
 		fprintf(stderr, "connrate-lab down: %s\n", err);
 		return 2;
 	}
+	if (sshd_remove(argv[1]))
+		fprintf(stderr, "connrate-lab down: cannot remove the lab's ssh directory %s.ssh\n",
+			argv[1]);
 	printf("lab %s removed\n", argv[1]);
 	return 0;
 }
@@ -605,7 +655,7 @@ static void usage(FILE *f)
 		"       connrate-lab run --topology T --profile P[,P2...] (--rate R,... | --concurrency C | --saturate) ...\n"
 		"       connrate-lab compare DIR [DIR...]           side-by-side table (+ plot)\n"
 		"       connrate-lab gate BASELINE CURRENT | DIR --baseline NAME --current NAME\n"
-		"\nTopologies: netns/topologies/*.topo (loopback, pair, dut, dut-shaped) or a file;\n"
+		"\nTopologies: netns/topologies/*.topo (loopback, pair, dut, dut-shaped, multi) or a file;\n"
 		"profiles: sysctl-profiles/*.conf (default, tuned, ...) or a file.\n"
 		"Namespaces are named PREFIX-NODE; `ip netns` sees them.  COMMAND --help for more.\n");
 }

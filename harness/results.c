@@ -250,6 +250,27 @@ static const char *parse_sat(json_object *o, struct parsing *ps)
 	return NULL;
 }
 
+/* A capacity record into ps->res; NULL, or why it is refused. */
+static const char *parse_cap(json_object *o, struct parsing *ps)
+{
+	struct results *res = ps->res;
+	struct rcap *c = &res->cap[res->ncap];
+	const char *prof = str(o, "profile"), *reason = str(o, "reason");
+
+	if (!prof || !reason)
+		return "not a capacity of connrate-lab run";
+	if (res->ncap == RESULTS_MAX_SAT)
+		return "more than " STR(RESULTS_MAX_SAT) " capacities in all the inputs, the most gate takes";
+	snprintf(c->run, sizeof(c->run), "%s", ps->label);
+	snprintf(c->profile, sizeof(c->profile), "%s", prof);
+	snprintf(c->reason, sizeof(c->reason), "%s", reason);
+	if (!number(o, "capacity", "connections", NULL, 0, 1e9, &c->connections, ps) ||
+	    !axes(o, c->build, sizeof(c->build), &c->repeat, ps))
+		return ps->why;
+	res->ncap++;
+	return NULL;
+}
+
 /* One object of a results file; returns NULL, or why it is refused. */
 typedef const char *(*object_fn)(json_object *o, void *arg);
 
@@ -319,6 +340,12 @@ static const char *add_record(json_object *o, void *arg)
 		ps->got++;
 		return parse_sat(o, ps);
 	}
+	if (type && !strcmp(type, "capacity")) {
+		ps->got++;
+		return parse_cap(o, ps);
+	}
+	if (type && !strcmp(type, "hold"))
+		ps->got++;	/* capacity.h: in the summary, not in rate tables */
 	return NULL;
 }
 
@@ -440,6 +467,19 @@ static const struct rrow *find(const struct results *res, const struct column *c
 	return n ? hit[n - 1] : NULL;
 }
 
+/* One line per capacity found (run --capacity): they have no offered rate. */
+static void compare_capacities(const struct results *res, FILE *f)
+{
+	unsigned i;
+
+	for (i = 0; i < res->ncap; i++) {
+		const struct rcap *c = &res->cap[i];
+
+		fprintf(f, "capacity   %s%s%s @ %s: %.0f connections (%s)\n", c->profile,
+			*c->build ? "/" : "", c->build, c->run, c->connections, c->reason);
+	}
+}
+
 void results_compare(const struct results *res, FILE *f)
 {
 	struct column col[16];
@@ -450,6 +490,11 @@ void results_compare(const struct results *res, FILE *f)
 
 	if (!keys)
 		return;
+	compare_capacities(res, f);
+	if (!res->nrows && !res->nsat) {
+		free(keys);
+		return;
+	}
 	for (k = 1; k < nc; k++)
 		if (strcmp(col[k].run, col[0].run))
 			many_runs = true;
@@ -626,7 +671,39 @@ static bool has_profile(const struct results *res, const char *profile)
 	for (i = 0; i < res->nsat; i++)
 		if (!strcmp(res->sat[i].profile, profile))
 			return true;
+	for (i = 0; i < res->ncap; i++)
+		if (!strcmp(res->cap[i].profile, profile))
+			return true;
 	return false;
+}
+
+/* A capacity of the baseline against the current run's for its profile. */
+static void gate_capacity(struct gating *g, const struct rcap *bc)
+{
+	const struct rcap *cc = NULL;
+	char now[24] = "-", dchg[16] = "";
+	const char *why;
+	double drop;
+	unsigned k;
+
+	for (k = 0; k < g->cur->ncap; k++)
+		if (!strcmp(g->cur->cap[k].profile, bc->profile))
+			cc = &g->cur->cap[k];
+	if (!cc) {
+		why = "no capacity in the current run";
+	} else if (!strcmp(cc->reason, "interrupted")) {
+		why = "interrupted in the current run";
+	} else {
+		drop = bc->connections > 0 ?
+		       100.0 * (bc->connections - cc->connections) / bc->connections : 0;
+		why = drop > g->o->max_rate_drop_pct ? "capacity dropped" : NULL;
+		snprintf(now, sizeof(now), "%.0f", cc->connections);
+		snprintf(dchg, sizeof(dchg), "%+.1f%%", -drop);
+	}
+	g->checked++;
+	g->bad += why != NULL;
+	fprintf(g->f, GATE_ROW, bc->profile, "capacity", bc->connections, now, dchg, "", "", "",
+		why ? why : "ok");
 }
 
 /*
@@ -646,6 +723,10 @@ static bool comparable(const struct results *base, const struct results *cur,
 	for (i = 0; i < base->nsat; i++) {
 		complete = complete || strcmp(base->sat[i].reason, "interrupted");
 		common = common || has_profile(cur, base->sat[i].profile);
+	}
+	for (i = 0; i < base->ncap; i++) {
+		complete = complete || strcmp(base->cap[i].reason, "interrupted");
+		common = common || has_profile(cur, base->cap[i].profile);
 	}
 	if (!complete)
 		snprintf(err, errlen, "nothing to compare: every round of the baseline was interrupted");
@@ -671,6 +752,9 @@ int results_gate(const struct results *base, const struct results *cur,
 	for (i = 0; i < base->nsat; i++)
 		if (strcmp(base->sat[i].reason, "interrupted"))
 			gate_knee(&g, &base->sat[i]);
+	for (i = 0; i < base->ncap; i++)
+		if (strcmp(base->cap[i].reason, "interrupted"))
+			gate_capacity(&g, &base->cap[i]);
 	fprintf(f, "\n%u of %u checked %s (rate drop over %.0f%%, p99 rise over %.0f%% and %.1f ms, errors over +%.1f points; a round or knee missing or interrupted in the current run)\n",
 		g.bad, g.checked, g.bad == 1 ? "fails" : "fail", o->max_rate_drop_pct,
 		o->max_p99_rise_pct, o->min_p99_rise_us / 1000, 100 * o->max_error_rise);
@@ -711,7 +795,22 @@ static const char *print_why(json_object *o, void *arg)
 	return NULL;
 }
 
-/* summary.txt: the table, then every round's diagnosis. */
+/* A "capacity" record (connrate-lab run --capacity) as one line on f. */
+static const char *capacity_line(json_object *o, void *arg)
+{
+	const char *type = str(o, "type"), *build = str(o, "build"), *why = str(o, "explained_by");
+	json_object *n;
+
+	if (!type || strcmp(type, "capacity") || !json_object_object_get_ex(o, "connections", &n))
+		return NULL;
+	fprintf(arg, "capacity [%s%s%s]: %lld connections held; %s: %s%s%s\n",
+		str(o, "profile") ? str(o, "profile") : "?", build ? "/" : "", build ? build : "",
+		(long long)json_object_get_int64(n), str(o, "reason") ? str(o, "reason") : "?",
+		str(o, "detail") ? str(o, "detail") : "", why ? "; " : "", why ? why : "");
+	return NULL;
+}
+
+/* summary.txt: the table, the capacities, then every round's diagnosis. */
 static int write_summary(const char *dir, const struct payload *pl, const char *name,
 			 const struct results *res, char *err, size_t errlen)
 {
@@ -725,8 +824,11 @@ static int write_summary(const char *dir, const struct payload *pl, const char *
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		return -1;
 	}
-	results_compare(res, w.f);
-	rc = walk(pl->data, pl->len, name, print_why, &w, err, errlen);
+	if (res->nrows || res->nsat)
+		results_compare(res, w.f);	/* capacities: the lines below say more */
+	rc = walk(pl->data, pl->len, name, capacity_line, w.f, err, errlen);
+	if (!rc)
+		rc = walk(pl->data, pl->len, name, print_why, &w, err, errlen);
 	if (fclose(w.f) && !rc) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		rc = -1;

@@ -44,11 +44,23 @@ struct rsat {
 	char reason[32];
 };
 
+/* A capacity found by run --capacity (the "capacity" record). */
+struct rcap {
+	char run[64];
+	char profile[64];
+	char build[24];
+	unsigned repeat;
+	double connections;
+	char reason[32];
+};
+
 struct results {
 	struct rrow row[RESULTS_MAX_ROWS];
 	unsigned nrows;
 	struct rsat sat[RESULTS_MAX_SAT];
 	unsigned nsat;
+	struct rcap cap[RESULTS_MAX_SAT];
+	unsigned ncap;
 };
 
 /* Read DIR/rounds.jsonl, appending.  0, or -1 with err (exit-2 material). */

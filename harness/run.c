@@ -23,8 +23,10 @@
 #include <json-c/json.h>
 
 #include "build.h"
+#include "capacity.h"
 #include "child.h"
 #include "cost.h"
+#include "counters.h"
 #include "dutopts.h"
 #include "lab.h"
 #include "ns.h"
@@ -67,6 +69,7 @@ struct run {
 	bool interrupted;
 	char died[512];			/* who died since the last round, "" none */
 	bool any_died;			/* in any round: the run fails */
+	struct caplog cap;		/* --capacity: what explained failed rounds */
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -445,6 +448,24 @@ static json_object *round_cost(struct run *r, json_object *cr)
 	return o;
 }
 
+/*
+ * --capacity, after a round: the kernel keeps the round's reset
+ * connections in the dut's conntrack table for its close timeout, and
+ * then reaps them slowly while they still count against its size.  Wait
+ * out the timeout and sweep the table, so the next round (the client's
+ * --cooldown lasts longer) finds it empty.
+ */
+static void capacity_settle(struct run *r)
+{
+	uint64_t live, ms;
+
+	if (r->nsfd[ROLE_DUT] < 0)
+		return;
+	for (ms = 0; ms < CAPACITY_CT_CLOSE_MS + 300 && !*r->stop; ms += 50)
+		usleep(50000);
+	(void)counters_ct_sweep(r->nsfd[ROLE_DUT], &live);
+}
+
 /* A line from the client: a round (recorded with the counters) or the knee. */
 static void on_line(struct run *r, json_object *o)
 {
@@ -453,7 +474,8 @@ static void on_line(struct run *r, json_object *o)
 	if (type && !strcmp(type, "round_start")) {
 		r->round_open = !cost_read_machine(&r->m0) && !cost_read_pid(r->cli_pid, &r->c0) &&
 				!cost_read_pid(r->srv.pid, &r->s0);
-	} else if (type && !strcmp(type, "round")) {
+	} else if (type && (!strcmp(type, "round") || !strcmp(type, "hold"))) {
+		bool hold = !strcmp(type, "hold");
 		struct diagnosis dg;
 		json_object *srv, *sim, *rec, *cost = round_cost(r, o);
 		char label[96];
@@ -466,11 +488,20 @@ static void on_line(struct run *r, json_object *o)
 		add_axes(r, rec);
 		if (cost)
 			json_object_object_add(rec, "cost", cost);
-
+		if (hold) {	/* a capacity round: not a rate round to compare */
+			json_object_object_add(rec, "type", json_object_new_string("hold"));
+			caplog_note(&r->cap, record_get_u(o, "target", NULL),
+				    record_get_u(o, "held", NULL), &dg);
+		}
 		write_line(r, rec);
 		json_object_put(rec);
-		record_print(stdout, run_label(r, label, sizeof(label)), o, &dg);
+		if (hold)
+			capacity_print_round(stdout, run_label(r, label, sizeof(label)), o, &dg);
+		else
+			record_print(stdout, run_label(r, label, sizeof(label)), o, &dg);
 		r->rounds_done++;
+		if (hold)
+			capacity_settle(r);
 	} else if (type && !strcmp(type, "saturation")) {
 		json_object_object_add(o, "profile", json_object_new_string(r->p->name));
 		add_axes(r, o);
@@ -478,7 +509,47 @@ static void on_line(struct run *r, json_object *o)
 		printf("[%s] knee %.0f connections/s: %s\n", r->p->name,
 		       record_get_d(o, "rate", NULL),
 		       json_object_get_string(json_object_object_get(o, "detail")));
+	} else if (type && !strcmp(type, "capacity")) {
+		const char *why;
+
+		json_object_object_add(o, "profile", json_object_new_string(r->p->name));
+		add_axes(r, o);
+		why = caplog_explain(&r->cap, o);
+		write_line(r, o);
+		r->cap.n = 0;
+		printf("[%s] capacity %llu connections (%s): %s%s%s\n", r->p->name,
+		       (unsigned long long)record_get_u(o, "connections", NULL),
+		       json_object_get_string(json_object_object_get(o, "reason")),
+		       json_object_get_string(json_object_object_get(o, "detail")),
+		       why ? "; " : "", why ? why : "");
 	}
+}
+
+/*
+ * --capacity: the client's extra source addresses (not when client and
+ * server share a node: loopback has ports enough per address pair), and
+ * the pause between rounds.
+ */
+static int lab_capacity(struct run *r)
+{
+	struct capacity_src s;
+	char err[512];
+
+	if (!r->o.capacity)
+		return 0;
+	capacity_cooldown(r->o.dut_sim, r->o.cooldown, sizeof(r->o.cooldown));
+	r->o.source[0] = '\0';
+	if (r->node[ROLE_CLIENT] == r->node[ROLE_SERVER])
+		return 0;
+	if (capacity_sources(r->t, r->node[ROLE_CLIENT], r->o.ipv6 ? AF_INET6 : AF_INET,
+			     r->o.client_addrs ? r->o.client_addrs : CAPACITY_DEFAULT_ADDRS,
+			     &s, err, sizeof(err)) ||
+	    capacity_setup(r->nsfd[ROLE_CLIENT], &s, err, sizeof(err))) {
+		fprintf(stderr, "connrate-lab run: --capacity: %s\n", err);
+		return -1;
+	}
+	snprintf(r->o.source, sizeof(r->o.source), "%s", s.range);
+	return 0;
 }
 
 /* Run the client to its end, recording each round.  0, -EINTR or -1. */
@@ -599,6 +670,8 @@ static int run_profile(struct run *r)
 	if (rc)
 		return rc;
 	rc = lab_enter(r);
+	if (!rc)
+		rc = lab_capacity(r);
 	if (!rc)
 		rc = start_device(r);
 	if (!rc)
@@ -882,7 +955,8 @@ static int run_profiles(struct run *r)
 		const char *dirs[1] = { r->outdir };
 
 		results_summary(r->outdir);
-		results_plot(dirs, 1, r->outdir, "latency");
+		if (!r->o.capacity)	/* latency against offered rate: no such rounds */
+			results_plot(dirs, 1, r->outdir, "latency");
 		results_page(dirs, 1, r->outdir, "report");
 	}
 	if (rc == -EINTR)

@@ -45,6 +45,17 @@ FLAG_OPT(p_saturate, saturate)
 FLAG_OPT(p_force, force)
 FLAG_OPT(p_allow_host, allow_host)
 FLAG_OPT(p_ipv6, ipv6)
+FLAG_OPT(p_capacity, capacity)
+
+static int p_client_addrs(void *obj, const char *a, char *w, size_t n)
+{
+	uint64_t v;
+
+	if (units_parse_count(a, 1, 250, &v))
+		return opt_why(w, n, "an address count from 1 to 250");
+	((struct run_opts *)obj)->client_addrs = (unsigned)v;
+	return 0;
+}
 
 static int p_name(void *obj, const char *a, char *w, size_t n)
 {
@@ -127,6 +138,13 @@ static const struct opt_def run_opts_table[] = {
 	  "closed loop: keep C connections in flight" },
 	{ "saturate", NULL, 1, NULL, p_saturate,
 	  "raise the rate round by round until the device gives up (the knee)" },
+	{ "capacity", NULL, 1, NULL, p_capacity,
+	  "concurrent connection capacity: raise the connections held (connrate "
+	  "saturate --hold-search; --start N, --factor, --refine) until the device "
+	  "stops holding them" },
+	{ "client-addresses", "K", 1, NULL, p_client_addrs,
+	  "with --capacity: the client's own address and the K-1 after it, "
+	  "passed on as --source (default 16: about 1M source ports, few in use each)" },
 	{ "dut-nft", "FILE", 1, NULL, p_dut_nft,
 	  "load this nftables ruleset into the dut (nft -f)" },
 	{ "dut-sim", "\"ARGS\"", 1, NULL, p_dut_sim,
@@ -204,7 +222,7 @@ void run_usage(FILE *f)
 
 	client.def = cli_options(&client.n);
 	fprintf(f, "usage: connrate-lab run --topology T --profile P[,P2...] "
-		"(--rate R[,R2...] | --concurrency C | --saturate) [options]\n"
+		"(--rate R[,R2...] | --concurrency C | --saturate | --capacity) [options]\n"
 		"\nFor each profile: build the topology fresh, apply the profile, start the device and\n"
 		"the server, run the client's rounds, read the kernel's counters around each round,\n"
 		"tear down.  Results in --out DIR: run.json, rounds.jsonl, summary.txt, latency.svg, report.html.\n"
@@ -227,13 +245,17 @@ static int validate(struct run_opts *o, char *err, size_t errlen)
 
 	if (!o->topology)
 		return opt_why(err, errlen, "--topology T is required (a shipped name such as dut, or a .topo file)");
-	if (!!o->rates + !!o->concurrency + o->saturate != 1)
-		return opt_why(err, errlen, "say what to run: one of --rate R[,R2...], --concurrency C or --saturate");
+	if (!!o->rates + !!o->concurrency + o->saturate + o->capacity != 1)
+		return opt_why(err, errlen, "say what to run: one of --rate R[,R2...], --concurrency C, --saturate or --capacity");
+	if (o->capacity && (o->request || o->response || o->respond_after))
+		return opt_why(err, errlen, "--capacity exchanges one byte at a time: no --request, --response or --respond-after");
+	if (o->client_addrs && !o->capacity)
+		return opt_why(err, errlen, "--client-addresses only goes with --capacity");
 	if (o->lab_sets)
 		return opt_why(err, errlen, "--%s: the lab sets it itself (from the topology and its own files)",
 			       o->lab_sets);
-	if (o->saturate_only && !o->saturate)
-		return opt_why(err, errlen, "--%s only goes with --saturate", o->saturate_only);
+	if (o->saturate_only && !o->saturate && !o->capacity)
+		return opt_why(err, errlen, "--%s only goes with --saturate or --capacity", o->saturate_only);
 	if (o->nbuilds && (o->dut_nft || o->dut_sim || o->dut_cmd))
 		return opt_why(err, errlen, "--build and --dut-nft/--dut-sim/--dut-cmd exclude each other "
 			       "(a build is nft:FILE, sim:\"ARGS\", cmd:\"CMD\" or none)");
@@ -314,8 +336,14 @@ unsigned run_client_argv(const struct run_opts *o, const char *connrate,
 	unsigned n = 0, i;
 
 	av[n++] = (char *)connrate;
-	av[n++] = (char *)(o->saturate ? "saturate" : "client");
+	av[n++] = (char *)(o->saturate || o->capacity ? "saturate" : "client");
+	if (o->capacity)
+		av[n++] = (char *)"--hold-search";
 	arg(av, &n, "--target", target);
+	if (o->capacity && *o->source)
+		arg(av, &n, "--source", o->source);
+	if (o->capacity && *o->cooldown && !passed(o, "--cooldown"))
+		arg(av, &n, "--cooldown", o->cooldown);
 	arg(av, &n, "--rate", o->rates);
 	arg(av, &n, "--concurrency", o->concurrency);
 	arg(av, &n, "--request", o->request);
@@ -334,6 +362,8 @@ unsigned run_server_argv(const struct run_opts *o, const char *connrate,
 
 	av[n++] = (char *)connrate;
 	av[n++] = (char *)"server";
+	if (o->capacity)
+		av[n++] = (char *)"--keepalive";
 	arg(av, &n, "--port", o->port_text);
 	arg(av, &n, "--listen", listen);
 	arg(av, &n, "--threads", o->server_threads);

@@ -35,6 +35,8 @@ struct run_opts {
 	const char *request, *response, *name, *out, *server_threads, *backlog;
 	const char *respond_after, *profiles;
 	bool saturate, force, allow_host, ipv6;
+	bool capacity;			/* --capacity (capacity.h) */
+	unsigned client_addrs;		/* --client-addresses K, 0: not given */
 	unsigned port;
 	/* --build NAME=SPEC: an axis of the run; none given: the --dut-* options */
 	struct run_build build[RUN_MAX_BUILDS];
@@ -55,6 +57,10 @@ struct run_opts {
 	/* the size of --response, set by the caller: the client is told to
 	 * expect it (--expect-bytes) unless the user said otherwise */
 	char response_bytes[24];
+	/* with --capacity, set by the caller: the client's --source range and
+	 * the --cooldown that lets the device's table empty (unless given) */
+	char source[112];
+	char cooldown[24];
 };
 
 /*

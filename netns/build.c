@@ -194,18 +194,36 @@ static int make_veth(struct bctx *b, const struct topo_link *l)
 	return 0;
 }
 
-static int end_setup(struct bctx *b, const struct topo_link *l, const struct topo_end *e)
+/* Put the end into its bridge (before it goes up). */
+static int end_enslave(struct bctx *b, int line, const struct topo_end *e, int idx)
+{
+	const struct topo_end *br = &b->t->bridge[e->master - 1].dev;
+	int midx = ifindex_of(b->sk[e->node], br->ifname), rc;
+
+	if (midx < 0)
+		return berr(b, line, -midx, "cannot find bridge \"%s\" in %s", br->ifname,
+			    nsname(b, e->node));
+	rc = rtnl_link_enslave_ifindex(b->sk[e->node], midx, idx);
+	if (rc < 0)
+		return berr(b, line, nlerr_errno(rc), "cannot put \"%s\" in bridge \"%s\"",
+			    e->ifname, br->ifname);
+	return 0;
+}
+
+static int end_setup(struct bctx *b, int line, const struct topo_end *e)
 {
 	struct nl_sock *sk = b->sk[e->node];
 	int idx = ifindex_of(sk, e->ifname), rc;
 	unsigned i;
 
 	if (idx < 0)
-		return berr(b, l->line, -idx, "cannot find \"%s\" in %s", e->ifname,
+		return berr(b, line, -idx, "cannot find \"%s\" in %s", e->ifname,
 			    nsname(b, e->node));
+	if (e->master && (rc = end_enslave(b, line, e, idx)))
+		return rc;
 	rc = link_up(sk, e->ifname);
 	if (rc)
-		return berr(b, l->line, -rc, "cannot set \"%s\" up", e->ifname);
+		return berr(b, line, -rc, "cannot set \"%s\" up", e->ifname);
 	for (i = 0; i < e->naddr; i++) {
 		struct rtnl_addr *ra = rtnl_addr_alloc();
 		struct nl_addr *local = prefix_addr(&e->addr[i]);
@@ -213,7 +231,7 @@ static int end_setup(struct bctx *b, const struct topo_link *l, const struct top
 		if (!ra || !local) {
 			rtnl_addr_put(ra);
 			nl_addr_put(local);
-			return berr(b, l->line, ENOMEM, "cannot add address");
+			return berr(b, line, ENOMEM, "cannot add address");
 		}
 		rtnl_addr_set_ifindex(ra, idx);
 		rtnl_addr_set_local(ra, local);
@@ -223,10 +241,36 @@ static int end_setup(struct bctx *b, const struct topo_link *l, const struct top
 		nl_addr_put(local);
 		rtnl_addr_put(ra);
 		if (rc < 0)
-			return berr(b, l->line, nlerr_errno(rc), "cannot add address %s to \"%s\"",
+			return berr(b, line, nlerr_errno(rc), "cannot add address %s to \"%s\"",
 				    e->addr[i].text, e->ifname);
 	}
 	return 0;
+}
+
+/* A bridge device in its node (no STP: ports forward at once), then its addresses. */
+static int make_bridge(struct bctx *b, const struct topo_bridge *br)
+{
+	struct rtnl_link *link = rtnl_link_alloc();
+	int rc;
+
+	if (!link)
+		return berr(b, br->line, ENOMEM, "cannot create bridge \"%s\"", br->dev.ifname);
+	rtnl_link_set_name(link, br->dev.ifname);
+	rc = rtnl_link_set_type(link, "bridge");
+	if (rc >= 0)
+		rc = rtnl_link_add(b->sk[br->dev.node], link, NLM_F_CREATE | NLM_F_EXCL);
+	rtnl_link_put(link);
+	if (rc < 0 && nlerr_errno(rc) == EOPNOTSUPP) {
+		snprintf(b->err, b->errlen,
+			 "%s:%d: cannot create bridge \"%s\" in %s: this kernel has no bridge "
+			 "device (module bridge: modprobe bridge)",
+			 b->t->path, br->line, br->dev.ifname, nsname(b, br->dev.node));
+		return -EOPNOTSUPP;
+	}
+	if (rc < 0)
+		return berr(b, br->line, nlerr_errno(rc), "cannot create bridge \"%s\" in %s",
+			    br->dev.ifname, nsname(b, br->dev.node));
+	return end_setup(b, br->line, &br->dev);
 }
 
 static int make_route(struct bctx *b, const struct topo_route *r)
@@ -469,14 +513,16 @@ int build_up(const struct topo *t, const char *prefix, const char *state,
 		}
 		rc = node_setup(&b, i);
 	}
+	for (i = 0; i < t->nbridges && !rc; i++)
+		rc = make_bridge(&b, &t->bridge[i]);
 	for (i = 0; i < t->nlinks && !rc; i++) {
 		if (STOPPED())
 			goto out_stopped;
 		rc = make_veth(&b, &t->link[i]);
 		if (!rc)
-			rc = end_setup(&b, &t->link[i], &t->link[i].end[0]);
+			rc = end_setup(&b, t->link[i].line, &t->link[i].end[0]);
 		if (!rc)
-			rc = end_setup(&b, &t->link[i], &t->link[i].end[1]);
+			rc = end_setup(&b, t->link[i].line, &t->link[i].end[1]);
 	}
 	for (i = 0; i < t->nroutes && !rc; i++) {
 		if (STOPPED())

@@ -2,8 +2,9 @@
  * build.h - build a topology in network namespaces, and take it down.
  *
  * Through netlink (libnl-route-3): each namespace PREFIX-NODE with lo up,
- * veth pairs created with each end directly in its namespace (nothing is
- * ever attached to the host's namespace), addresses, links up, routes,
+ * bridge devices inside their nodes, veth pairs created with each end
+ * directly in its namespace (nothing is ever attached to the host's
+ * namespace), ends put in their bridges, addresses, links up, routes,
  * root qdiscs; then forwarding for `forward` nodes and a minimal stateful
  * nft ruleset for `stateful` ones.  The owner record is written before the
  * first namespace exists and lists each one before it is made, so a

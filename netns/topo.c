@@ -110,22 +110,7 @@ static int parse_nodeif(struct pctx *p, const char *s, unsigned *node, char *ifn
 	return 0;
 }
 
-static bool ifname_taken(const struct topo *t, unsigned node, const char *ifname)
-{
-	unsigned i, e;
-
-	if (strcmp(ifname, "lo") == 0)
-		return true;
-	for (i = 0; i < t->nlinks; i++)
-		for (e = 0; e < 2; e++)
-			if (t->link[i].end[e].node == node &&
-			    strcmp(t->link[i].end[e].ifname, ifname) == 0)
-				return true;
-	return false;
-}
-
-static const struct topo_end *find_end(const struct topo *t, unsigned node,
-				       const char *ifname)
+const struct topo_end *topo_find_end(const struct topo *t, unsigned node, const char *ifname)
 {
 	unsigned i, e;
 
@@ -134,7 +119,15 @@ static const struct topo_end *find_end(const struct topo *t, unsigned node,
 			if (t->link[i].end[e].node == node &&
 			    strcmp(t->link[i].end[e].ifname, ifname) == 0)
 				return &t->link[i].end[e];
+	for (i = 0; i < t->nbridges; i++)
+		if (t->bridge[i].dev.node == node && !strcmp(t->bridge[i].dev.ifname, ifname))
+			return &t->bridge[i].dev;
 	return NULL;
+}
+
+static bool ifname_taken(const struct topo *t, unsigned node, const char *ifname)
+{
+	return strcmp(ifname, "lo") == 0 || topo_find_end(t, node, ifname) != NULL;
 }
 
 static int do_node(struct pctx *p, char **tok, int n)
@@ -182,6 +175,27 @@ static bool names_node(const struct topo *t, const char *s)
 	return topo_node_index(t, buf) >= 0;
 }
 
+/* "master BR" after a link end: a bridge of the end's node, declared before. */
+static int do_master(struct pctx *p, struct topo_end *end, const char *br)
+{
+	const struct topo *t = p->t;
+	unsigned i;
+
+	if (end->naddr)
+		return perr(p, "link: '%s:%s master %s': an end in a bridge takes no address (give it to the bridge)",
+			    t->node[end->node].name, end->ifname, br);
+	if (end->master)
+		return perr(p, "link: '%s:%s': one master only", t->node[end->node].name, end->ifname);
+	for (i = 0; i < t->nbridges; i++)
+		if (t->bridge[i].dev.node == end->node && !strcmp(t->bridge[i].dev.ifname, br))
+			break;
+	if (i == t->nbridges)
+		return perr(p, "link: master '%s': no bridge %s:%s declared before this line",
+			    br, t->node[end->node].name, br);
+	end->master = i + 1;
+	return 0;
+}
+
 static int do_link(struct pctx *p, char **tok, int n)
 {
 	struct topo *t = p->t;
@@ -194,6 +208,13 @@ static int do_link(struct pctx *p, char **tok, int n)
 	memset(l, 0, sizeof(*l));
 	l->line = p->line;
 	for (i = 1; i < n; i++) {
+		if (!strcmp(tok[i], "master")) {
+			if (e < 0 || i + 1 == n)
+				return perr(p, "link: expected 'NODE:IF master BRIDGE'");
+			if (do_master(p, &l->end[e], tok[++i]))
+				return -1;
+			continue;
+		}
 		if (names_node(t, tok[i]) || !strchr(tok[i], '/')) {
 			struct topo_prefix tmp;
 
@@ -212,6 +233,9 @@ static int do_link(struct pctx *p, char **tok, int n)
 		}
 		if (e < 0)
 			return perr(p, "link: address '%s' before the first NODE:IF", tok[i]);
+		if (l->end[e].master)
+			return perr(p, "link: '%s': an end in a bridge takes no address (give it to the bridge)",
+				    tok[i]);
 		if (l->end[e].naddr == TOPO_MAX_ADDRS)
 			return perr(p, "link: more than %d addresses on one end", TOPO_MAX_ADDRS);
 		if (parse_prefix(tok[i], &l->end[e].addr[l->end[e].naddr], true))
@@ -336,7 +360,7 @@ static int do_qdisc(struct pctx *p, char **tok, int n)
 	q->line = p->line;
 	if (parse_nodeif(p, tok[1], &q->node, q->ifname))
 		return -1;
-	if (!find_end(t, q->node, q->ifname))
+	if (!topo_find_end(t, q->node, q->ifname))
 		return perr(p, "qdisc: no link declares interface '%s'", tok[1]);
 	for (k = 0; k < t->nqdiscs; k++)
 		if (t->qdisc[k].node == q->node && !strcmp(t->qdisc[k].ifname, q->ifname))
@@ -401,6 +425,66 @@ static int do_qdisc(struct pctx *p, char **tok, int n)
 	return 0;
 }
 
+/* bridge NODE:IF [ADDR/LEN...] */
+static int do_bridge(struct pctx *p, char **tok, int n)
+{
+	struct topo *t = p->t;
+	struct topo_bridge *b;
+	int i;
+
+	if (n < 2)
+		return perr(p, "bridge: expected 'bridge NODE:IF [ADDR/LEN...]'");
+	if (t->nbridges == TOPO_MAX_BRIDGES)
+		return perr(p, "more than %d bridges", TOPO_MAX_BRIDGES);
+	b = &t->bridge[t->nbridges];
+	memset(b, 0, sizeof(*b));
+	b->line = p->line;
+	if (parse_nodeif(p, tok[1], &b->dev.node, b->dev.ifname))
+		return -1;
+	if (ifname_taken(t, b->dev.node, b->dev.ifname))
+		return perr(p, "interface '%s' is used twice", tok[1]);
+	for (i = 2; i < n; i++) {
+		if (b->dev.naddr == TOPO_MAX_ADDRS)
+			return perr(p, "bridge: more than %d addresses", TOPO_MAX_ADDRS);
+		if (parse_prefix(tok[i], &b->dev.addr[b->dev.naddr], true))
+			return perr(p, "bridge: '%s' is not an ADDRESS/LENGTH (e.g. 10.72.0.254/24)",
+				    tok[i]);
+		b->dev.naddr++;
+	}
+	t->nbridges++;
+	return 0;
+}
+
+/* sshd NODE:IF: IF declared before, with an address to listen on. */
+static int do_sshd(struct pctx *p, char **tok, int n)
+{
+	struct topo *t = p->t;
+	struct topo_sshd *d;
+	const struct topo_end *end;
+	unsigned i;
+
+	if (n != 2)
+		return perr(p, "sshd: expected 'sshd NODE:IF' (it listens on IF's addresses)");
+	if (t->nsshd == TOPO_MAX_SSHD)
+		return perr(p, "more than %d sshd lines", TOPO_MAX_SSHD);
+	d = &t->sshd[t->nsshd];
+	memset(d, 0, sizeof(*d));
+	d->line = p->line;
+	if (parse_nodeif(p, tok[1], &d->node, d->ifname))
+		return -1;
+	end = topo_find_end(t, d->node, d->ifname);
+	if (!end)
+		return perr(p, "sshd: no link or bridge declares interface '%s'", tok[1]);
+	if (!end->naddr)
+		return perr(p, "sshd: '%s' has no address to listen on", tok[1]);
+	for (i = 0; i < t->nsshd; i++)
+		if (t->sshd[i].node == d->node)
+			return perr(p, "sshd: node '%s' has an sshd already (line %d)",
+				    t->node[d->node].name, t->sshd[i].line);
+	t->nsshd++;
+	return 0;
+}
+
 static int tokenize(char *line, char **tok)
 {
 	int n = 0;
@@ -455,8 +539,13 @@ int topo_parse(const char *text, const char *path, struct topo *t,
 			rc = do_route(&p, tok, n);
 		else if (!strcmp(tok[0], "qdisc"))
 			rc = do_qdisc(&p, tok, n);
+		else if (!strcmp(tok[0], "bridge"))
+			rc = do_bridge(&p, tok, n);
+		else if (!strcmp(tok[0], "sshd"))
+			rc = do_sshd(&p, tok, n);
 		else
-			rc = perr(&p, "unknown keyword '%s' (node, link, route, qdisc)", tok[0]);
+			rc = perr(&p, "unknown keyword '%s' (node, link, route, qdisc, bridge, sshd)",
+				  tok[0]);
 	}
 	free(copy);
 	if (rc)

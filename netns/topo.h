@@ -7,6 +7,15 @@
  *   qdisc NODE:IF tbf rate RATE burst SIZE latency DUR
  *   qdisc NODE:IF htb rate RATE [ceil RATE]
  *   qdisc NODE:IF netem [delay DUR [JITTER]] [loss PCT%]
+ *   bridge NODE:IF [ADDR/LEN...]
+ *   link A:IF [ADDR/LEN...] [master BRIDGE] B:IF ...
+ *   sshd NODE:IF
+ *
+ * A bridge is a bridge device inside NODE (never in the host's namespace);
+ * `master BRIDGE` after a link end enslaves that end to a bridge of the
+ * same node, declared earlier, and such an end takes no address of its
+ * own.  `sshd NODE:IF` asks `connrate-lab up` for an sshd in NODE that
+ * listens on the addresses of IF (a link end or a bridge) and nowhere else.
  *
  * '#' starts a comment.  Names of nodes and interfaces are [a-z0-9_-]{1,15}.
  * The parser is pure: text in, struct topo or "path:line: message" out, so
@@ -25,6 +34,8 @@
 #define TOPO_MAX_ADDRS 4
 #define TOPO_MAX_ROUTES 64
 #define TOPO_MAX_QDISCS 16
+#define TOPO_MAX_BRIDGES 4
+#define TOPO_MAX_SSHD 16
 #define TOPO_MAX_TEXT 65536
 
 struct topo_prefix {
@@ -46,6 +57,7 @@ struct topo_end {
 	char ifname[TOPO_NAME_MAX];
 	struct topo_prefix addr[TOPO_MAX_ADDRS];
 	unsigned naddr;
+	unsigned master;	/* 1 + the index of its bridge; 0: none */
 };
 
 struct topo_link {
@@ -76,6 +88,19 @@ struct topo_qdisc {
 	int line;
 };
 
+/* A bridge device: node and ifname (as an end), its own addresses. */
+struct topo_bridge {
+	struct topo_end dev;
+	int line;
+};
+
+/* An sshd for the management network, on the addresses of node:ifname. */
+struct topo_sshd {
+	unsigned node;
+	char ifname[TOPO_NAME_MAX];
+	int line;
+};
+
 struct topo {
 	char path[256];
 	struct topo_node node[TOPO_MAX_NODES];
@@ -86,6 +111,10 @@ struct topo {
 	unsigned nroutes;
 	struct topo_qdisc qdisc[TOPO_MAX_QDISCS];
 	unsigned nqdiscs;
+	struct topo_bridge bridge[TOPO_MAX_BRIDGES];
+	unsigned nbridges;
+	struct topo_sshd sshd[TOPO_MAX_SSHD];
+	unsigned nsshd;
 };
 
 /* Parse text (NUL-terminated); path is only for messages.  0 or -1 + err. */
@@ -104,6 +133,8 @@ int topo_load(const char *name, const char *dir, struct topo *t, char **text,
  */
 int topo_load_text(const char *kind, const char *name, const char *dir, const char *ext,
 		   size_t max, char **text, char *path, size_t pathlen, char *err, size_t errlen);
+/* The end (link end or bridge) that is node:ifname, or NULL. */
+const struct topo_end *topo_find_end(const struct topo *t, unsigned node, const char *ifname);
 /* The index of a node by name, or -1. */
 int topo_node_index(const struct topo *t, const char *name);
 /* A name of [a-z0-9_-]{1,15}? */

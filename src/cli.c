@@ -385,6 +385,51 @@ static int p_max_rounds(void *obj, const char *a, char *w, size_t n)
 	return 0;
 }
 
+static int p_hold(void *obj, const char *a, char *w, size_t n)
+{
+	struct config *c = obj;
+	if (units_parse_count(a, 1, 100000000, &c->hold))
+		return opt_why(w, n, "a connection count from 1 to 100M");
+	return 0;
+}
+
+static int p_open_rate(void *obj, const char *a, char *w, size_t n)
+{
+	struct config *c = obj;
+	if (units_parse_rate_milli(a, 1, 100000000000ULL, &c->open_rate_milli))
+		return opt_why(w, n, "a rate > 0 per second (e.g. 500, 10k)");
+	return 0;
+}
+
+static int p_hold_for(void *obj, const char *a, char *w, size_t n)
+{
+	struct config *c = obj;
+	if (units_parse_duration_ns(a, 0, MAX_DURATION_NS, &c->hold_for_ns))
+		return opt_why(w, n, "a duration up to 7 days (e.g. 30s, 0)");
+	return 0;
+}
+
+static int p_keepalive(void *obj, const char *a, char *w, size_t n)
+{
+	struct config *c = obj;
+
+	if (!a) {	/* the server's flag */
+		c->keepalive_server = true;
+		return 0;
+	}
+	if (units_parse_duration_ns(a, NS_PER_MS, MAX_DURATION_NS, &c->keepalive_ns))
+		return opt_why(w, n, "a duration from 1ms to 7 days (e.g. 10s)");
+	return 0;
+}
+
+static int p_hold_search(void *obj, const char *a, char *w, size_t n)
+{
+	struct config *c = obj;
+	(void)a; (void)w; (void)n;
+	c->hold_search = true;
+	return 0;
+}
+
 #define START_AT_MAX_AHEAD_NS (24 * 3600 * NS_PER_S)
 
 static int p_start_at(void *obj, const char *a, char *w, size_t n)
@@ -492,6 +537,10 @@ static const struct opt_def opts[] = {
 	  "inherit: keep the policy connrate was started with (nice, chrt)" },
 	{ "timeout", "DUR", M_S, "60s", p_timeout,
 	  "close a connection that has not finished after DUR" },
+	{ "keepalive", NULL, M_S, NULL, p_keepalive,
+	  "hold connections: answer every request on a connection at once "
+	  "(echo it back) and keep the connection open until the client "
+	  "closes it; no --timeout, no --response (for client --hold)" },
 	/* client and saturate */
 	{ "target", "HOST:PORT", M_CT, NULL, p_target,
 	  "server to connect to; repeat for several (round-robin)" },
@@ -553,6 +602,22 @@ static const struct opt_def opts[] = {
 	{ "init-rate", "R", M_CT, NULL, p_init_rate,
 	  "phases: the rate the ramps start from and end at (default: 10% of "
 	  "the round's rate)" },
+	/* capacity */
+	{ "hold", "N", M_C, NULL, p_hold,
+	  "capacity: open N connections, keep them all open and check each "
+	  "with an exchange every --keepalive (server --keepalive)" },
+	{ "open-rate", "R", M_CT, "10k", p_open_rate,
+	  "with --hold / --hold-search: open R connections per second" },
+	{ "hold-for", "DUR", M_C, "10s", p_hold_for,
+	  "with --hold: keep them DUR after the last one's scheduled start, "
+	  "then check every one a last time" },
+	{ "hold-for", "DUR", M_T, "3s", p_hold_for,
+	  "with --hold-search: keep each round's connections DUR" },
+	{ "keepalive", "DUR", M_CT, "10s", p_keepalive,
+	  "with --hold / --hold-search: one exchange per connection every DUR" },
+	{ "hold-search", NULL, M_T, NULL, p_hold_search,
+	  "capacity search: raise the connections held (--start, --factor, "
+	  "then bisect) until some fail to open or to answer" },
 	/* saturate */
 	{ "start", "R", M_T, "1000", p_start,
 	  "rate of the first round" },
@@ -703,15 +768,43 @@ static int validate_phases(struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* Capacity rounds open at --open-rate and are judged by what they hold. */
+static int validate_hold(const struct config *c, char *err, size_t errlen)
+{
+	const char *what = c->hold ? "--hold" : "--hold-search";
+
+	if (!c->hold && !c->hold_search)
+		return 0;
+	if (c->phased)
+		snprintf(err, errlen, "%s opens at --open-rate: no --ramp-up, --sustain or --ramp-down", what);
+	else if (c->criteria == CRITERIA_RFC9411)
+		snprintf(err, errlen, "--criteria judges rates; %s judges the connections held", what);
+	else if (c->start_at_ns)
+		snprintf(err, errlen, "%s starts at once: no --start-at", what);
+	else
+		return 0;
+	return -1;
+}
+
 int cli_validate(struct config *c, char *err, size_t errlen)
 {
-	if (c->mode == MODE_SERVER)
+	if (c->mode == MODE_SERVER) {
+		if (c->keepalive_server && (c->response.len || c->respond_after != RESPOND_EOF)) {
+			snprintf(err, errlen, "--keepalive answers each request with itself: no --response or --respond-after");
+			return -1;
+		}
 		return 0;
+	}
 	if (!c->ntargets) {
 		snprintf(err, errlen, "--target HOST:PORT is required");
 		return -1;
 	}
-	if (c->mode == MODE_CLIENT) {
+	if (c->mode == MODE_CLIENT && c->hold) {
+		if (c->nrates || c->concurrency) {
+			snprintf(err, errlen, "--hold (capacity) excludes --rate and --concurrency");
+			return -1;
+		}
+	} else if (c->mode == MODE_CLIENT) {
 		if (c->nrates && c->concurrency) {
 			snprintf(err, errlen, "--rate (open loop) and --concurrency (closed loop) exclude each other");
 			return -1;
@@ -737,7 +830,7 @@ int cli_validate(struct config *c, char *err, size_t errlen)
 	if (c->mode == MODE_CLIENT && !c->id[0] &&
 	    (gethostname(c->id, sizeof(c->id) - 1) < 0 || !c->id[0]))
 		strcpy(c->id, "localhost");
-	if (validate_phases(c, err, errlen))
+	if (validate_phases(c, err, errlen) || validate_hold(c, err, errlen))
 		return -1;
 	if (c->mode == MODE_SATURATE && c->criteria == CRITERIA_RFC9411 &&
 	    c->close == CLOSE_RST) {
@@ -834,6 +927,14 @@ void cli_dump(const struct config *c, struct json *j)
 	}
 	if (c->mode == MODE_SATURATE)
 		dump_saturate(c, j);
+	if (c->hold || c->hold_search) {
+		json_u64(j, "hold", c->hold);
+		json_num(j, "open_rate", (double)c->open_rate_milli / 1000.0, 3);
+		json_num(j, "hold_for_s", (double)c->hold_for_ns / 1e9, 3);
+		json_num(j, "keepalive_s", (double)c->keepalive_ns / 1e9, 3);
+	}
+	if (c->keepalive_server)
+		json_bool(j, "keepalive", true);
 	json_obj_end(j);
 }
 

@@ -57,6 +57,7 @@ struct config {
 	enum respond_after respond_after;
 	uint64_t respond_bytes;
 	bool sched_batch;		/* --sched batch: worker threads SCHED_BATCH */
+	bool keepalive_server;		/* --keepalive: answer every request, keep open */
 
 	/* client and saturate */
 	struct endpoint target[CFG_MAX_TARGETS];
@@ -86,6 +87,13 @@ struct config {
 	uint64_t sustain_ns;
 	uint64_t ramp_down_ns;
 	uint64_t init_milli;		/* --init-rate; 0: 10% of each round's rate */
+
+	/* capacity (hold.h, capsearch.h) */
+	uint64_t hold;			/* --hold N: connections to hold (0: off) */
+	uint64_t open_rate_milli;	/* --open-rate */
+	uint64_t hold_for_ns;		/* --hold-for */
+	uint64_t keepalive_ns;		/* --keepalive DUR (client) */
+	bool hold_search;		/* saturate --hold-search */
 
 	/* saturate */
 	uint64_t start_milli;

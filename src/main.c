@@ -13,8 +13,10 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "capsearch.h"
 #include "client.h"
 #include "hdrlog.h"
+#include "hold.h"
 #include "merge.h"
 #include "opt.h"
 #include "report.h"
@@ -234,8 +236,12 @@ static int run_mode(const struct config *cfg, enum cr_mode mode,
 	case MODE_SERVER:
 		return server_run(cfg, env->sigfd, env->json);
 	case MODE_CLIENT:
+		if (cfg->hold)
+			return hold_run(cfg, env, out);
 		return run_client(cfg, env, out);
 	case MODE_SATURATE:
+		if (cfg->hold_search)
+			return capsearch_run(cfg, env, out);
 		return saturate_run(cfg, env, out);
 	}
 	return 1;

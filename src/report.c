@@ -102,6 +102,11 @@ static void histo_json(struct json *j, const char *key, const struct histo *h)
 	json_obj_end(j);
 }
 
+void report_histo_json(struct json *j, const char *key, const struct histo *h)
+{
+	histo_json(j, key, h);
+}
+
 void report_stats_json(struct json *j, const struct stats *s)
 {
 	char name[32];

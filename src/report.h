@@ -20,6 +20,8 @@
 void report_header(FILE *f);
 void report_row(FILE *f, const struct round_result *r);
 
+/* A histogram as {"min":..,"mean":..,"p50":..,...,"max":..} in microseconds. */
+void report_histo_json(struct json *j, const char *key, const struct histo *h);
 /* key: {"unit":"ns","buckets":[[upper_ns,count],...]}, empty buckets left out. */
 void report_histogram_json(struct json *j, const char *key, const struct histo *h);
 /*

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "hold.h"
 #include "rlimit.h"
 #include "list.h"
 #include "loop.h"
@@ -631,6 +632,8 @@ int server_run(const struct config *c, int sigfd, FILE *json)
 	int stopfd, rc = 1;
 	uint64_t one = 1;
 
+	if (c->keepalive_server)
+		return holdsrv_run(c, sigfd, json);
 	rlimit_raise_nofile();
 	if (addr_parse_address(c->listen, 0, &addr))
 		return 2;

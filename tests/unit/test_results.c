@@ -161,6 +161,50 @@ static void test_gate_knee(void **state)
 	free(out);
 }
 
+static void test_gate_capacity(void **state)
+{
+	static const char base[] =
+		"{\"type\":\"hold\",\"profile\":\"small\",\"client\":{\"target\":4000}}\n"
+		"{\"type\":\"capacity\",\"profile\":\"small\",\"connections\":4096,\"reason\":\"open\"}\n";
+	static const char near[] =
+		"{\"type\":\"capacity\",\"profile\":\"small\",\"connections\":3900,\"reason\":\"open\"}\n";
+	static const char less[] =
+		"{\"type\":\"capacity\",\"profile\":\"small\",\"connections\":3000,\"reason\":\"answer\"}\n";
+	static const char stopped[] =
+		"{\"type\":\"capacity\",\"profile\":\"small\",\"connections\":2000,\"reason\":\"interrupted\"}\n";
+	char *out;
+	int rc;
+
+	(void)state;
+	assert_int_equal(gate(base, base), 0);
+	assert_int_equal(gate(base, near), 0);	/* -4.8%: within 10% */
+	out = gate_out(base, less, &rc);	/* -26.8% */
+	assert_int_equal(rc, 1);
+	if (!strstr(out, "capacity") || !strstr(out, "capacity dropped"))
+		fail_msg("%s", out);
+	free(out);
+	out = gate_out(base, stopped, &rc);
+	assert_int_equal(rc, 1);
+	if (!strstr(out, "interrupted in the current run"))
+		fail_msg("%s", out);
+	free(out);
+	/* a baseline of interrupted searches only: nothing to compare */
+	assert_int_equal(gate(stopped, base), 2);
+	/* compare: one line per capacity, no empty rate table */
+	{
+		struct results *r = run_of(base, "b");
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		results_compare(r, f);
+		fclose(f);
+		assert_string_equal(text, "capacity   small @ b: 4096 connections (open)\n");
+		free(text);
+		free(r);
+	}
+}
+
 /* In line, the number after "name": becomes what kv says ("name":value). */
 static void replace_number(char *line, const char *kv)
 {
@@ -386,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_gate),
 		cmocka_unit_test(test_gate_missing),
 		cmocka_unit_test(test_gate_knee),
+		cmocka_unit_test(test_gate_capacity),
 		cmocka_unit_test(test_too_many),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_fixtures),

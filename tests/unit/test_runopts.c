@@ -92,9 +92,9 @@ static void test_saturate(void **state)
 
 	(void)state;
 	assert_int_equal(parse("--topology dut --refine 2"), -1);
-	assert_string_equal(err, "say what to run: one of --rate R[,R2...], --concurrency C or --saturate");
+	assert_string_equal(err, "say what to run: one of --rate R[,R2...], --concurrency C, --saturate or --capacity");
 	assert_int_equal(parse("--topology dut --rate 5 --refine 2"), -1);
-	assert_string_equal(err, "--refine only goes with --saturate");
+	assert_string_equal(err, "--refine only goes with --saturate or --capacity");
 	assert_int_equal(parse("--topology dut --saturate --refine 2 --start 500"), 0);
 	run_client_argv(&o, "c", "t", av, false);
 	assert_string_equal(joined(av, 1), "saturate --target t --refine 2 --start 500 --json -");
@@ -111,10 +111,35 @@ static void test_phases(void **state)
 	assert_string_equal(joined(av, 1), "client --target t --rate 5k --ramp-up 2s --sustain 10s "
 			    "--ramp-down 1s --init-rate 100 --json -");
 	assert_int_equal(parse("--topology dut --rate 5k --criteria rfc9411"), -1);
-	assert_string_equal(err, "--criteria only goes with --saturate");
+	assert_string_equal(err, "--criteria only goes with --saturate or --capacity");
 	assert_int_equal(parse("--topology dut --saturate --criteria rfc9411 --ramp-up 1s --sustain 5s"), 0);
 	run_client_argv(&o, "c", "t", av, false);
 	assert_string_equal(joined(av, 1), "saturate --target t --criteria rfc9411 --ramp-up 1s --sustain 5s --json -");
+}
+
+static void test_capacity(void **state)
+{
+	char *av[RUN_MAX_ARGS];
+
+	(void)state;
+	assert_int_equal(parse("--topology dut --capacity --saturate"), -1);
+	assert_int_equal(parse("--topology dut --capacity --request r.txt"), -1);
+	assert_int_equal(parse("--topology dut --rate 5 --client-addresses 2"), -1);
+	assert_string_equal(err, "--client-addresses only goes with --capacity");
+	assert_int_equal(parse("--topology dut --capacity --start 500 --client-addresses 8"), 0);
+	assert_int_equal(o.client_addrs, 8);
+	strcpy(o.source, "10.0.0.1-10.0.0.8");
+	strcpy(o.cooldown, "12000ms");
+	run_client_argv(&o, "c", "t", av, false);
+	assert_string_equal(joined(av, 1), "saturate --hold-search --target t --source 10.0.0.1-10.0.0.8 "
+			    "--cooldown 12000ms --start 500 --json -");
+	run_server_argv(&o, "connrate", "::", av, false);
+	assert_string_equal(joined(av, 0), "connrate server --keepalive --port 7171 --listen :: --json -");
+	/* a --cooldown of the user's own wins */
+	assert_int_equal(parse("--topology dut --capacity --cooldown 1s"), 0);
+	strcpy(o.cooldown, "12000ms");
+	run_client_argv(&o, "c", "t", av, false);
+	assert_string_equal(joined(av, 1), "saturate --hold-search --target t --cooldown 1s --json -");
 }
 
 static void test_server_argv(void **state)
@@ -176,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_saturate),
 		cmocka_unit_test(test_phases),
 		cmocka_unit_test(test_expect_bytes),
+		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_server_argv),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_split),

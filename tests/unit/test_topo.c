@@ -98,7 +98,7 @@ static void test_bad(void **state)
 	expect_bad("node a\nnode b\nlink a:e0 b:e0\nqdisc a:e0 netem loss 5\n", 4, "bad loss '5'");
 	expect_bad("node a\nnode b\nlink a:e0 b:e0\nqdisc a:e0 netem delay 1ms\n"
 		   "qdisc a:e0 netem delay 2ms\n", 5, "has a qdisc already");
-	expect_bad("node a\nbridge a\n", 2, "unknown keyword 'bridge'");
+	expect_bad("node a\nvlan a\n", 2, "unknown keyword 'vlan'");
 }
 
 static void test_empty(void **state)
@@ -136,9 +136,77 @@ static void test_units(void **state)
 	assert_false(topo_name_ok("a/b"));
 }
 
+static const char mgmt_topo[] =
+	"node c1\n"
+	"node c2\n"
+	"node ctl\n"
+	"bridge ctl:br0 10.72.0.254/24\n"
+	"link c1:mgmt 10.72.0.1/24  ctl:m-c1 master br0\n"
+	"link c2:mgmt 10.72.0.2/24  ctl:m-c2 master br0\n"
+	"link c1:eth0 10.71.1.1/24 c2:eth0 10.71.1.2/24\n"
+	"sshd c1:mgmt\n"
+	"sshd c2:mgmt\n"
+	"sshd ctl:br0\n";
+
+static void test_bridge(void **state)
+{
+	struct topo *t = malloc(sizeof(*t));
+	char err[256];
+
+	(void)state;
+	assert_int_equal(topo_parse(mgmt_topo, "m.topo", t, err, sizeof(err)), 0);
+	assert_int_equal(t->nbridges, 1);
+	assert_int_equal(t->bridge[0].dev.node, 2);
+	assert_string_equal(t->bridge[0].dev.ifname, "br0");
+	assert_string_equal(t->bridge[0].dev.addr[0].text, "10.72.0.254/24");
+	assert_int_equal(t->bridge[0].line, 4);
+	assert_int_equal(t->link[0].end[1].master, 1);
+	assert_int_equal(t->link[0].end[0].master, 0);
+	assert_int_equal(t->link[2].end[0].master, 0);
+	assert_int_equal(t->nsshd, 3);
+	assert_int_equal(t->sshd[1].node, 1);
+	assert_string_equal(t->sshd[1].ifname, "mgmt");
+	assert_int_equal(t->sshd[1].line, 9);
+	assert_ptr_equal(topo_find_end(t, 2, "br0"), &t->bridge[0].dev);
+	assert_ptr_equal(topo_find_end(t, 0, "mgmt"), &t->link[0].end[0]);
+	assert_null(topo_find_end(t, 0, "br0"));
+	free(t);
+}
+
+static void test_bridge_bad(void **state)
+{
+	(void)state;
+	expect_bad("node a\nbridge a\n", 2, "expected NODE:INTERFACE");
+	expect_bad("node a\nbridge\n", 2, "expected 'bridge NODE:IF");
+	expect_bad("node a\nbridge b:br0\n", 2, "no node 'b'");
+	expect_bad("node a\nbridge a:br0 10.0.0.1\n", 2, "not an ADDRESS/LENGTH");
+	expect_bad("node a\nbridge a:br0\nbridge a:br0\n", 3, "used twice");
+	expect_bad("node a\nnode b\nbridge a:br0\nlink a:br0 b:e0\n", 4, "used twice");
+	expect_bad("node a\nnode b\nlink b:e0 a:e0 master br0\n", 3, "no bridge a:br0 declared");
+	expect_bad("node a\nnode b\nbridge b:br0\nlink b:e0 a:e0 master br0\n", 4,
+		   "no bridge a:br0 declared");
+	expect_bad("node a\nnode b\nbridge a:br0\nlink b:e0 a:e0 10.0.0.1/24 master br0\n", 4,
+		   "takes no address");
+	expect_bad("node a\nnode b\nbridge a:br0\nlink b:e0 a:e0 master br0 10.0.0.1/24\n", 4,
+		   "takes no address");
+	expect_bad("node a\nnode b\nbridge a:br0\nlink b:e0 a:e0 master\n", 4,
+		   "expected 'NODE:IF master BRIDGE'");
+	expect_bad("node a\nnode b\nbridge a:br0\nlink master br0 b:e0 a:e0\n", 4,
+		   "expected 'NODE:IF master BRIDGE'");
+	expect_bad("node a\nnode b\nbridge a:br0\nbridge a:br1\n"
+		   "link b:e0 a:e0 master br0 master br1\n", 5, "one master only");
+	expect_bad("node a\nsshd a:e0\n", 2, "no link or bridge declares");
+	expect_bad("node a\nsshd a\n", 2, "expected NODE:INTERFACE");
+	expect_bad("node a\nsshd a:e0 a:e1\n", 2, "expected 'sshd NODE:IF'");
+	expect_bad("node a\nnode b\nlink a:e0 b:e0\nsshd a:e0\n", 4, "no address to listen on");
+	expect_bad("node a\nnode b\nlink a:e0 10.0.0.1/24 b:e0\nlink a:e1 10.0.1.1/24 b:e1\n"
+		   "sshd a:e0\nsshd a:e1\n", 6, "has an sshd already (line 5)");
+	expect_bad("node a\nbrige a:br0\n", 2, "bridge, sshd");
+}
+
 static void test_shipped(void **state)
 {
-	static const char *const names[] = { "loopback", "pair", "dut", "dut-shaped" };
+	static const char *const names[] = { "loopback", "pair", "dut", "dut-shaped", "multi" };
 	struct topo *t = malloc(sizeof(*t));
 	char err[256], *text;
 	unsigned i;
@@ -168,6 +236,8 @@ int main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_bridge),
+		cmocka_unit_test(test_bridge_bad),
 		cmocka_unit_test(test_shipped),
 	};
 
