@@ -11,20 +11,22 @@
 
 /*
  * Defaults from A/A runs on a shared 2-core machine (README, "A/B of
- * firewall builds"): the metrics that move least between repeats gate.
+ * firewall builds"): the metrics that move least between repeats gate,
+ * and pairs, whose ratios move far less than separate runs, gate tighter.
  */
 static const struct {
 	const char *name, *unit;
 	enum ab_dir dir;
-	double tol;
+	double tol;		/* interleaved */
+	double tol_paired;	/* builds side by side */
 } metric[ABG__COUNT] = {
-	[ABG_CONNECT_P50] = { "connect_p50", "us", AB_HIGHER_WORSE, 3 },
-	[ABG_LATENCY_P50] = { "latency_p50", "us", AB_HIGHER_WORSE, 3 },
-	[ABG_LATENCY_P99] = { "latency_p99", "us", AB_HIGHER_WORSE, ABG_OFF },
-	[ABG_ACHIEVED] = { "achieved", "/s", AB_LOWER_WORSE, 2 },
-	[ABG_ERRORS] = { "errors", "%", AB_HIGHER_WORSE, 0.1 },
-	[ABG_COST] = { "cost", "us", AB_HIGHER_WORSE, ABG_OFF },
-	[ABG_KNEE] = { "knee", "/s", AB_LOWER_WORSE, ABG_OFF },
+	[ABG_CONNECT_P50] = { "connect_p50", "us", AB_HIGHER_WORSE, 3, 1 },
+	[ABG_LATENCY_P50] = { "latency_p50", "us", AB_HIGHER_WORSE, 3, 2 },
+	[ABG_LATENCY_P99] = { "latency_p99", "us", AB_HIGHER_WORSE, ABG_OFF, ABG_OFF },
+	[ABG_ACHIEVED] = { "achieved", "/s", AB_LOWER_WORSE, 2, 2 },
+	[ABG_ERRORS] = { "errors", "%", AB_HIGHER_WORSE, 0.1, 0.1 },
+	[ABG_COST] = { "cost", "us", AB_HIGHER_WORSE, ABG_OFF, ABG_OFF },
+	[ABG_KNEE] = { "knee", "/s", AB_LOWER_WORSE, ABG_OFF, ABG_OFF },
 };
 
 #define CONF 0.95
@@ -34,7 +36,7 @@ void abg_defaults(struct abg_opts *o)
 	unsigned i;
 
 	for (i = 0; i < ABG__COUNT; i++)
-		o->tol[i] = metric[i].tol;
+		o->tol[i] = ABG_DEFAULT;
 }
 
 const char *abg_metric_name(enum abg_metric m)
@@ -150,18 +152,76 @@ static void errors_of(const struct results *res, const struct rrow *key,
 		}
 }
 
+/*
+ * Builds side by side: every finished round like key, on both sides, is
+ * one of a pair (and the two sides come from one run).
+ */
+static bool is_paired(const struct results *base, const struct results *cur,
+		      const struct rrow *key)
+{
+	const struct results *side[2] = { base, cur };
+	unsigned s, i, n = 0;
+
+	for (s = 0; s < 2; s++)
+		for (i = 0; i < side[s]->nrows; i++) {
+			const struct rrow *r = &side[s]->row[i];
+
+			if (r->interrupted || !same_round(r, key))
+				continue;
+			if (!r->pair || strcmp(r->run, key->run))
+				return false;
+			n++;
+		}
+	return n > 0;
+}
+
+/* The values of metric m of the pairs both sides finished: their count. */
+static unsigned pair_values(const struct results *base, const struct results *cur,
+			    const struct rrow *key, enum abg_metric m, double *a, double *b,
+			    unsigned max)
+{
+	unsigned i, j, n = 0;
+
+	for (i = 0; i < base->nrows && n < max; i++) {
+		const struct rrow *x = &base->row[i];
+
+		if (x->interrupted || !same_round(x, key) || !(value(x, m) > 0))
+			continue;
+		for (j = 0; j < cur->nrows; j++) {
+			const struct rrow *y = &cur->row[j];
+
+			if (!y->interrupted && same_round(y, key) && y->pair == x->pair &&
+			    isfinite(value(y, m)) && value(y, m) > 0 && isfinite(value(x, m))) {
+				a[n] = value(x, m);
+				b[n++] = value(y, m);
+				break;
+			}
+		}
+	}
+	return n;
+}
+
 struct gating {
 	const struct abg_opts *o;
 	FILE *f;
 	int rc;			/* 0, 1 */
 	bool no_interval;	/* a gating metric had too few repeats */
+	bool paired;		/* the last round compared was paired */
 };
+
+/* Metric m's tolerance: the one given, or the design's default. */
+static double tolerance(const struct gating *g, enum abg_metric m)
+{
+	if (g->o->tol[m] != ABG_DEFAULT)
+		return g->o->tol[m];
+	return g->paired ? metric[m].tol_paired : metric[m].tol;
+}
 
 /* Judge one comparison and print its row. */
 static void judge(struct gating *g, enum abg_metric m, const struct ab_cmp *c)
 {
 	enum ab_verdict v = AB_PASS;
-	double tol = g->o->tol[m];
+	double tol = tolerance(g, m);
 	char line[256];
 
 	ab_verdict(c, metric[m].dir, tol < 0 ? 0 : tol, &v);
@@ -188,6 +248,12 @@ static void compare_round(struct gating *g, const struct results *base,
 			errors_of(base, key, &ea, &sa);
 			errors_of(cur, key, &eb, &sb);
 			if (!ab_errors(ea, sa, eb, sb, CONF, &c))
+				judge(g, m, &c);
+			continue;
+		}
+		if (g->paired) {
+			n = pair_values(base, cur, key, m, a, b, AB_MAX_SAMPLES);
+			if (n && !ab_paired(a, b, n, CONF, &c))
 				judge(g, m, &c);
 			continue;
 		}
@@ -247,7 +313,8 @@ static bool first_knee(const struct results *res, unsigned i)
 int abg_gate(const struct results *base, const struct results *cur,
 	     const struct abg_opts *o, FILE *f, char *err, size_t errlen)
 {
-	struct gating g = { o, f, 0, false };
+	struct gating g = { o, f, 0, false, false };
+	bool any_paired = false;
 	char head[160];
 	unsigned i, compared = 0;
 
@@ -258,9 +325,13 @@ int abg_gate(const struct results *base, const struct results *cur,
 
 		if (!first_of_kind(base, i))
 			continue;
-		fprintf(f, "%s, %s%.0f%s: %u against %u repeats\n", key->profile,
+		g.paired = is_paired(base, cur, key);
+		any_paired |= g.paired;
+		fprintf(f, "%s, %s%.0f%s: %u against %u repeats, %s\n", key->profile,
 			key->closed ? "c=" : "", key->target, key->closed ? "" : "/s",
-			count_like(base, key), count_like(cur, key));
+			count_like(base, key), count_like(cur, key),
+			g.paired ? "paired (side by side: per-pair ratios, Wilcoxon signed-rank)"
+				 : "interleaved (Hodges-Lehmann, Mann-Whitney)");
 		if (!count_like(cur, key)) {
 			fprintf(f, "  missing in the current run: fail\n");
 			g.rc = 1;
@@ -270,6 +341,7 @@ int abg_gate(const struct results *base, const struct results *cur,
 		compare_round(&g, base, cur, key);
 		compared++;
 	}
+	g.paired = false;	/* knees are per run, never paired */
 	for (i = 0; i < base->nsat; i++)
 		if (first_knee(base, i)) {
 			compare_knees(&g, base, cur, base->sat[i].profile);
@@ -280,8 +352,12 @@ int abg_gate(const struct results *base, const struct results *cur,
 		return 2;
 	}
 	if (g.no_interval && !g.rc) {
-		snprintf(err, errlen, "too few repeats for a %.0f%% interval on a gating metric: "
-			 "at least %u a side (--repeat)", 100 * CONF, ab_min_repeats(CONF));
+		if (any_paired)
+			snprintf(err, errlen, "too few pairs for a %.0f%% interval on a gating metric: "
+				 "at least %u (--repeat)", 100 * CONF, ab_min_pairs(CONF));
+		else
+			snprintf(err, errlen, "too few repeats for a %.0f%% interval on a gating metric: "
+				 "at least %u a side (--repeat)", 100 * CONF, ab_min_repeats(CONF));
 		return 2;
 	}
 	fprintf(f, "%s\n", g.rc ? "FAIL: a metric is worse beyond its tolerance, with 95% confidence"

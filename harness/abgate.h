@@ -6,7 +6,11 @@
  * a match each side has one value per repeat, and abtest.h compares them:
  * a Hodges-Lehmann estimate in percent of the baseline with its
  * Mann-Whitney interval, errors by Fisher's exact test, the knee per
- * repeat likewise.  A metric fails only when its whole interval lies
+ * repeat likewise.  When the rounds are pairs (builds side by side in
+ * one run, "pair":i on every round of both sides, paired.h), each pair's
+ * log ratio is taken instead and compared by the one-sample
+ * Hodges-Lehmann estimate with Wilcoxon's signed-rank interval; the
+ * table says which design it judged.  A metric fails only when its whole interval lies
  * beyond its tolerance in the bad direction.  Metrics whose tolerance is
  * off are shown and do not gate: on a noisy machine some (latency p99,
  * the knee) wander too far between repeats to judge a few percent.
@@ -26,9 +30,10 @@ enum abg_metric {
 };
 
 #define ABG_OFF (-1.0)		/* a tolerance that shows and does not gate */
+#define ABG_DEFAULT (-2.0)	/* the design's default (interleaved or paired) */
 
 struct abg_opts {
-	double tol[ABG__COUNT];	/* percent (errors: percentage points), or ABG_OFF */
+	double tol[ABG__COUNT];	/* percent (errors: points), ABG_OFF or ABG_DEFAULT */
 };
 
 /* The defaults (see README, "A/B of firewall builds"). */

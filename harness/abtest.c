@@ -235,6 +235,145 @@ int ab_shift(const double *base, unsigned n, const double *cur, unsigned m,
 	return err;
 }
 
+/* --- pairs ------------------------------------------------------------------- */
+
+/*
+ * P(T+ = t) for t = 0..n(n+1)/2, into a new array: each rank r joins the
+ * positive ones or not, with probability 1/2, so p_r(t) = (p_{r-1}(t) +
+ * p_{r-1}(t-r)) / 2, rolled in place from the top down.
+ */
+static double *sr_probs(unsigned n)
+{
+	size_t top = (size_t)n * (n + 1) / 2, t, r;
+	double *p = calloc(top + 1, sizeof(double));
+
+	if (!p)
+		return NULL;
+	p[0] = 1;
+	for (r = 1; r <= n; r++)
+		for (t = r * (r + 1) / 2; ; t--) {
+			p[t] = 0.5 * (p[t] + (t >= r ? p[t - r] : 0));
+			if (!t)
+				break;
+		}
+	return p;
+}
+
+int ab_sr_cdf(unsigned n, unsigned t, double *out)
+{
+	size_t top = (size_t)n * (n + 1) / 2, i;
+	double *p, cum = 0;
+
+	if (!n)
+		return -EINVAL;
+	if (n > AB_SR_EXACT_MAX_N)
+		return -E2BIG;
+	p = sr_probs(n);
+	if (!p)
+		return -ENOMEM;
+	for (i = 0; i <= top && i <= t; i++)
+		cum += p[i];
+	*out = fmin(cum, 1);
+	free(p);
+	return 0;
+}
+
+/* T+ ~ N(n(n+1)/4, n(n+1)(2n+1)/24), with a continuity correction. */
+static void sr_rank_normal(unsigned n, double alpha2, unsigned *k, double *level)
+{
+	double N = n, mu = N * (N + 1) / 4, sd = sqrt(N * (N + 1) * (2 * N + 1) / 24);
+	double c = floor(mu + phi_inv(alpha2) * sd - 0.5);
+
+	*k = 0;
+	*level = 0;
+	if (c < 0)
+		return;
+	*k = (unsigned)c + 1;
+	*level = 1 - 2 * phi((c + 0.5 - mu) / sd);
+}
+
+int ab_sr_rank(unsigned n, double conf, unsigned *k, double *level)
+{
+	double alpha2 = (1 - conf) / 2, *p, cum = 0;
+	size_t top = (size_t)n * (n + 1) / 2, i;
+
+	if (!(conf > 0 && conf < 1) || !n)
+		return -EINVAL;
+	if (n > AB_MAX_SAMPLES)
+		return -E2BIG;
+	if (n > AB_SR_EXACT_MAX_N) {
+		sr_rank_normal(n, alpha2, k, level);
+		return 0;
+	}
+	p = sr_probs(n);
+	if (!p)
+		return -ENOMEM;
+	*k = 0;
+	*level = 0;
+	for (i = 0; i <= top / 2; i++) {
+		cum += p[i];
+		if (cum > alpha2 * (1 + REL_EPS))
+			break;
+		*k = (unsigned)i + 1;
+		*level = 1 - 2 * cum;
+	}
+	free(p);
+	return 0;
+}
+
+unsigned ab_min_pairs(double conf)
+{
+	unsigned n, k;
+	double level;
+
+	for (n = 1; n <= AB_MAX_SAMPLES; n++)
+		if (!ab_sr_rank(n, conf, &k, &level) && k)
+			return n;
+	return 0;
+}
+
+int ab_paired(const double *base, const double *cur, unsigned n, double conf,
+	      struct ab_cmp *out)
+{
+	size_t nw = (size_t)n * (n + 1) / 2, i, j, w = 0;
+	double *d, *walsh;
+	int err;
+
+	if (!(conf > 0 && conf < 1))
+		return -EINVAL;
+	if ((err = check_side(base, n)) || (err = check_side(cur, n)))
+		return err;
+	d = malloc(n * sizeof(*d));
+	walsh = malloc(nw * sizeof(*walsh));
+	if (!d || !walsh) {
+		err = -ENOMEM;
+		goto out;
+	}
+	memset(out, 0, sizeof(*out));
+	out->kind = AB_PAIRED;
+	out->n = out->m = n;
+	out->conf = conf;
+	out->base = raw_median(base, n, d);
+	out->cur = raw_median(cur, n, d);
+	for (i = 0; i < n; i++)
+		d[i] = log(cur[i]) - log(base[i]);
+	for (i = 0; i < n; i++)
+		for (j = i; j < n; j++)
+			walsh[w++] = 0.5 * (d[i] + d[j]);
+	out->est = pct(median_sort(walsh, nw));
+	err = ab_sr_rank(n, conf, &out->k, &out->level);
+	if (!err && out->k) {
+		out->has_ci = true;
+		out->exact = n <= AB_SR_EXACT_MAX_N;
+		out->lo = pct(walsh[out->k - 1]);
+		out->hi = pct(walsh[nw - out->k]);
+	}
+out:
+	free(d);
+	free(walsh);
+	return err;
+}
+
 /* --- errors ------------------------------------------------------------------ */
 
 static double lchoose(double a, double b)
@@ -380,6 +519,9 @@ int ab_format_estimate(char *buf, size_t len, const struct ab_cmp *c)
 	if (c->kind == AB_SHARE)
 		return done(snprintf(buf, len, "%+.3f pp (%.1f%% CI %+.3f..%+.3f pp, Fisher p=%.2g)",
 				     c->est, 100 * c->level, c->lo, c->hi, c->p_two_sided), len);
+	if (!c->has_ci && c->kind == AB_PAIRED)
+		return done(snprintf(buf, len, "%+.1f%% (no interval: %u pairs, a %.0f%% interval needs %u or more)",
+				     c->est, c->n, 100 * c->conf, ab_min_pairs(c->conf)), len);
 	if (!c->has_ci)
 		return done(snprintf(buf, len, "%+.1f%% (no interval: %u+%u repeats, a %.0f%% interval needs %u+%u or more)",
 				     c->est, c->n, c->m, 100 * c->conf, need, need), len);
@@ -423,7 +565,10 @@ int ab_format_row(char *buf, size_t len, const char *metric, const char *unit,
 			 c->lo, c->hi, d);
 		snprintf(lv, sizeof(lv), "%.1f%%", 100 * c->level);
 	} else {
-		snprintf(iv, sizeof(iv), "none (%u+%u repeats)", c->n, c->m);
+		if (c->kind == AB_PAIRED)
+			snprintf(iv, sizeof(iv), "none (%u pairs)", c->n);
+		else
+			snprintf(iv, sizeof(iv), "none (%u+%u repeats)", c->n, c->m);
 		snprintf(lv, sizeof(lv), "-");
 	}
 	return done(snprintf(buf, len, ROW_FMT, metric, b, cu, e, iv, lv, t,

@@ -331,7 +331,7 @@ void profile_node_sections(const char *node, bool lone, bool sec[SEC__COUNT])
 	memset(sec, 0, sizeof(bool) * SEC__COUNT);
 	sec[SEC_CLIENT] = !strcmp(node, "client") || lone;
 	sec[SEC_SERVER] = !strcmp(node, "server") || lone;
-	sec[SEC_DUT] = !strcmp(node, "dut");
+	sec[SEC_DUT] = !strcmp(node, "dut") || !strcmp(node, "duta") || !strcmp(node, "dutb");
 	sec[SEC_ALL] = true;
 }
 

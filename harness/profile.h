@@ -62,7 +62,8 @@ int profile_check(const struct profile *p, const enum key_kind *kinds,
 bool profile_has(const struct profile *p, enum profile_section s);
 /*
  * The sections a namespace takes: [all], and the role its node is named
- * after (client, server, dut); a lone node is both client and server.
+ * after (client, server, dut; duta and dutb, the devices of a paired
+ * topology, are dut too); a lone node is both client and server.
  */
 void profile_node_sections(const char *node, bool lone, bool sec[SEC__COUNT]);
 /*

@@ -14,7 +14,7 @@
 #include "record.h"
 #include "results.h"
 
-const char *const record_role_names[ROLE__COUNT] = { "client", "server", "dut" };
+const char *const record_role_names[ROLE__COUNT] = { "client", "server", "dut", "dutb" };
 
 /* Counters always written, zero or not. */
 static const char *const key_counters[] = {

@@ -25,7 +25,8 @@
 #include "profile.h"
 #include "topo.h"
 
-enum lab_role { ROLE_CLIENT, ROLE_SERVER, ROLE_DUT, ROLE__COUNT };
+/* ROLE_DUT is node dut, or duta of a paired topology; ROLE_DUTB its dutb. */
+enum lab_role { ROLE_CLIENT, ROLE_SERVER, ROLE_DUT, ROLE_DUTB, ROLE__COUNT };
 extern const char *const record_role_names[ROLE__COUNT];
 
 struct record {

@@ -187,6 +187,22 @@ static bool axes(json_object *o, char *build, size_t len, unsigned *repeat, stru
 	return true;
 }
 
+/* "pair" (1..) of a round of builds side by side; 0 without. */
+static bool pair_of(json_object *o, unsigned *pair, struct parsing *ps)
+{
+	double v;
+
+	*pair = 0;
+	if (!optional(o, "round", "pair", NULL, 1e6, &v, ps))
+		return false;
+	if (!isnan(v) && (v < 1 || v != (double)(unsigned)v)) {
+		snprintf(ps->why, sizeof(ps->why), "pair: %g is not a pair number", v);
+		return false;
+	}
+	*pair = isnan(v) ? 0 : (unsigned)v;
+	return true;
+}
+
 /* A round record into ps->res; NULL, or why it is refused. */
 static const char *parse_round(json_object *o, struct parsing *ps)
 {
@@ -221,7 +237,8 @@ static const char *parse_round(json_object *o, struct parsing *ps)
 	if (!axes(o, r->build, sizeof(r->build), &r->repeat, ps) ||
 	    !optional(c, "client", "connect_us", "p50", LATENCY_MAX_US, &r->connect_p50_us, ps) ||
 	    !optional(c, "client", "ttfb_us", "p50", LATENCY_MAX_US, &r->ttfb_p50_us, ps) ||
-	    !optional(o, "round", "cost", "machine_us_per_conn", LATENCY_MAX_US, &r->cost_us, ps))
+	    !optional(o, "round", "cost", "machine_us_per_conn", LATENCY_MAX_US, &r->cost_us, ps) ||
+	    !pair_of(o, &r->pair, ps))
 		return ps->why;
 	if (r->ttfb_p50_us == 0)	/* no answer bytes: no time to first byte */
 		r->ttfb_p50_us = NAN;

@@ -24,6 +24,7 @@ struct rrow {
 	char profile[64];
 	char build[24];		/* "" without --build */
 	unsigned repeat;	/* 0 without --repeat */
+	unsigned pair;		/* builds side by side: the round both shared (1..); 0: not paired */
 	bool closed;		/* concurrency round */
 	double target;		/* offered rate, or concurrency */
 	double achieved;

@@ -32,12 +32,21 @@
 #include "ns.h"
 #include "payload.h"
 #include "order.h"
+#include "paired.h"
 #include "profile.h"
 #include "record.h"
 #include "results.h"
 #include "run.h"
 #include "runopts.h"
 #include "topo.h"
+
+/* A device of the lab: node dut, or duta and dutb side by side. */
+struct dev {
+	enum lab_role role;		/* ROLE_DUT or ROLE_DUTB */
+	const struct run_build *build;	/* NULL: the --dut-* options */
+	struct jchild sim;		/* connrate-dut */
+	pid_t cmd_pid;			/* --dut-cmd */
+};
 
 struct run {
 	struct run_opts o;
@@ -51,6 +60,8 @@ struct run {
 	char dut_bin[PATH_MAX];
 	char outdir[PATH_MAX];
 	char target[80];
+	char target_b[80];		/* paired: the server's address behind dutb */
+	bool paired;			/* two devices: builds side by side */
 	int node[ROLE__COUNT];		/* node index per role, -1: none */
 	FILE *rounds;
 	unsigned rounds_done;
@@ -62,9 +73,11 @@ struct run {
 	struct cost_proc c0, s0;
 	bool round_open;
 	int nsfd[ROLE__COUNT];
-	pid_t cli_pid, cmd_pid;
+	pid_t cli_pid;
 	int cli_out;
-	struct jchild srv, sim;
+	struct jchild srv;
+	struct dev dev[2];		/* dev[0] in dut (or duta), dev[1] in dutb */
+	unsigned ndev;
 	struct record rec;
 	bool interrupted;
 	char died[512];			/* who died since the last round, "" none */
@@ -86,7 +99,9 @@ static int role_node(const struct topo *t, enum lab_role role)
 {
 	int i = topo_node_index(t, record_role_names[role]);
 
-	if (i >= 0 || role == ROLE_DUT)
+	if (i < 0 && role == ROLE_DUT)
+		i = topo_node_index(t, "duta");
+	if (i >= 0 || role == ROLE_DUT || role == ROLE_DUTB)
 		return i;
 	return t->nnodes == 1 ? 0 : -1;
 }
@@ -139,6 +154,12 @@ static void describe_exit(char *buf, size_t len, const char *what, pid_t pid, in
 			 WTERMSIG(status), strsignal(WTERMSIG(status)));
 }
 
+/* The node a device runs in: "dut", "duta", "dutb". */
+static const char *dev_node(const struct run *r, const struct dev *d)
+{
+	return r->t->node[r->node[d->role]].name;
+}
+
 /* Has *pid ended?  Then say so in r->died, reap it, and forget it. */
 static void watch_one(struct run *r, pid_t *pid, const char *what)
 {
@@ -158,9 +179,18 @@ static void watch_one(struct run *r, pid_t *pid, const char *what)
 /* The lab's long-running processes: has one of them died? */
 static void watch_children(struct run *r)
 {
+	char what[96];
+	unsigned i;
+
 	watch_one(r, &r->srv.pid, "the server (connrate server)");
-	watch_one(r, &r->sim.pid, "the device (connrate-dut)");
-	watch_one(r, &r->cmd_pid, "the device (--dut-cmd)");
+	for (i = 0; i < r->ndev; i++) {
+		snprintf(what, sizeof(what), "the device%s%s (connrate-dut)",
+			 r->paired ? " in " : "", r->paired ? dev_node(r, &r->dev[i]) : "");
+		watch_one(r, &r->dev[i].sim.pid, what);
+		snprintf(what, sizeof(what), "the device%s%s (--dut-cmd)",
+			 r->paired ? " in " : "", r->paired ? dev_node(r, &r->dev[i]) : "");
+		watch_one(r, &r->dev[i].cmd_pid, what);
+	}
 }
 
 /* Start av in role's namespace, listed in the owner record: PID or -errno. */
@@ -173,20 +203,31 @@ static pid_t spawn(struct run *r, enum lab_role role, char **av, int out, int er
 	return pid;
 }
 
-/* DIR/WHAT-PROFILE[-BUILD].log */
-static const char *log_path(const struct run *r, const char *what, char *buf, size_t len)
+/* DIR/WHAT-PROFILE[-BUILD].log; a device's log names its own build. */
+static const char *log_of(const struct run *r, const char *what, const struct run_build *b,
+			  char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s-%s%s%s.log", r->outdir, what, r->p->name,
-		 r->build ? "-" : "", r->build ? r->build->name : "");
+		 b ? "-" : "", b ? b->name : "");
 	return buf;
+}
+
+static const char *log_path(const struct run *r, const char *what, char *buf, size_t len)
+{
+	return log_of(r, what, r->build, buf, len);
+}
+
+static int open_log_of(struct run *r, const char *what, const struct run_build *b)
+{
+	char path[PATH_MAX + 128];
+
+	return open(log_of(r, what, b, path, sizeof(path)),
+		    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
 }
 
 static int open_log(struct run *r, const char *what)
 {
-	char path[PATH_MAX + 128];
-
-	return open(log_path(r, what, path, sizeof(path)),
-		    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
+	return open_log_of(r, what, r->build);
 }
 
 /* The queue number in --dut-sim's arguments, read as connrate-dut reads them. */
@@ -203,7 +244,7 @@ static unsigned sim_queue(const char *args)
 }
 
 /* Forwarded TCP, v4 and v6, to NFQUEUE q in the dut. */
-static int steer_to_queue(struct run *r, unsigned q)
+static int steer_to_queue(struct run *r, const struct dev *d, unsigned q)
 {
 	char qs[16];
 	char *v4[] = { (char *)"iptables", (char *)"-w", (char *)"-A", (char *)"FORWARD",
@@ -215,21 +256,22 @@ static int steer_to_queue(struct run *r, unsigned q)
 	int rc;
 
 	snprintf(qs, sizeof(qs), "%u", q);
-	rc = ns_run(r->nsfd[ROLE_DUT], v4, NULL);
+	rc = ns_run(r->nsfd[d->role], v4, NULL);
 	if (!rc)
-		rc = ns_run(r->nsfd[ROLE_DUT], v6, NULL);
+		rc = ns_run(r->nsfd[d->role], v6, NULL);
 	if (rc)
-		fprintf(stderr, "connrate-lab run: could not steer the dut's forwarded traffic to queue %u "
-			"(iptables -j NFQUEUE, status %d; Debian package iptables)\n", q, rc);
+		fprintf(stderr, "connrate-lab run: could not steer the %s's forwarded traffic to queue %u "
+			"(iptables -j NFQUEUE, status %d; Debian package iptables)\n",
+			dev_node(r, d), q, rc);
 	return rc ? -1 : 0;
 }
 
 /* Start connrate-dut in the dut, wait until it has its queue, steer to it. */
-static int start_sim(struct run *r)
+static int start_sim(struct run *r, struct dev *d)
 {
 	char *copy = strdup(r->o.dut_sim), *av[RUN_MAX_ARGS], path[PATH_MAX + 128];
 	unsigned q = sim_queue(r->o.dut_sim);
-	int p[2], log = open_log(r, "dut"), waited, status;
+	int p[2], log = open_log_of(r, "dut", d->build), waited, status;
 
 	if (!copy || pipe2(p, O_CLOEXEC) < 0) {
 		free(copy);
@@ -238,98 +280,109 @@ static int start_sim(struct run *r)
 		return -1;
 	}
 	run_sim_argv(r->dut_bin, copy, av, false);
-	r->sim.pid = spawn(r, ROLE_DUT, av, p[1], log);
+	d->sim.pid = spawn(r, d->role, av, p[1], log);
 	close(p[1]);
-	r->sim.out = p[0];
+	d->sim.out = p[0];
 	if (log >= 0)
 		close(log);
 	free(copy);
-	for (waited = 0; !child_queue_bound(r->nsfd[ROLE_DUT], q); waited += 20) {
-		if (waited > 5000 || r->sim.pid < 0 || *r->stop ||
-		    waitpid(r->sim.pid, &status, WNOHANG) != 0) {
+	for (waited = 0; !child_queue_bound(r->nsfd[d->role], q); waited += 20) {
+		if (waited > 5000 || d->sim.pid < 0 || *r->stop ||
+		    waitpid(d->sim.pid, &status, WNOHANG) != 0) {
 			fprintf(stderr, "connrate-lab run: connrate-dut did not bind queue %u (see %s)\n",
-				q, log_path(r, "dut", path, sizeof(path)));
-			if (r->sim.pid > 0 && waitpid(r->sim.pid, &status, WNOHANG) != 0)
-				r->sim.pid = 0;
+				q, log_of(r, "dut", d->build, path, sizeof(path)));
+			if (d->sim.pid > 0 && waitpid(d->sim.pid, &status, WNOHANG) != 0)
+				d->sim.pid = 0;
 			return -1;
 		}
 		usleep(20000);
 	}
-	return steer_to_queue(r, q);
+	return steer_to_queue(r, d, q);
 }
 
 /* SIGTERM: it accepts what it holds, writes its final line, exits. */
-static void stop_sim(struct run *r)
+static void stop_sim(struct run *r, struct dev *d)
 {
 	json_object *last;
 
-	if (r->sim.pid <= 0)
+	if (d->sim.pid <= 0)
 		return;
-	kill(r->sim.pid, SIGTERM);
-	last = jchild_counters(&r->sim, false);
+	kill(d->sim.pid, SIGTERM);
+	last = jchild_counters(&d->sim, false);
 	if (last) {
-		printf("[%s] dut: %llu packets, dropped %llu random and %llu table_full, flow peak %llu, cpu %.2fs\n",
-		       r->p->name, (unsigned long long)record_get_u(last, "packets", NULL),
+		printf("[%s] %s: %llu packets, dropped %llu random and %llu table_full, flow peak %llu, cpu %.2fs\n",
+		       r->p->name, dev_node(r, d), (unsigned long long)record_get_u(last, "packets", NULL),
 		       (unsigned long long)record_get_u(last, "dropped", "random"),
 		       (unsigned long long)record_get_u(last, "dropped", "table_full"),
 		       (unsigned long long)record_get_u(last, "flows", "peak"),
 		       record_get_d(last, "cpu", "user_s") + record_get_d(last, "cpu", "sys_s"));
 		json_object_put(last);
 	}
-	child_stop(&r->sim.pid, SIGTERM, 3000);
+	child_stop(&d->sim.pid, SIGTERM, 3000);
 }
 
-static int load_nft(struct run *r)
+static int load_nft(struct run *r, const struct dev *d)
 {
 	char *nav[] = { (char *)"nft", (char *)"-f", (char *)r->o.dut_nft, NULL };
-	int st = ns_run(r->nsfd[ROLE_DUT], nav, NULL);
+	int st = ns_run(r->nsfd[d->role], nav, NULL);
 
 	if (st == -ETIMEDOUT)
 		fprintf(stderr, "connrate-lab run: nft -f %s did not finish in %d s; it was stopped\n",
 			r->o.dut_nft, NS_RUN_LIMIT_MS / 1000);
 	else if (st)
-		fprintf(stderr, "connrate-lab run: nft could not load %s into the dut (status %d)\n",
-			r->o.dut_nft, st);
+		fprintf(stderr, "connrate-lab run: nft could not load %s into the %s (status %d)\n",
+			r->o.dut_nft, dev_node(r, d), st);
 	return st ? -1 : 0;
 }
 
-static int start_cmd(struct run *r)
+static int start_cmd(struct run *r, struct dev *d)
 {
 	char *copy = strdup(r->o.dut_cmd), *av[RUN_MAX_ARGS], path[PATH_MAX + 128];
-	int log = open_log(r, "dut");
+	int log = open_log_of(r, "dut", d->build);
 
 	if (copy) {
 		run_split_argv(copy, av, RUN_MAX_ARGS);
-		r->cmd_pid = spawn(r, ROLE_DUT, av, log, log);
+		d->cmd_pid = spawn(r, d->role, av, log, log);
 	} else {
-		r->cmd_pid = -ENOMEM;
+		d->cmd_pid = -ENOMEM;
 	}
 	if (log >= 0)
 		close(log);
 	free(copy);
-	if (r->cmd_pid < 0) {
-		fprintf(stderr, "connrate-lab run: cannot start --dut-cmd: %s\n", strerror(-r->cmd_pid));
+	if (d->cmd_pid < 0) {
+		fprintf(stderr, "connrate-lab run: cannot start --dut-cmd: %s\n", strerror(-d->cmd_pid));
 		return -1;
 	}
 	usleep(200000);		/* a program that cannot run ends at once */
-	watch_one(r, &r->cmd_pid, "--dut-cmd");
+	watch_one(r, &d->cmd_pid, "--dut-cmd");
 	if (*r->died) {
 		fprintf(stderr, "connrate-lab run: %s before the first round (see %s)\n",
-			r->died, log_path(r, "dut", path, sizeof(path)));
+			r->died, log_of(r, "dut", d->build, path, sizeof(path)));
 		return -1;
 	}
 	return 0;
 }
 
-/* The user's device: an nft ruleset, then connrate-dut or their own program. */
+/*
+ * The user's device, in each device node: an nft ruleset, then
+ * connrate-dut or their own program (a device's build sets the --dut-*).
+ */
 static int start_device(struct run *r)
 {
-	if (r->o.dut_nft && load_nft(r))
-		return -1;
-	if (r->o.dut_cmd && start_cmd(r))
-		return -1;
-	if (r->o.dut_sim && start_sim(r))
-		return -1;
+	unsigned i;
+
+	for (i = 0; i < r->ndev; i++) {
+		struct dev *d = &r->dev[i];
+
+		if (d->build)
+			run_opts_use_build(&r->o, d->build);
+		if (r->o.dut_nft && load_nft(r, d))
+			return -1;
+		if (r->o.dut_cmd && start_cmd(r, d))
+			return -1;
+		if (r->o.dut_sim && start_sim(r, d))
+			return -1;
+	}
 	return 0;
 }
 
@@ -382,10 +435,39 @@ static void write_line(struct run *r, json_object *o)
 /* The run's axes into a record: "build" and "repeat", when the run has them. */
 static void add_axes(const struct run *r, json_object *o)
 {
-	if (r->build)
+	if (r->build) {
 		json_object_object_add(o, "build", json_object_new_string(r->build->name));
+		json_object_object_add(o, "design", json_object_new_string("interleaved"));
+	}
 	if (r->o.repeat > 1)
 		json_object_object_add(o, "repeat", json_object_new_int((int)r->repeat));
+}
+
+/*
+ * Paired: the round's record becomes one per build (paired.h), the
+ * baseline's first; the second device's own counters join the round's.
+ */
+static void write_pair(struct run *r, json_object *rec)
+{
+	json_object *simb = jchild_delta(&r->dev[1].sim), *cnt, *dutb, *one;
+	unsigned i, k;
+
+	if (simb && json_object_object_get_ex(rec, "counters", &cnt) &&
+	    json_object_object_get_ex(cnt, "dutb", &dutb))
+		json_object_object_add(dutb, "sim", json_object_get(simb));
+	json_object_put(simb);
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < 2 && r->dev[i].build != &r->o.build[k]; i++)
+			;
+		one = i < 2 ? paired_record(rec, i, r->o.build[k].name,
+					    dev_node(r, &r->dev[i]), r->repeat) : NULL;
+		if (!one) {
+			fprintf(stderr, "connrate-lab run: the client's round has no figures per target\n");
+			continue;
+		}
+		write_line(r, one);
+		json_object_put(one);
+	}
 }
 
 /* "profile", "profile/build" or "profile/build #2" */
@@ -393,7 +475,11 @@ static const char *run_label(const struct run *r, char *buf, size_t len)
 {
 	size_t k = (size_t)snprintf(buf, len, "%s", r->p->name);
 
-	if (r->build && k < len)
+	if (r->paired && k < len)
+		k += (size_t)snprintf(buf + k, len - k, "/%s:%s %s:%s", dev_node(r, &r->dev[0]),
+				      r->dev[0].build->name, dev_node(r, &r->dev[1]),
+				      r->dev[1].build->name);
+	else if (r->build && k < len)
 		k += (size_t)snprintf(buf + k, len - k, "/%s", r->build->name);
 	if (r->o.repeat > 1 && k < len)
 		snprintf(buf + k, len - k, " #%u", r->repeat);
@@ -482,7 +568,7 @@ static void on_line(struct run *r, json_object *o)
 
 		watch_children(r);
 		srv = jchild_delta(&r->srv);
-		sim = jchild_delta(&r->sim);
+		sim = jchild_delta(&r->dev[0].sim);
 		rec = record_round(&r->rec, r->p, o, srv, sim, *r->died ? r->died : NULL, &dg);
 		r->died[0] = '\0';
 		add_axes(r, rec);
@@ -493,7 +579,10 @@ static void on_line(struct run *r, json_object *o)
 			caplog_note(&r->cap, record_get_u(o, "target", NULL),
 				    record_get_u(o, "held", NULL), &dg);
 		}
-		write_line(r, rec);
+		if (r->paired)
+			write_pair(r, rec);
+		else
+			write_line(r, rec);
 		json_object_put(rec);
 		if (hold)
 			capacity_print_round(stdout, run_label(r, label, sizeof(label)), o, &dg);
@@ -557,6 +646,7 @@ static int run_client(struct run *r)
 {
 	char *av[RUN_MAX_ARGS], *line = malloc(CHILD_LINE_MAX), buf[65536], path[PATH_MAX + 128];
 	size_t len = 0;
+	unsigned i, n;
 	int p[2], log, status;
 
 	if (!line || record_begin(&r->rec, r->nsfd) || pipe2(p, O_CLOEXEC) < 0) {
@@ -564,9 +654,12 @@ static int run_client(struct run *r)
 		return -1;
 	}
 	r->srv.prev = jchild_counters(&r->srv, true);
-	r->sim.prev = jchild_counters(&r->sim, true);
+	for (i = 0; i < r->ndev; i++)
+		r->dev[i].sim.prev = jchild_counters(&r->dev[i].sim, true);
 	log = open_log(r, "client");
-	run_client_argv(&r->o, r->connrate, r->target, av, false);
+	n = run_client_argv(&r->o, r->connrate, r->target, av, false);
+	if (r->paired)
+		paired_add_target(av, n, RUN_MAX_ARGS, r->target_b);
 	r->cli_pid = spawn(r, ROLE_CLIENT, av, p[1], log);
 	close(p[1]);
 	if (log >= 0)
@@ -636,11 +729,14 @@ static void teardown(struct run *r)
 	unsigned k;
 
 	child_stop(&r->cli_pid, SIGINT, 3000);
-	child_stop(&r->cmd_pid, SIGTERM, 3000);
-	stop_sim(r);
+	for (k = 0; k < r->ndev; k++) {
+		child_stop(&r->dev[k].cmd_pid, SIGTERM, 3000);
+		stop_sim(r, &r->dev[k]);
+	}
 	child_stop(&r->srv.pid, SIGTERM, 3000);
 	jchild_close(&r->srv);
-	jchild_close(&r->sim);
+	for (k = 0; k < r->ndev; k++)
+		jchild_close(&r->dev[k].sim);
 	record_end(&r->rec);
 	for (k = 0; k < ROLE__COUNT; k++) {
 		if (r->nsfd[k] >= 0)
@@ -658,11 +754,14 @@ static int run_profile(struct run *r)
 	unsigned k;
 	int rc;
 
-	r->cli_pid = r->cmd_pid = 0;
+	r->cli_pid = 0;
 	r->interrupted = false;
 	r->died[0] = '\0';
 	jchild_init(&r->srv, "server");
-	jchild_init(&r->sim, "dut");
+	for (k = 0; k < r->ndev; k++) {
+		r->dev[k].cmd_pid = 0;
+		jchild_init(&r->dev[k].sim, "dut");
+	}
 	memset(&r->rec, 0, sizeof(r->rec));
 	for (k = 0; k < ROLE__COUNT; k++)
 		r->nsfd[k] = -1;
@@ -714,6 +813,32 @@ static bool has_device_build(const struct run_opts *o)
 	return false;
 }
 
+/*
+ * Two devices (duta, dutb): exactly two builds, no --dut-*, and the
+ * server's address behind each device as the client's two targets.
+ */
+static int paired_inputs(struct run *r)
+{
+	int srv = r->node[ROLE_SERVER];
+
+	if (r->o.nbuilds != 2 || r->o.dut_nft || r->o.dut_sim || r->o.dut_cmd)
+		return usage_error("%s has two devices (duta, dutb): give two builds to run side by side "
+				   "(--build a=SPEC --build b=SPEC), and no --dut-nft/--dut-sim/--dut-cmd",
+				   r->t->path);
+	if (r->o.saturate || r->o.capacity)
+		return usage_error("%s has two devices side by side: --saturate or --capacity would find "
+				   "the limit of both at once, not of either build (use a topology with one dut)",
+				   r->t->path);
+	if (paired_target(r->t, srv, r->node[ROLE_DUT], r->o.ipv6, r->o.port, r->target,
+			  sizeof(r->target)) ||
+	    paired_target(r->t, srv, r->node[ROLE_DUTB], r->o.ipv6, r->o.port, r->target_b,
+			  sizeof(r->target_b)))
+		return usage_error(r->o.ipv6 ? "%s: the server needs an IPv6 address on its link to duta and to dutb" :
+				   "%s: the server needs an IPv4 address on its link to duta and to dutb",
+				   r->t->path);
+	return 0;
+}
+
 /* Topology, profiles, roles, target: 0, or the exit status with a line said. */
 static int load_inputs(struct run *r)
 {
@@ -736,6 +861,10 @@ static int load_inputs(struct run *r)
 	}
 	for (i = 0; i < ROLE__COUNT; i++)
 		r->node[i] = role_node(r->t, (enum lab_role)i);
+	r->paired = r->node[ROLE_DUTB] >= 0;
+	r->ndev = r->paired ? 2 : 1;
+	r->dev[0].role = ROLE_DUT;
+	r->dev[1].role = ROLE_DUTB;
 	if (r->node[ROLE_CLIENT] < 0 || r->node[ROLE_SERVER] < 0)
 		return usage_error("%s: needs nodes named client and server (or a single node)",
 				   r->t->path);
@@ -756,6 +885,8 @@ static int load_inputs(struct run *r)
 			return usage_error("%s", err);
 		snprintf(r->o.response_bytes, sizeof(r->o.response_bytes), "%zu", len);
 	}
+	if (r->paired)
+		return paired_inputs(r);
 	if (find_target(r))
 		return usage_error(r->o.ipv6 ? "%s: the server node has no IPv6 address" :
 				   "%s: the server node has no IPv4 address", r->t->path);
@@ -920,6 +1051,26 @@ static int open_results(struct run *r, int argc, char **argv)
 }
 
 /*
+ * Paired: pair i is one round of both builds side by side on a freshly
+ * built lab; the devices swap builds every pair, so a difference between
+ * the two paths falls on each build alike.
+ */
+static int run_pairs(struct run *r)
+{
+	unsigned i;
+	int rc = 0;
+
+	r->build = NULL;
+	for (i = 0; !rc && i < r->o.repeat; i++) {
+		r->dev[0].build = &r->o.build[i % 2];
+		r->dev[1].build = &r->o.build[!(i % 2)];
+		r->repeat = i + 1;
+		rc = run_profile(r);
+	}
+	return rc;
+}
+
+/*
  * Every build of the profile, each --repeat times, in turns (order.h) so
  * the machine's drift falls on all alike; each on a freshly built lab.
  */
@@ -931,8 +1082,7 @@ static int run_builds(struct run *r)
 
 	for (i = 0; !rc && i < nb * r->o.repeat; i++) {
 		r->build = r->o.nbuilds ? &r->o.build[order[i]] : NULL;
-		if (r->build)
-			run_opts_use_build(&r->o, r->build);
+		r->dev[0].build = r->build;
 		r->repeat = ++done[order[i]];
 		rc = run_profile(r);
 	}
@@ -947,7 +1097,7 @@ static int run_profiles(struct run *r)
 
 	for (i = 0; i < r->o.nprofiles && !rc; i++) {
 		r->p = r->prof[i];
-		rc = run_builds(r);
+		rc = r->paired ? run_pairs(r) : run_builds(r);
 	}
 	fclose(r->rounds);
 	r->rounds = NULL;

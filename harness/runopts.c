@@ -129,7 +129,7 @@ void run_opts_use_build(struct run_opts *o, const struct run_build *b)
 
 static const struct opt_def run_opts_table[] = {
 	{ "topology", "T", 1, NULL, p_topology,
-	  "a shipped topology (loopback, pair, dut, dut-shaped) or a .topo file" },
+	  "a shipped topology (loopback, pair, dut, dut-shaped, dut-pair) or a .topo file" },
 	{ "profile", "P[,P2...]", 1, "default", p_profile,
 	  "sysctl profiles, each run on a freshly built lab" },
 	{ "rate", "R[,R2...]", 1, NULL, p_rate,

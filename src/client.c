@@ -56,6 +56,7 @@ struct conn {
 	conn_fn handler;
 	int fd;
 	bool reset_seen;
+	unsigned target;	/* index into config->target */
 	uint8_t phase;		/* phased round: its phase's stats */
 	mono_ns due_ns;		/* intended start */
 	mono_ns first_ns;	/* first byte of the answer, 0: none yet */
@@ -115,6 +116,7 @@ struct worker {
 	mono_ns stop_deadline_ns;
 	int err;		/* fatal error of the worker, -errno */
 	struct stats st;
+	struct stats *tst;	/* per target, with several targets; else NULL */
 	struct stats ivl;
 	uint64_t ivl_k;
 	mono_ns ivl_next_ns;
@@ -131,16 +133,26 @@ static void on_reading(struct worker *w, struct conn *c, uint32_t ev);
 
 /* --- counting: every path ends in exactly one of these --- */
 
+/* Target t's own figures, when the round has several targets (else NULL). */
+static inline struct stats *tstats(struct worker *w, unsigned t)
+{
+	return w->tst ? &w->tst[t] : NULL;
+}
+
 /* Phased round: the stats of the phase of the connection in hand. */
 static inline struct stats *phase_stats(struct worker *w)
 {
 	return w->phased ? &w->ph[w->cur] : NULL;
 }
 
-static inline void count_ok(struct worker *w, uint64_t lat)
+static inline void count_ok(struct worker *w, unsigned t, uint64_t lat)
 {
-	struct stats *p = phase_stats(w);
+	struct stats *p = phase_stats(w), *ts = tstats(w, t);
 
+	if (ts) {
+		ts->ok++;
+		histo_add(&ts->latency, lat);
+	}
 	w->st.ok++;
 	histo_add(&w->st.latency, lat);
 	if (p) {
@@ -153,8 +165,10 @@ static inline void count_ok(struct worker *w, uint64_t lat)
 	}
 }
 
-static inline void count_fail(struct worker *w, enum outcome o, int err)
+static inline void count_fail(struct worker *w, unsigned t, enum outcome o, int err)
 {
+	if (tstats(w, t))
+		stats_fail(tstats(w, t), o, err);
 	stats_fail(&w->st, o, err);
 	if (w->phased)
 		stats_fail(phase_stats(w), o, err);
@@ -162,10 +176,14 @@ static inline void count_fail(struct worker *w, enum outcome o, int err)
 		stats_fail(&w->ivl, o, err);
 }
 
-static inline void count_start(struct worker *w, uint64_t lag)
+static inline void count_start(struct worker *w, unsigned t, uint64_t lag)
 {
-	struct stats *p = phase_stats(w);
+	struct stats *p = phase_stats(w), *ts = tstats(w, t);
 
+	if (ts) {
+		ts->started++;
+		histo_add(&ts->lag, lag);
+	}
 	w->st.started++;
 	histo_add(&w->st.lag, lag);
 	if (p) {
@@ -185,8 +203,10 @@ static inline void count_unstarted(struct worker *w, uint64_t n)
 		w->ivl.unstarted += n;
 }
 
-static inline void count_connect(struct worker *w, uint64_t ns)
+static inline void count_connect(struct worker *w, unsigned t, uint64_t ns)
 {
+	if (tstats(w, t))
+		histo_add(&tstats(w, t)->connect, ns);
 	histo_add(&w->st.connect, ns);
 	if (w->phased)
 		histo_add(&phase_stats(w)->connect, ns);
@@ -194,8 +214,10 @@ static inline void count_connect(struct worker *w, uint64_t ns)
 		histo_add(&w->ivl.connect, ns);
 }
 
-static inline void count_ttfb(struct worker *w, uint64_t ns)
+static inline void count_ttfb(struct worker *w, unsigned t, uint64_t ns)
 {
+	if (tstats(w, t))
+		histo_add(&tstats(w, t)->ttfb, ns);
 	histo_add(&w->st.ttfb, ns);
 	if (w->phased)
 		histo_add(&phase_stats(w)->ttfb, ns);
@@ -222,8 +244,12 @@ static void drop_unstarted(struct worker *w)
 
 static void conn_end(struct worker *w, struct conn *c)
 {
-	struct stats *p = phase_stats(w);
+	struct stats *p = phase_stats(w), *ts = tstats(w, c->target);
 
+	if (ts) {
+		ts->bytes_sent += c->sent;
+		ts->bytes_received += c->received;
+	}
 	w->st.bytes_sent += c->sent;
 	w->st.bytes_received += c->received;
 	if (p) {
@@ -243,7 +269,7 @@ static void conn_end(struct worker *w, struct conn *c)
 
 static void conn_fail(struct worker *w, struct conn *c, enum outcome o, int err)
 {
-	count_fail(w, o, err);
+	count_fail(w, c->target, o, err);
 	conn_end(w, c);
 }
 
@@ -253,13 +279,13 @@ static void conn_done(struct worker *w, struct conn *c)
 	mono_ns now = clock_now_ns();
 
 	if (cfg->expect_bytes && c->received < cfg->expect_bytes) {
-		count_fail(w, c->reset_seen ? OUT_RESET : OUT_SHORT, 0);
+		count_fail(w, c->target, c->reset_seen ? OUT_RESET : OUT_SHORT, 0);
 	} else if (c->reset_seen && !cfg->expect_bytes) {
-		count_fail(w, OUT_RESET, 0);
+		count_fail(w, c->target, OUT_RESET, 0);
 	} else {
-		count_ok(w, now - c->due_ns);
+		count_ok(w, c->target, now - c->due_ns);
 		if (c->first_ns)
-			count_ttfb(w, c->first_ns - c->due_ns);
+			count_ttfb(w, c->target, c->first_ns - c->due_ns);
 	}
 	conn_end(w, c);
 }
@@ -285,7 +311,7 @@ static void send_early(struct worker *w, struct conn *c)
 	connected = c->sent || c->reset_seen;
 	hunch_note(&w->early, connected);
 	if (connected)
-		count_connect(w, t - c->start_ns);
+		count_connect(w, c->target, t - c->start_ns);
 	else
 		c->handler = on_connecting;	/* still SYN_SENT */
 }
@@ -293,8 +319,10 @@ static void send_early(struct worker *w, struct conn *c)
 static void conn_start(struct worker *w, mono_ns due)
 {
 	const struct config *cfg = w->cfg;
-	uint64_t idx = w->seq++ * w->nthreads + w->id;
-	const struct endpoint *dst = &cfg->target[idx % cfg->ntargets];
+	uint64_t k = w->seq++, idx = k * w->nthreads + w->id;
+	/* every worker takes each target in turn (not worker i: target i) */
+	unsigned t = (unsigned)((k + w->id) % cfg->ntargets);
+	const struct endpoint *dst = &cfg->target[t];
 	struct endpoint src;
 	struct conn *c;
 	mono_ns now = clock_now_ns();
@@ -304,7 +332,7 @@ static void conn_start(struct worker *w, mono_ns due)
 		due = now;
 	if (w->phased)
 		w->cur = pacer_ramp_phase(&w->spec->ramp, idx);
-	count_start(w, now - due);
+	count_start(w, t, now - due);
 	w->last_start_ns = now;
 	if (!w->first_start_ns)
 		w->first_start_ns = now;
@@ -313,13 +341,13 @@ static void conn_start(struct worker *w, mono_ns due)
 	rc = sock_connect(dst, cfg->has_source ? &src : NULL,
 			  cfg->close == CLOSE_RST, &fd);
 	if (rc < 0) {
-		count_fail(w, stats_classify(-rc), -rc);
+		count_fail(w, t, stats_classify(-rc), -rc);
 		return;
 	}
 	c = pool_get(&w->pool);
 	if (!c) {
 		close(fd);
-		count_fail(w, OUT_OTHER, ENOMEM);
+		count_fail(w, t, OUT_OTHER, ENOMEM);
 		return;
 	}
 	c->fd = fd;
@@ -331,6 +359,7 @@ static void conn_start(struct worker *w, mono_ns due)
 	c->sent = 0;
 	c->received = 0;
 	c->reset_seen = false;
+	c->target = t;
 	c->handler = on_connecting;
 	list_append(&w->fifo, &c->link);
 	w->inflight++;
@@ -363,7 +392,7 @@ static void on_connecting(struct worker *w, struct conn *c, uint32_t ev)
 	}
 	if (!(ev & (EPOLLOUT | EPOLLIN | EPOLLHUP)))
 		return;
-	count_connect(w, clock_now_ns() - c->start_ns);
+	count_connect(w, c->target, clock_now_ns() - c->start_ns);
 	c->handler = on_sending;
 	on_sending(w, c, ev);
 }
@@ -734,6 +763,8 @@ static void *worker_main(void *arg)
 
 static void worker_free(struct worker *w)
 {
+	free(w->tst);
+	w->tst = NULL;
 	pool_fini(&w->pool);
 	loop_fini(&w->loop);
 }
@@ -920,11 +951,13 @@ static int workers_join(struct worker *ws, unsigned n, struct round_result *res,
 			int rc, mono_ns *first)
 {
 	mono_ns spin_ns = 0;
-	unsigned i, k;
+	unsigned i, k, t;
 
 	for (i = 0; i < n; i++) {
 		pthread_join(ws[i].tid, NULL);
 		stats_merge(&res->s, &ws[i].st);
+		for (t = 0; t < res->ntargets; t++)
+			stats_merge(&res->target[t], &ws[i].tst[t]);
 		if (ws[i].first_start_ns && (!*first || ws[i].first_start_ns < *first))
 			*first = ws[i].first_start_ns;
 		for (k = 0; k < PHASES; k++)
@@ -937,6 +970,40 @@ static int workers_join(struct worker *ws, unsigned n, struct round_result *res,
 	}
 	res->spin_us = (double)spin_ns / 1e3;
 	return rc;
+}
+
+/*
+ * With several targets, each worker and the result get one struct stats
+ * per target (beside the round's own).  0 or -ENOMEM.
+ */
+static int targets_alloc(struct worker *ws, unsigned nw, unsigned ntargets,
+			 struct round_result *res)
+{
+	unsigned i, t;
+
+	if (ntargets < 2)
+		return 0;
+	res->target = calloc(ntargets, sizeof(*res->target));
+	if (!res->target)
+		return -ENOMEM;
+	res->ntargets = ntargets;
+	for (t = 0; t < ntargets; t++)
+		stats_init(&res->target[t]);
+	for (i = 0; i < nw; i++) {
+		ws[i].tst = calloc(ntargets, sizeof(*ws[i].tst));
+		if (!ws[i].tst)
+			return -ENOMEM;
+		for (t = 0; t < ntargets; t++)
+			stats_init(&ws[i].tst[t]);
+	}
+	return 0;
+}
+
+void client_result_free(struct round_result *res)
+{
+	free(res->target);
+	res->target = NULL;
+	res->ntargets = 0;
 }
 
 /*
@@ -992,6 +1059,7 @@ int client_round(const struct config *cfg, const struct client_env *env,
 	int64_t wall_off;
 	int donefd, rc = 0;
 
+	memset(res, 0, sizeof(*res));
 	if (spec->closed_loop && spec->concurrency < nw)
 		nw = (unsigned)spec->concurrency;
 	if (!max_inflight) {
@@ -1008,12 +1076,14 @@ int client_round(const struct config *cfg, const struct client_env *env,
 	rc = collector_new(cfg, env, spec, nw, &col);
 	if (rc < 0)
 		goto out;
-	memset(res, 0, sizeof(*res));
 	res->spec = *spec;
 	res->threads = nw;
 	stats_init(&res->s);
 	for (i = 0; i < PHASES; i++)
 		stats_init(&res->phase[i]);
+	rc = targets_alloc(ws, nw, cfg->ntargets, res);
+	if (rc < 0)
+		goto out;
 	if (env->json)
 		report_round_start_json(env->json, spec);
 	getrusage(RUSAGE_SELF, &ru0);
@@ -1042,6 +1112,10 @@ int client_round(const struct config *cfg, const struct client_env *env,
 	if (started < nw && !rc)
 		rc = -EAGAIN;
 out:
+	for (i = 0; ws && i < nw; i++)
+		free(ws[i].tst);
+	if (rc < 0)
+		client_result_free(res);
 	collector_free(col);
 	if (donefd >= 0)
 		close(donefd);

@@ -13,7 +13,11 @@
  * worker keeps its share of --concurrency in flight until the round's end.
  * Results are merged after join.  A phased round (spec->phased) counts
  * each connection also in the stats of the phase its intended start lies
- * in; the round's headline figures are then the sustain phase's.
+ * in; the round's headline figures are then the sustain phase's.  With
+ * several targets (every worker takes each in turn) each worker also
+ * counts per target, so the round gives each target's own figures over
+ * the whole round: their started, ok and errors add up to the round's
+ * (unstarted stays the round's; in a phased round, to the phases' sum).
  *
  * One connection, one state function each:
  *   connecting --EPOLLOUT--> sending --all written, shutdown(WR)--> reading
@@ -46,6 +50,8 @@ struct round_result {
 	struct round_spec spec;
 	unsigned threads;
 	struct stats s;		/* phased: the sustain phase's (the headline) */
+	struct stats *target;	/* with several --target: one per target, in order */
+	unsigned ntargets;	/* 0 with one target */
 	struct stats phase[PHASES];	/* phased: each phase, by intended start */
 	double phase_s[PHASES];		/* phased: each phase's window */
 	double phase_rate[PHASES];	/* phased: ok per second of each */
@@ -76,6 +82,9 @@ struct client_env {
  */
 int client_round(const struct config *c, const struct client_env *env,
 		 const struct round_spec *spec, struct round_result *res);
+
+/* What client_round allocated in res (the per-target figures). */
+void client_result_free(struct round_result *res);
 
 /* The open-loop round at rate_milli that c asks for (phased with --ramp-up...). */
 void client_rate_spec(const struct config *c, uint64_t rate_milli,

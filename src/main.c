@@ -98,6 +98,7 @@ static int run_client(const struct config *c, struct client_env *env, FILE *out)
 				 (uint64_t)(r.elapsed_s * 1e9), &r.s.latency) < 0)
 			fprintf(stderr, "connrate client: --hdr-log '%s': cannot write\n",
 				c->hdr_log_path);
+		client_result_free(&r);
 		if (r.interrupted)
 			return 130;
 	}

@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "addr.h"
 #include "report.h"
 #include "units.h"
 #include "walltime.h"
@@ -211,6 +212,25 @@ static void phases_json(struct json *j, const struct round_result *r)
 	json_obj_end(j);
 }
 
+/* "targets": each target's own figures, in the order of --target. */
+static void targets_json(struct json *j, const struct config *c,
+			 const struct round_result *r)
+{
+	char addr[128];
+	unsigned t;
+
+	json_arr(j, "targets");
+	for (t = 0; t < r->ntargets && t < c->ntargets; t++) {
+		json_obj(j, NULL);
+		json_str(j, "target", addr_format(&c->target[t], addr, sizeof(addr)));
+		report_stats_json(j, &r->target[t]);
+		report_histogram_json(j, "histogram", &r->target[t].latency);
+		report_histogram_json(j, "connect_histogram", &r->target[t].connect);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
 void report_round_json(FILE *f, const struct config *c,
 		       const struct round_result *r)
 {
@@ -239,6 +259,8 @@ void report_round_json(FILE *f, const struct config *c,
 			  r->start_actual_ns);
 	if (r->spec.phased)
 		phases_json(&j, r);
+	if (r->ntargets)
+		targets_json(&j, c, r);
 	cli_dump(c, &j);
 	json_end_line(&j);
 }

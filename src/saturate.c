@@ -245,6 +245,7 @@ static int sat_round(void *arg, uint64_t rate, struct sat_sample *cur)
 	report_row(x->out, &r);
 	if (x->env->json)
 		report_round_json(x->env->json, x->c, &r);
+	client_result_free(&r);
 	if (r.interrupted)
 		return -1;
 	saturate_sample(&r, cur);

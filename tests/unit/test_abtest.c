@@ -5,7 +5,8 @@
  * Reference values: the two-sided 5% critical values of U from the usual
  * Mann-Whitney tables (and by enumerating every ordering of small samples);
  * Fisher's tea-tasting table (p = 0.4857 two-sided, 0.2429 one-sided) and
- * the 2x2 example of Fisher's test on Wikipedia (p = 0.002759).
+ * the 2x2 example of Fisher's test on Wikipedia (p = 0.002759); the
+ * two-sided 5% critical values of Wilcoxon's signed-rank T (n = 6..20).
  */
 #include <errno.h>
 #include <math.h>
@@ -351,6 +352,129 @@ static void test_format(void **state)
 	assert_string_equal(buf, "errors           0.00667%      0.05%  +0.043pp +0.017..+0.076pp        95.0%     0.1pp  pass");
 }
 
+/*
+ * Wilcoxon signed-rank, two-sided 5%: the critical T of the usual tables
+ * (n = 6: 0, 7: 2, 8: 3, ... 20: 52) is k - 1; n = 5 has none.
+ */
+static void test_sr_critical_values(void **state)
+{
+	static const struct { unsigned n; int crit; } t[] = {
+		{ 4, -1 }, { 5, -1 }, { 6, 0 }, { 7, 2 }, { 8, 3 }, { 9, 5 }, { 10, 8 },
+		{ 11, 10 }, { 12, 13 }, { 13, 17 }, { 14, 21 }, { 15, 25 }, { 16, 29 },
+		{ 17, 34 }, { 18, 40 }, { 19, 46 }, { 20, 52 },
+	};
+	unsigned i, k;
+	double level;
+
+	(void)state;
+	for (i = 0; i < N_(t); i++) {
+		assert_int_equal(ab_sr_rank(t[i].n, 0.95, &k, &level), 0);
+		assert_int_equal((int)k - 1, t[i].crit);
+	}
+	assert_int_equal(ab_sr_rank(6, 0.95, &k, &level), 0);
+	assert_true(fabs(level - (1 - 2.0 / 64)) < 1e-12);
+	assert_int_equal(ab_min_pairs(0.95), 6);
+	assert_int_equal(ab_min_pairs(0.90), 5);	/* 1 - 2/32 = 93.75% */
+}
+
+/* n = 3: the 8 sign patterns give T+ = 0, 1, 2, 3, 3, 4, 5, 6. */
+static void test_sr_cdf(void **state)
+{
+	static const double want[] = { 1, 2, 3, 5, 6, 7, 8 };
+	unsigned t;
+	double p;
+
+	(void)state;
+	for (t = 0; t < N_(want); t++) {
+		assert_int_equal(ab_sr_cdf(3, t, &p), 0);
+		assert_true(fabs(p - (want[t] / 8)) < 1e-12);
+	}
+	assert_int_equal(ab_sr_cdf(10, 8, &p), 0);	/* tables: 0.0244 */
+	assert_true(fabs(p - (25.0 / 1024)) < 1e-12);
+	assert_int_equal(ab_sr_cdf(0, 0, &p), -EINVAL);
+}
+
+/*
+ * By hand: log ratios d = -0.01, 0.01, 0.02, 0.03, 0.04, 0.10.  The 21
+ * Walsh averages, sorted (in hundredths): -1, 0, .5, 1, 1, 1.5, 1.5, 2, 2,
+ * 2.5, 2.5, 3, 3, 3.5, 4, 4.5, 5.5, 6, 6.5, 7, 10; the median (11th) is
+ * 2.5, and with 6 pairs k = 1: the interval is the extremes, -1 .. 10.
+ */
+static void test_paired_by_hand(void **state)
+{
+	static const double d[] = { -0.01, 0.01, 0.02, 0.03, 0.04, 0.10 };
+	static const double noise[] = { 1.0, 1.3, 0.8, 1.1, 0.9, 1.2 };
+	double base[6], cur[6];
+	struct ab_cmp c;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < 6; i++) {
+		base[i] = 30 * noise[i];
+		cur[i] = base[i] * exp(d[i]);
+	}
+	assert_int_equal(ab_paired(base, cur, 6, 0.95, &c), 0);
+	assert_int_equal(c.kind, AB_PAIRED);
+	assert_int_equal(c.n, 6);
+	assert_true(fabs(c.est - (100 * expm1(0.025))) < 1e-9);
+	assert_true(c.has_ci);
+	assert_int_equal(c.k, 1);
+	assert_true(fabs(c.lo - (100 * expm1(-0.01))) < 1e-9);
+	assert_true(fabs(c.hi - (100 * expm1(0.10))) < 1e-9);
+	assert_true(fabs(c.level - (1 - 2.0 / 64)) < 1e-12);
+}
+
+/*
+ * What pairing is for: every round's noise (here +-30%) falls on both
+ * builds alike, so a 5% shift is found exactly, where the unpaired
+ * comparison of the same values has an interval far wider than 5%.
+ */
+static void test_paired_cancels_noise(void **state)
+{
+	static const double noise[] = { 1.0, 1.3, 0.7, 1.1, 0.9, 1.25, 0.8, 1.05 };
+	double base[8], cur[8];
+	struct ab_cmp p, u;
+	enum ab_verdict v;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < 8; i++) {
+		base[i] = 30 * noise[i];
+		cur[i] = base[i] * 1.05;
+	}
+	assert_int_equal(ab_paired(base, cur, 8, 0.95, &p), 0);
+	assert_true(p.has_ci);
+	assert_true(fabs(p.est - (5)) < 1e-9);
+	assert_true(fabs(p.lo - (5)) < 1e-9);
+	assert_true(fabs(p.hi - (5)) < 1e-9);
+	assert_int_equal(ab_verdict(&p, AB_HIGHER_WORSE, 3, &v), 0);
+	assert_int_equal(v, AB_FAIL);
+	assert_int_equal(ab_shift(base, 8, cur, 8, 0.95, &u), 0);
+	assert_true(u.has_ci && u.hi - u.lo > 20);
+	assert_int_equal(ab_verdict(&u, AB_HIGHER_WORSE, 3, &v), 0);
+	assert_int_equal(v, AB_PASS);
+}
+
+static void test_paired_too_few(void **state)
+{
+	static const double a[] = { 10, 11, 12, 13, 14 }, b[] = { 11, 12, 13, 14, 15 };
+	struct ab_cmp c;
+	enum ab_verdict v;
+	char buf[160];
+
+	(void)state;
+	assert_int_equal(ab_paired(a, b, 5, 0.95, &c), 0);
+	assert_false(c.has_ci);
+	assert_true(c.est > 0);
+	assert_int_equal(ab_verdict(&c, AB_HIGHER_WORSE, 0, &v), 0);
+	assert_int_equal(v, AB_NO_INTERVAL);
+	assert_true(ab_format_estimate(buf, sizeof(buf), &c) > 0);
+	assert_non_null(strstr(buf, "5 pairs"));
+	assert_non_null(strstr(buf, "needs 6"));
+	assert_int_equal(ab_paired(a, b, 0, 0.95, &c), -ENODATA);
+	assert_int_equal(ab_paired((const double[]){ 1, -1 }, b, 2, 0.95, &c), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +490,11 @@ int main(void)
 		cmocka_unit_test(test_errors_verdict),
 		cmocka_unit_test(test_verdict_rules),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_sr_critical_values),
+		cmocka_unit_test(test_sr_cdf),
+		cmocka_unit_test(test_paired_by_hand),
+		cmocka_unit_test(test_paired_cancels_noise),
+		cmocka_unit_test(test_paired_too_few),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

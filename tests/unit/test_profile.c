@@ -176,6 +176,9 @@ static void test_plan(void **state)
 			    "tcp_syncookies=0 tcp_fin_timeout=11 tcp_tw_reuse=1");
 	assert_string_equal(plan_of("server", false), "tcp_syncookies=0 tcp_fin_timeout=33");
 	assert_string_equal(plan_of("dut", false), "tcp_fin_timeout=22 tcp_syncookies=1");
+	/* the two devices of a paired topology take [dut] too */
+	assert_string_equal(plan_of("duta", false), "tcp_fin_timeout=22 tcp_syncookies=1");
+	assert_string_equal(plan_of("dutb", false), "tcp_fin_timeout=22 tcp_syncookies=1");
 	assert_string_equal(plan_of("router", false), "tcp_fin_timeout=22 tcp_syncookies=0");
 	/* a lone node is client, then server: the server's value is the last */
 	assert_string_equal(plan_of("host", true),
