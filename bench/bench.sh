@@ -16,6 +16,7 @@
 #
 # BENCH_RUNS (default 5) runs of BENCH_SECS (default 5) seconds each.
 # BENCH_SMOKE=1: one run of 1 s, to keep the script working (make check).
+# Then bench/oloop.sh: the open loop against the closed loop (BENCH_OLOOP=0: not).
 # Writes the table to bench/last.txt as well.  Needs root.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -216,3 +217,15 @@ done
 	openloop 70 "70%"
 	openloop 90 "90%"
 } | tee "$out"
+
+# The open loop's cost and punctuality against the closed loop, one client
+# and one server thread, this tree's build (bench/oloop.sh; BASE=REV there
+# adds a build to compare).  BENCH_OLOOP=0 leaves it out.
+if [ "${BENCH_OLOOP:-1}" = 1 ]; then
+	echo
+	if [ "${BENCH_SMOKE:-}" = 1 ]; then
+		RUNS=1 SECS=1 SHARES="10 50 90" "$top/bench/oloop.sh"
+	else
+		RUNS=$runs SECS=2 "$top/bench/oloop.sh"
+	fi
+fi | tee -a "$out"

@@ -360,11 +360,12 @@ static int p_spin(void *obj, const char *a, char *w, size_t n)
 {
 	struct config *c = obj;
 	c->spin_auto = !strcmp(a, "auto");
+	c->spin_busy = !strcmp(a, "busy");
 	c->spin_ns = 0;
-	if (c->spin_auto || !strcmp(a, "off"))
+	if (c->spin_auto || c->spin_busy || !strcmp(a, "off"))
 		return 0;
 	if (units_parse_duration_ns(a, 1, SPIN_MAX_NS, &c->spin_ns))
-		return opt_why(w, n, "auto, off, or a duration up to 1ms (e.g. 50us)");
+		return opt_why(w, n, "auto, busy, off, or a duration up to 1ms (e.g. 50us)");
 	return 0;
 }
 
@@ -571,10 +572,12 @@ static const struct opt_def opts[] = {
 	{ "max-inflight", "N", M_CT, "auto", p_max_inflight,
 	  "most connections open at once (auto: the open-file limit, raised "
 	  "to its hard limit)" },
-	{ "spin", "auto|off|DUR", M_CT, "auto", p_spin,
+	{ "spin", "auto|busy|off|DUR", M_CT, "auto", p_spin,
 	  "open loop: wake DUR before each start and poll up to it, so the "
-	  "kernel's wake-up latency does not become lag (auto: measure it; "
-	  "at most a fifth of a thread's time; off: sleep to the instant)" },
+	  "kernel's wake-up latency does not become lag (auto: measure it, "
+	  "at most a fifth of a thread's time, and poll rather than sleep "
+	  "where a sleep costs more; busy: never sleep between starts; "
+	  "off: sleep to the instant)" },
 	{ "interval", "DUR", M_CT, "0", p_interval,
 	  "with --json, also write an 'interval' line every DUR (0: off)" },
 	{ "start-at", "TIME", M_C, NULL, p_start_at,
@@ -911,8 +914,8 @@ void cli_dump(const struct config *c, struct json *j)
 		json_num(j, "cooldown_s", (double)c->cooldown_ns / 1e9, 3);
 		json_num(j, "interval_s", (double)c->interval_ns / 1e9, 3);
 		json_u64(j, "max_inflight", c->max_inflight);
-		if (c->spin_auto)
-			json_str(j, "spin", "auto");
+		if (c->spin_auto || c->spin_busy)
+			json_str(j, "spin", c->spin_auto ? "auto" : "busy");
 		else
 			json_num(j, "spin_us", (double)c->spin_ns / 1e3, 3);
 		if (c->has_source)

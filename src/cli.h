@@ -77,6 +77,7 @@ struct config {
 	uint64_t max_inflight;		/* 0: from RLIMIT_NOFILE */
 	uint64_t spin_ns;		/* --spin DUR (0: off) */
 	bool spin_auto;			/* --spin auto */
+	bool spin_busy;			/* --spin busy */
 	int64_t start_at_ns;		/* --start-at: wall clock, ns since the epoch; 0: now */
 	char id[64];			/* --id: this host in the JSON (default: hostname) */
 	const char *hdr_log_path;	/* --hdr-log FILE, or NULL */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -605,9 +606,10 @@ static void publish_live(struct worker *w)
 }
 
 /*
- * --spin auto: learn the wake-up latency before the first start is due,
- * from short sleeps (they end the way a timed epoll wait does), so that
- * the first starts of a round are as punctual as the rest.
+ * --spin auto: learn the wake-up latency and what a sleep costs before the
+ * first start is due, from short sleeps (they end the way a timed epoll
+ * wait does), so that the first starts of a round are as punctual as the
+ * rest.
  */
 static void spin_calibrate(struct worker *w)
 {
@@ -615,13 +617,14 @@ static void spin_calibrate(struct worker *w)
 	unsigned i;
 
 	for (i = 0; i < SPIN_WINDOW && t + 100 * NS_PER_US < until; i++) {
-		mono_ns target = t + 20 * NS_PER_US;
+		mono_ns target = t + 20 * NS_PER_US, cpu = spin_cpu_ns();
 		struct timespec ts = clock_ts(target);
 
 		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL))
 			break;
 		t = clock_now_ns();
 		spin_note(&w->spin, t > target ? t - target : 0);
+		spin_note_cost(&w->spin, spin_cpu_ns() - cpu);
 	}
 }
 
@@ -677,6 +680,44 @@ static void serve_events(struct worker *w, struct epoll_event *ev, int n)
 	pool_put_list(&w->pool, &w->deferred);
 }
 
+/*
+ * Wait for events until wake at most.  A wait shorter than a sleep costs
+ * is polled (a busy turn: serve what is ready, start what is due, look
+ * again), and a poll that found nothing yields the CPU, as the sleep would
+ * have: a server on the same CPU (the default pinning puts a client's and
+ * a server's threads together) must not wait for the client's time slice
+ * to end.  A wait that slept tells how late the kernel woke the thread
+ * and, under --spin auto, what the sleep cost it.
+ */
+static int wait_events(struct worker *w, struct epoll_event *ev, mono_ns wake,
+		       mono_ns now)
+{
+	uint64_t timeout = wake == LOOP_FOREVER ? LOOP_FOREVER :
+			   wake > now ? wake - now : 0;
+	mono_ns cpu = 0, t;
+	bool polled = false;
+	int n;
+
+	if (timeout && timeout != LOOP_FOREVER && spin_poll(&w->spin, timeout)) {
+		timeout = 0;
+		polled = true;
+	}
+	if (timeout && timeout != LOOP_FOREVER && w->spin.autom)
+		cpu = spin_cpu_ns();
+	n = loop_wait(&w->loop, ev, EVENTS_MAX, timeout);
+	if (polled && n == 0)
+		sched_yield();
+	if (n != 0 || !timeout || timeout == LOOP_FOREVER)
+		return n;
+	/* it slept to the end of the timeout */
+	t = clock_now_ns();
+	if (t >= wake)
+		spin_note(&w->spin, t - wake);
+	if (cpu)
+		spin_note_cost(&w->spin, spin_cpu_ns() - cpu);
+	return n;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -702,15 +743,7 @@ static void *worker_main(void *arg)
 			break;
 		wake = next_wake(w, next);
 		now = clock_now_ns();
-		n = loop_wait(&w->loop, ev, EVENTS_MAX,
-			      wake == LOOP_FOREVER ? LOOP_FOREVER :
-			      wake > now ? wake - now : 0);
-		if (n == 0 && wake != LOOP_FOREVER && wake > now) {
-			mono_ns t = clock_now_ns();
-
-			if (t >= wake)
-				spin_note(&w->spin, t - wake);
-		}
+		n = wait_events(w, ev, wake, now);
 		if (n < 0) {
 			w->err = n;
 			w->stopping = true;
@@ -882,6 +915,8 @@ static void worker_setup(struct worker *w, const struct config *cfg,
 	spin_init(&w->spin, cfg->spin_ns, cfg->spin_auto,
 		  spec->closed_loop ? 0 : (mono_ns)((unsigned __int128)nw *
 			1000 * NS_PER_S / spec->rate_milli));
+	if (cfg->spin_busy)
+		spin_set_busy(&w->spin);
 }
 
 /*

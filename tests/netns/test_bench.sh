@@ -14,6 +14,8 @@ t_bench_smoke() {
 	grep -Eq '90% .*achieved [1-9].*lag p50 [0-9.]+ us  p99 ' "$TMP/last.txt" || fail "no open-loop figures"
 	grep -Eq '10%, spin off .*achieved [1-9]' "$TMP/last.txt" || fail "no --spin off row"
 	grep -Eq '^  10%  .*achieved [1-9]' "$TMP/last.txt" || fail "no --spin auto row"
+	grep -Eq '^  90% +[1-9][0-9]* +[1-9]' "$TMP/last.txt" || fail "no bench/oloop.sh table"
+	grep -q 'highest share keeping its schedule' "$TMP/last.txt" || fail "no bench/oloop.sh share"
 	! ip netns list | grep -q '^crbench' || fail "the bench's namespace was left"
 }
 

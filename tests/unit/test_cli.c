@@ -99,6 +99,12 @@ static void test_values(void **state)
 	assert_int_equal(cfg.spin_ns, 1000000);
 	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --spin 50us"), 0);
 	assert_int_equal(cfg.spin_ns, 50000);
+	assert_false(cfg.spin_busy);
+	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --spin busy"), 0);
+	assert_true(cfg.spin_busy);
+	assert_false(cfg.spin_auto);
+	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --spin busy --spin off"), 0);
+	assert_false(cfg.spin_busy);
 }
 
 static void expect_error(enum cr_mode mode, const char *line, const char *msg)
@@ -137,7 +143,7 @@ static void test_bad_input(void **state)
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate", "needs a value");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --interval 1ms", "--interval");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --spin 2ms",
-		     "--spin '2ms': expected auto, off, or a duration up to 1ms");
+		     "--spin '2ms': expected auto, busy, off, or a duration up to 1ms");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --spin 50", "--spin '50'");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --spin fast", "--spin 'fast'");
 	expect_error(MODE_SERVER, "--spin auto", "unknown option '--spin'");
