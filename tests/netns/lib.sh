@@ -65,6 +65,18 @@ wait_for() {
 	done
 }
 
+# The value of host sysctl $1 (dotted name) from before any lab took it:
+# the save of the lab that holds it now, else its current value.  A test
+# keeps this for its safety net, never a value another lab set meanwhile.
+host_key_before() {
+	local save=/run/connrate/host.d/$1
+	if [ -f "$save" ]; then
+		awk '$1 == "old" { print $2 }' "$save"
+	else
+		sysctl -n "$1"
+	fi
+}
+
 # The processes left in session $1 but its leader: a lab started with
 # `setsid` leaves its children in its session, so a test sees its own
 # leftovers only, never those of a lab another test runs beside it.

@@ -185,7 +185,7 @@ catches_term() {
 t_signal_anywhere() {
 	local p d rc out before key=/proc/sys/net/netfilter/nf_conntrack_max i=0
 	need iptables
-	before=$(cat $key)
+	before=$(host_key_before net.netfilter.nf_conntrack_max)
 	defer "echo $before > $key"
 	for d in 0.02 0.15 0.6 1.5 3.5; do
 		i=$((i + 1))

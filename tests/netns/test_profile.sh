@@ -75,7 +75,7 @@ t_global_key_in_namespace() {
 
 t_host_refused_without_flag() {
 	local p=cr${UNIQ}e rc=0 before
-	before=$(cat $HOSTKEY)
+	before=$(host_key_before net.netfilter.nf_conntrack_max)
 	"$LAB" up dut --name $p --profile small-device >/dev/null 2>"$TMP/err" || rc=$?
 	defer "$LAB" down $p
 	[ $rc -eq 2 ] || fail "status $rc, want 2"
@@ -86,7 +86,7 @@ t_host_refused_without_flag() {
 
 t_host_restored() {
 	local p=cr${UNIQ}f before
-	before=$(cat $HOSTKEY)
+	before=$(host_key_before net.netfilter.nf_conntrack_max)
 	[ "$before" != 4096 ] || fail "the host already has 4096: cannot tell"
 	defer "$LAB" down $p
 	defer "echo $before > $HOSTKEY"
@@ -99,7 +99,7 @@ t_host_restored() {
 
 t_host_restored_stale() {
 	local p=cr${UNIQ}g before
-	before=$(cat $HOSTKEY)
+	before=$(host_key_before net.netfilter.nf_conntrack_max)
 	defer "echo $before > $HOSTKEY"
 	defer "$LAB" down $p
 	"$LAB" up pair --name $p --profile small-device --allow-host-sysctl >/dev/null 2>&1 || fail "up failed"
@@ -134,7 +134,7 @@ t_host_readonly() {
 # A second lab that needs a [host] key an up lab holds: exit 1 naming it.
 t_host_held_by_up_lab() {
 	local a=cr${UNIQ}j b=cr${UNIQ}k before rc=0
-	before=$(cat $HOSTKEY)
+	before=$(host_key_before net.netfilter.nf_conntrack_max)
 	defer "echo $before > $HOSTKEY"
 	defer "$LAB" down $b
 	defer "$LAB" down $a
@@ -154,7 +154,7 @@ t_host_held_by_up_lab() {
 # ... and one a running lab holds: it waits, then fails naming it.
 t_host_held_by_running_lab() {
 	local b=cr${UNIQ}l before rc=0 pid st t0
-	before=$(cat $HOSTKEY)
+	before=$(host_key_before net.netfilter.nf_conntrack_max)
 	sleep 30 &
 	pid=$!
 	defer "kill $pid"
@@ -176,7 +176,7 @@ t_host_held_by_running_lab() {
 # Labs killed in turn: the value from before any lab is the one restored.
 t_host_first_value_kept() {
 	local a=cr${UNIQ}m b=cr${UNIQ}n before
-	before=$(cat $HOSTKEY)
+	before=$(host_key_before net.netfilter.nf_conntrack_max)
 	[ "$before" != 4096 ] || fail "the host already has 4096: cannot tell"
 	defer "echo $before > $HOSTKEY"
 	defer "$LAB" down $b
@@ -196,7 +196,7 @@ t_host_first_value_kept() {
 # A save whose lab record is gone too: down --stale restores it.
 t_host_stale_without_record() {
 	local a=cr${UNIQ}o before
-	before=$(cat $HOSTKEY)
+	before=$(host_key_before net.netfilter.nf_conntrack_max)
 	[ "$before" != 4096 ] || fail "the host already has 4096: cannot tell"
 	defer "echo $before > $HOSTKEY"
 	defer "$LAB" down $a

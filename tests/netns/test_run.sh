@@ -107,7 +107,7 @@ t_dut_cmd() {
 
 t_sigint_midrun() {
 	local p=cr${UNIQ}e out=$TMP/r5 pid rc=0 before key=/proc/sys/net/netfilter/nf_conntrack_max
-	before=$(cat $key)
+	before=$(host_key_before net.netfilter.nf_conntrack_max)
 	defer "echo $before > $key"
 	defer "$LAB" down $p
 	setsid "$LAB" run --name $p --out "$out" --topology dut --profile small-device --allow-host-sysctl \
