@@ -80,7 +80,8 @@ t_merge_refusals() {
 	"$CONNRATE" merge "$TMP/a.json" "$TMP/b.json" --json "$TMP/prev.json" 2>/dev/null >/dev/null &&
 		fail "rates that disagree were merged into --json"
 	cmp -s "$TMP/a.json" "$TMP/prev.json" || fail "a refused merge overwrote --json FILE"
-	"$CONNRATE" merge "$TMP/a.json" "$TMP/b.json" --json "$TMP/new.json" 2>/dev/null >/dev/null
+	"$CONNRATE" merge "$TMP/a.json" "$TMP/b.json" --json "$TMP/new.json" 2>/dev/null >/dev/null &&
+		fail "rates that disagree were merged into --json"
 	[ ! -e "$TMP/new.json" ] || fail "a refused merge left --json FILE behind"
 	"$CONNRATE" merge "$TMP/a.json" "$TMP/gone.json" 2>"$TMP/err" >/dev/null && fail "a missing host was merged"
 	grep -q "gone.json: host missing" "$TMP/err" || fail "missing: $(cat "$TMP/err")"
