@@ -152,6 +152,31 @@ static void test_bad_input(void **state)
 	expect_error(MODE_SERVER, "--target 127.0.0.1:1", "unknown option '--target'");
 }
 
+/* Options a mode would silently ignore are refused; their defaults are not. */
+static void test_ignored_options(void **state)
+{
+	(void)state;
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --keepalive 1s", "go with --hold");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --open-rate 5", "go with --hold");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --concurrency 1 --hold-for 0", "go with --hold");
+	expect_error(MODE_SATURATE, "--target 127.0.0.1:1 --hold-for 1s", "go with --hold-search");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --hold 5 --duration 5s", "no --duration");
+	expect_error(MODE_SATURATE, "--target 127.0.0.1:1 --hold-search --duration 5s", "no --duration");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --hold 5 --interval 1s", "no --interval or --hdr-log");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --hold 5 --hdr-log x", "no --interval or --hdr-log");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --hold 5 --request /etc/hostname", "no --request");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --hold 5 --expect-bytes 1", "no --request");
+	expect_error(MODE_SERVER, "--keepalive --timeout 5s", "no --timeout");
+	/* the defaults, and the options where they take effect, pass */
+	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --duration 5s --timeout 1s"), 0);
+	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --hold 5 --open-rate 5 --hold-for 0 "
+				"--keepalive 1s --timeout 1s --cooldown 1s"), 0);
+	assert_int_equal(parse(MODE_SATURATE, "--target 127.0.0.1:1 --hold-search --hold-for 1s"), 0);
+	assert_int_equal(parse(MODE_SATURATE, "--target 127.0.0.1:1 --duration 1s"), 0);
+	assert_int_equal(parse(MODE_SERVER, "--keepalive"), 0);
+	assert_int_equal(parse(MODE_SERVER, "--timeout 5s"), 0);
+}
+
 static void test_payload(void **state)
 {
 	char path[] = "/tmp/crtest-payloadXXXXXX";
@@ -264,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_ignored_options),
 		cmocka_unit_test(test_payload),
 		cmocka_unit_test(test_phases),
 		cmocka_unit_test(test_dump),
