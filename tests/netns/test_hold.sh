@@ -116,12 +116,31 @@ t_lab_small_device() {
 		"$out/summary.txt" || fail "summary: $(cat "$out/summary.txt")"
 }
 
+# A server that takes connections and never answers an exchange (a plain
+# server, no --keepalive): every connection is established, none answers,
+# so none is held and the peak of those open and answering is 0.
+t_never_answered() {
+	local ns
+	need jq
+	new_ns ns n
+	bg_in "$ns" "$CONNRATE" server --port 7171 --threads 1
+	wait_for 5 listening "$ns" 7171 || fail "no server"
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:7171 --hold 50 \
+		--open-rate 1000 --hold-for 0 --keepalive 1s --timeout 300ms --threads 1 \
+		--json "$TMP/n.json" >"$TMP/out" || fail "client failed: $(cat "$TMP/out")"
+	jq -e 'select(.type=="hold") | .established == 50 and .held == 0 and .lost == 50 and
+		.peak == 0 and .ok + (.errors | add) == .started' "$TMP/n.json" >/dev/null ||
+		fail "$(jq -c 'select(.type=="hold") | {established, held, lost, peak, errors}' "$TMP/n.json")"
+}
+
 t_bad_options() {
 	local a rc
 	for a in "client --target 127.0.0.1:1 --hold 0" "client --target 127.0.0.1:1 --hold 10 --rate 5" \
 		"client --target 127.0.0.1:1 --hold 5 --keepalive 0" "server --keepalive --response /etc/hostname" \
 		"client --target 127.0.0.1:1 --hold 5 --open-rate x" "client --target 127.0.0.1:1 --hold 5 --ramp-up 1s" \
-		"saturate --target 127.0.0.1:1 --hold-search --criteria rfc9411"; do
+		"saturate --target 127.0.0.1:1 --hold-search --criteria rfc9411" \
+		"client --target 127.0.0.1:1 --hold 5 --duration 5s" "client --target 127.0.0.1:1 --hold 5 --hdr-log x" \
+		"client --target 127.0.0.1:1 --rate 5 --keepalive 1s" "server --keepalive --timeout 5s"; do
 		rc=0
 		# shellcheck disable=SC2086
 		"$CONNRATE" $a --dry-run >/dev/null 2>"$TMP/e" || rc=$?
@@ -142,5 +161,6 @@ run_test "hold: a device with room holds all 400, every keepalive answered" t_ho
 run_test "hold: --hold-search against --max-flows 500 finds 500 (1%)" t_search_500
 run_test "hold: the client's descriptor limit is never the device's" t_client_limit
 run_test "hold: lab --capacity, small-device: 4096 within 2%, the table named" t_lab_small_device
+run_test "hold: a server that never answers: none held, peak 0" t_never_answered
 run_test "hold: bad options: exit 2, one line" t_bad_options
 finish
