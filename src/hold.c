@@ -601,7 +601,9 @@ void hold_row(FILE *f, const struct hold_result *r)
 		if (r->s.err[i])
 			fprintf(f, " %s %llu", stats_outcome_name((enum outcome)i),
 				(unsigned long long)r->s.err[i]);
-	if (r->s.unstarted)
+	if (r->interrupted)	/* what was not made yet is no sign of a slow client */
+		fprintf(f, " (interrupted; unstarted %llu)", (unsigned long long)r->s.unstarted);
+	else if (r->s.unstarted)
 		fprintf(f, " (unstarted %llu: the client fell behind)",
 			(unsigned long long)r->s.unstarted);
 	fputc('\n', f);
