@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -482,8 +483,8 @@ static int p_hdr_log(void *obj, const char *a, char *w, size_t n)
 {
 	struct config *c = obj;
 
-	if (!*a)
-		return opt_why(w, n, "a file name");
+	if (!*a || !strcmp(a, "-"))	/* standard output carries the table or --json - */
+		return opt_why(w, n, "a file name (not -)");
 	c->hdr_log_path = a;
 	return 0;
 }
@@ -814,6 +815,17 @@ static int validate_hold(const struct config *c, char *err, size_t errlen)
 	return -1;
 }
 
+/* Do two paths name one file (the same name, or one existing inode)? */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (!strcmp(a, b))
+		return true;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 int cli_validate(struct config *c, char *err, size_t errlen)
 {
 	if (c->mode == MODE_SERVER) {
@@ -864,6 +876,10 @@ int cli_validate(struct config *c, char *err, size_t errlen)
 		strcpy(c->id, "localhost");
 	if (validate_phases(c, err, errlen) || validate_hold(c, err, errlen))
 		return -1;
+	if (c->hdr_log_path && c->json_path && same_file(c->hdr_log_path, c->json_path)) {
+		snprintf(err, errlen, "--hdr-log and --json name one file: '%s'", c->hdr_log_path);
+		return -1;
+	}
 	if (c->mode == MODE_SATURATE && c->criteria == CRITERIA_RFC9411 &&
 	    c->close == CLOSE_RST) {
 		snprintf(err, errlen, "--close rst with --criteria rfc9411: RFC 9411 does not allow an RST close "

@@ -167,6 +167,13 @@ static void test_ignored_options(void **state)
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --hold 5 --request /etc/hostname", "no --request");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --hold 5 --expect-bytes 1", "no --request");
 	expect_error(MODE_SERVER, "--keepalive --timeout 5s", "no --timeout");
+	/* the histogram log is a file of its own */
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --hdr-log -", "--hdr-log '-': expected a file name");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --hdr-log x.log --json x.log",
+		     "--hdr-log and --json name one file");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --hdr-log /dev/null --json /dev/../dev/null",
+		     "--hdr-log and --json name one file");
+	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --hdr-log x.log --json -"), 0);
 	/* the defaults, and the options where they take effect, pass */
 	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --duration 5s --timeout 1s"), 0);
 	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --hold 5 --open-rate 5 --hold-for 0 "
