@@ -770,6 +770,10 @@ static int validate_phases(struct config *c, char *err, size_t errlen)
 			 "they do not go with --concurrency");
 		return -1;
 	}
+	if (c->has_sustain && c->has_duration) {
+		snprintf(err, errlen, "--sustain and --duration both set the sustain phase's length: give one");
+		return -1;
+	}
 	if (!c->has_sustain)
 		c->sustain_ns = c->duration_ns;
 	for (i = 0; c->init_milli && i < (c->mode == MODE_CLIENT ? c->nrates : 1); i++) {

@@ -167,6 +167,9 @@ static void test_ignored_options(void **state)
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --hold 5 --request /etc/hostname", "no --request");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --hold 5 --expect-bytes 1", "no --request");
 	expect_error(MODE_SERVER, "--keepalive --timeout 5s", "no --timeout");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --duration 3s --sustain 1s", "give one");
+	expect_error(MODE_SATURATE, "--target 127.0.0.1:1 --duration 3s --ramp-up 1s --sustain 1s", "give one");
+	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --duration 3s --ramp-up 1s"), 0);
 	/* the histogram log is a file of its own */
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --hdr-log -", "--hdr-log '-': expected a file name");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --hdr-log x.log --json x.log",
