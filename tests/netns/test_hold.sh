@@ -133,6 +133,34 @@ t_never_answered() {
 		fail "$(jq -c 'select(.type=="hold") | {established, held, lost, peak, errors}' "$TMP/n.json")"
 }
 
+# Interrupted while its exchanges are pending (a server that never
+# answers): the row blames the interrupt, not the client, and the search's
+# last word has no empty list of error classes.
+t_interrupted() {
+	local ns pid
+	new_ns ns i
+	bg_in "$ns" "$CONNRATE" server --port 7171 --threads 1
+	wait_for 5 listening "$ns" 7171 || fail "no server"
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:7171 --hold 50 --open-rate 100 \
+		--hold-for 30s --timeout 20s --threads 1 >"$TMP/c.out" 2>&1 &
+	pid=$!
+	sleep 1
+	kill -INT $pid
+	wait $pid && fail "an interrupted hold exited 0"
+	cat "$TMP/c.out"
+	grep -q "(interrupted; unstarted" "$TMP/c.out" || fail "the row does not say interrupted"
+	! grep -q "fell behind" "$TMP/c.out" || fail "the row blames the client"
+	ip netns exec "$ns" "$CONNRATE" saturate --hold-search --target 127.0.0.1:7171 --start 50 \
+		--open-rate 100 --hold-for 30s --timeout 20s --threads 1 >"$TMP/s.out" 2>&1 &
+	pid=$!
+	sleep 1
+	kill -INT $pid
+	wait $pid && fail "an interrupted search exited 0"
+	cat "$TMP/s.out"
+	grep -q "capacity: .*interrupted" "$TMP/s.out" || fail "the search does not say interrupted"
+	! grep -q "()" "$TMP/s.out" || fail "an empty list of error classes"
+}
+
 t_bad_options() {
 	local a rc
 	for a in "client --target 127.0.0.1:1 --hold 0" "client --target 127.0.0.1:1 --hold 10 --rate 5" \
@@ -162,5 +190,6 @@ run_test "hold: --hold-search against --max-flows 500 finds 500 (1%)" t_search_5
 run_test "hold: the client's descriptor limit is never the device's" t_client_limit
 run_test "hold: lab --capacity, small-device: 4096 within 2%, the table named" t_lab_small_device
 run_test "hold: a server that never answers: none held, peak 0" t_never_answered
+run_test "hold: interrupted: the row and the search say so" t_interrupted
 run_test "hold: bad options: exit 2, one line" t_bad_options
 finish
