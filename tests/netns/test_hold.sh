@@ -181,6 +181,10 @@ t_bad_options() {
 		"$LAB" run --topology dut $a --out "$TMP/x" >/dev/null 2>"$TMP/e" || rc=$?
 		[ $rc -eq 2 ] && [ "$(wc -l <"$TMP/e")" -eq 1 ] || fail "lab '$a': status $rc: $(cat "$TMP/e")"
 	done
+	rc=0
+	"$LAB" run --topology loopback --capacity --client-addresses 4 --out "$TMP/x" >/dev/null 2>"$TMP/e" || rc=$?
+	[ $rc -eq 2 ] && [ "$(wc -l <"$TMP/e")" -eq 1 ] && grep -q "share one node" "$TMP/e" ||
+		fail "lab --client-addresses on loopback: status $rc: $(cat "$TMP/e")"
 	[ ! -e "$TMP/x" ] || fail "results directory created"
 }
 
