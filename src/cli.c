@@ -307,7 +307,8 @@ static int p_source(void *obj, const char *a, char *w, size_t n)
 	int rc = addr_parse_range(a, &c->source);
 
 	if (rc == -ERANGE)
-		return opt_why(w, n, "the range's last address comes before its first");
+		return opt_why(w, n, "a range whose first address comes before its last "
+			       "(e.g. 10.0.0.1-10.0.0.40)");
 	if (rc)
 		return opt_why(w, n, "ADDR or ADDR-ADDR2, numeric, one family (e.g. 10.0.0.1-10.0.0.40)");
 	c->has_source = true;

@@ -133,6 +133,8 @@ static void test_bad_input(void **state)
 	expect_error(MODE_SERVER, "--cpus 1023", "--cpus '1023': expected CPUs this process may run on, and 1023 is not one");
 	expect_error(MODE_SERVER, "--cpus 5000", "CPUs below 1024");
 	expect_error(MODE_CLIENT, "--target [::1]:1 --rate 1 --source 10.0.0.1", "--source is IPv4");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --source 10.0.0.2-10.0.0.1",
+		     "--source '10.0.0.2-10.0.0.1': expected a range whose first address comes before its last");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 stray", "unexpected argument 'stray'");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate", "needs a value");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --interval 1ms", "--interval");
