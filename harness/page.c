@@ -34,6 +34,8 @@ struct page {
 	struct results *res;
 	json_object *round[RESULTS_MAX_ROWS];	/* the record of res->row[i] */
 	json_object *knee[RESULTS_MAX_SAT];	/* of res->sat[i] */
+	json_object *cap[RESULTS_MAX_SAT];	/* "capacity" records (run --capacity) */
+	unsigned ncap;
 	json_object *run[PAGE_MAX_DIRS];	/* run.json, NULL: none */
 	char label[PAGE_MAX_DIRS][64];		/* the rows' run label of each dir */
 	struct col col[MAX_COLS];
@@ -68,6 +70,8 @@ static int take_records(struct page *pg, const char *text, size_t len,
 			pg->round[(*nround)++] = o;
 		else if (!strcmp(type, "saturation") && *nknee < RESULTS_MAX_SAT)
 			pg->knee[(*nknee)++] = o;
+		else if (!strcmp(type, "capacity") && pg->ncap < RESULTS_MAX_SAT)
+			pg->cap[pg->ncap++] = o;
 		else
 			json_object_put(o);
 	}
@@ -103,7 +107,7 @@ static int load(struct page *pg, char *err, size_t errlen)
 		snprintf(base, sizeof(base), "%s", pg->dirs[i]);
 		snprintf(pg->label[i], sizeof(pg->label[i]), "%s", basename(base));
 	}
-	if (nround != pg->res->nrows || nknee != pg->res->nsat) {
+	if (nround != pg->res->nrows || nknee != pg->res->nsat || pg->ncap != pg->res->ncap) {
 		snprintf(err, errlen, "%s: rounds.jsonl changed while being read", pg->dirs[pg->ndirs - 1]);
 		return -1;
 	}
@@ -526,6 +530,35 @@ static void build_sentences(struct page *pg)
 	}
 }
 
+/* run --capacity: each capacity found, with the search's own words. */
+static void capacity_sentences(struct page *pg)
+{
+	const char *what[] = { "profile", "build", "detail" };
+	json_object *x;
+	unsigned i, k;
+
+	for (i = 0; i < pg->ncap; i++) {
+		fprintf(pg->f, "<li>capacity");
+		for (k = 0; k < 2; k++)
+			if (json_object_object_get_ex(pg->cap[i], what[k], &x)) {
+				fprintf(pg->f, " <b>");
+				svg_escape(pg->f, json_object_get_string(x));
+				fprintf(pg->f, "</b>");
+			}
+		fprintf(pg->f, ": <b>%.0f connections</b> held at once; ",
+			json_object_object_get_ex(pg->cap[i], "connections", &x) ?
+			json_object_get_double(x) : 0.0);
+		svg_escape(pg->f, json_object_object_get_ex(pg->cap[i], "reason", &x) ?
+			   json_object_get_string(x) : "?");
+		if (json_object_object_get_ex(pg->cap[i], what[2], &x)) {
+			fprintf(pg->f, " (");
+			svg_escape(pg->f, json_object_get_string(x));
+			fprintf(pg->f, ")");
+		}
+		fprintf(pg->f, ".</li>\n");
+	}
+}
+
 static void answer(struct page *pg)
 {
 	char name[200];
@@ -542,9 +575,15 @@ static void answer(struct page *pg)
 			rate_sentence(pg, k);
 		fprintf(pg->f, ".</li>\n");
 	}
+	capacity_sentences(pg);
 	if (pg->builds)
 		build_sentences(pg);
-	fprintf(pg->f, "</ul>\n<p class=\"note\">A round is clean when it finished with no error "
+	fprintf(pg->f, "</ul>\n");
+	if (!pg->res->nrows) {	/* capacities only: no rate, nothing clean or not */
+		fprintf(pg->f, "</section>\n");
+		return;
+	}
+	fprintf(pg->f, "<p class=\"note\">A round is clean when it finished with no error "
 		       "and achieved at least %.0f%% of the offered rate.%s</p>\n</section>\n",
 		100 * CLEAN_SHARE, pg->builds && pg->repeats ?
 		pg->paired ? " Shifts are Hodges&ndash;Lehmann estimates of the per-pair ratios with their Wilcoxon signed-rank interval (builds side by side), as <code>connrate-lab gate</code> computes them." :
@@ -1384,7 +1423,8 @@ static int body(struct page *pg)
 	if (!rc && pg->builds)
 		gate_section(pg);
 	if (!rc) {
-		table(pg);
+		if (pg->res->nrows)	/* a capacity run has no rate rounds */
+			table(pg);
 		how(pg);
 		fprintf(pg->f, "<p class=\"meta\">Written by connrate-lab " CR_VERSION ".</p>\n"
 			       "</body>\n</html>\n");
@@ -1400,6 +1440,8 @@ static void release(struct page *pg)
 		json_object_put(pg->round[i]);
 	for (i = 0; i < RESULTS_MAX_SAT; i++)
 		json_object_put(pg->knee[i]);
+	for (i = 0; i < pg->ncap; i++)
+		json_object_put(pg->cap[i]);
 	for (i = 0; i < PAGE_MAX_DIRS; i++)
 		json_object_put(pg->run[i]);
 	free(pg->res);

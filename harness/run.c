@@ -868,6 +868,9 @@ static int load_inputs(struct run *r)
 	if (r->node[ROLE_CLIENT] < 0 || r->node[ROLE_SERVER] < 0)
 		return usage_error("%s: needs nodes named client and server (or a single node)",
 				   r->t->path);
+	if (r->o.client_addrs && r->node[ROLE_CLIENT] == r->node[ROLE_SERVER])
+		return usage_error("%s: --client-addresses: the client and the server share one node "
+				   "(loopback): no addresses to add", r->t->path);
 	if ((r->o.dut_nft || r->o.dut_cmd || r->o.dut_sim || has_device_build(&r->o)) &&
 	    r->node[ROLE_DUT] < 0)
 		return usage_error("%s has no node named dut for --dut-nft/--dut-cmd/--dut-sim or --build",

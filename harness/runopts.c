@@ -242,6 +242,7 @@ void run_usage(FILE *f)
 static int validate(struct run_opts *o, char *err, size_t errlen)
 {
 	char *tok, *save = NULL;
+	unsigned i;
 
 	if (!o->topology)
 		return opt_why(err, errlen, "--topology T is required (a shipped name such as dut, or a .topo file)");
@@ -271,6 +272,11 @@ static int validate(struct run_opts *o, char *err, size_t errlen)
 	}
 	if (!o->nprofiles)
 		return opt_why(err, errlen, "--profile '%s': expected P[,P2...]", o->profiles);
+	for (i = 0; i < o->npass; i++)	/* each client run would truncate the one file */
+		if (!strcmp(o->pass[i], "--hdr-log") &&
+		    (o->nprofiles > 1 || o->nbuilds > 1 || o->repeat > 1))
+			return opt_why(err, errlen, "--hdr-log FILE holds one client run: one profile, "
+				       "one build, no --repeat");
 	return 0;
 }
 

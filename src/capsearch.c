@@ -147,11 +147,11 @@ static void explain(char *buf, size_t len, const struct capsearch *s,
 			 (unsigned long long)bad->s.unstarted);
 	} else {
 		snprintf(buf, len, "at %llu: %llu established, %llu held, %llu failed to open, "
-			 "%llu stopped answering (%s)",
+			 "%llu stopped answering%s%s%s",
 			 (unsigned long long)bad->spec.target,
 			 (unsigned long long)bad->established, (unsigned long long)bad->held,
 			 (unsigned long long)(bad->s.started - bad->established),
-			 (unsigned long long)bad->lost, errs);
+			 (unsigned long long)bad->lost, *errs ? " (" : "", errs, *errs ? ")" : "");
 	}
 }
 

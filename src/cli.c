@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -111,11 +112,27 @@ static int p_json(void *obj, const char *a, char *w, size_t n)
 	return 0;
 }
 
+/*
+ * Defaults of options that other options exclude: the table points at these
+ * arrays, so a parser tells its default (this very pointer) from a value
+ * the user gave.
+ */
+static const char def_server_timeout[] = "60s", def_timeout[] = "5s";
+static const char def_duration[] = "10s", def_sat_duration[] = "5s";
+static const char def_open_rate[] = "10k", def_keepalive[] = "10s";
+static const char def_hold_for[] = "10s", def_sat_hold_for[] = "3s";
+
+static bool given(const char *a, const char *def1, const char *def2)
+{
+	return a != def1 && a != def2;
+}
+
 static int p_timeout(void *obj, const char *a, char *w, size_t n)
 {
 	struct config *c = obj;
 	if (units_parse_duration_ns(a, NS_PER_US, MAX_DURATION_NS, &c->timeout_ns))
 		return opt_why(w, n, "a duration from 1us to 7 days (e.g. 5, 500ms, 2s)");
+	c->has_timeout = given(a, def_server_timeout, def_timeout);
 	return 0;
 }
 
@@ -247,6 +264,7 @@ static int p_duration(void *obj, const char *a, char *w, size_t n)
 	struct config *c = obj;
 	if (units_parse_duration_ns(a, NS_PER_MS, MAX_DURATION_NS, &c->duration_ns))
 		return opt_why(w, n, "a duration from 1ms to 7 days (e.g. 10, 2.5s, 500ms)");
+	c->has_duration = given(a, def_duration, def_sat_duration);
 	return 0;
 }
 
@@ -289,7 +307,8 @@ static int p_source(void *obj, const char *a, char *w, size_t n)
 	int rc = addr_parse_range(a, &c->source);
 
 	if (rc == -ERANGE)
-		return opt_why(w, n, "the range's last address comes before its first");
+		return opt_why(w, n, "a range whose first address comes before its last "
+			       "(e.g. 10.0.0.1-10.0.0.40)");
 	if (rc)
 		return opt_why(w, n, "ADDR or ADDR-ADDR2, numeric, one family (e.g. 10.0.0.1-10.0.0.40)");
 	c->has_source = true;
@@ -398,6 +417,7 @@ static int p_open_rate(void *obj, const char *a, char *w, size_t n)
 	struct config *c = obj;
 	if (units_parse_rate_milli(a, 1, 100000000000ULL, &c->open_rate_milli))
 		return opt_why(w, n, "a rate > 0 per second (e.g. 500, 10k)");
+	c->has_hold_opts |= given(a, def_open_rate, NULL);
 	return 0;
 }
 
@@ -406,6 +426,7 @@ static int p_hold_for(void *obj, const char *a, char *w, size_t n)
 	struct config *c = obj;
 	if (units_parse_duration_ns(a, 0, MAX_DURATION_NS, &c->hold_for_ns))
 		return opt_why(w, n, "a duration up to 7 days (e.g. 30s, 0)");
+	c->has_hold_opts |= given(a, def_hold_for, def_sat_hold_for);
 	return 0;
 }
 
@@ -419,6 +440,7 @@ static int p_keepalive(void *obj, const char *a, char *w, size_t n)
 	}
 	if (units_parse_duration_ns(a, NS_PER_MS, MAX_DURATION_NS, &c->keepalive_ns))
 		return opt_why(w, n, "a duration from 1ms to 7 days (e.g. 10s)");
+	c->has_hold_opts |= given(a, def_keepalive, NULL);
 	return 0;
 }
 
@@ -463,8 +485,8 @@ static int p_hdr_log(void *obj, const char *a, char *w, size_t n)
 {
 	struct config *c = obj;
 
-	if (!*a)
-		return opt_why(w, n, "a file name");
+	if (!*a || !strcmp(a, "-"))	/* standard output carries the table or --json - */
+		return opt_why(w, n, "a file name (not -)");
 	c->hdr_log_path = a;
 	return 0;
 }
@@ -535,7 +557,7 @@ static const struct opt_def opts[] = {
 	  "they wake, so a client (or device) on the same CPU finishes its "
 	  "request and half-close before the server takes the connection; "
 	  "inherit: keep the policy connrate was started with (nice, chrt)" },
-	{ "timeout", "DUR", M_S, "60s", p_timeout,
+	{ "timeout", "DUR", M_S, def_server_timeout, p_timeout,
 	  "close a connection that has not finished after DUR" },
 	{ "keepalive", NULL, M_S, NULL, p_keepalive,
 	  "hold connections: answer every request on a connection at once "
@@ -549,9 +571,9 @@ static const struct opt_def opts[] = {
 	  "runs one round per rate" },
 	{ "concurrency", "C", M_C, NULL, p_concurrency,
 	  "closed loop: keep C connections in flight, as fast as they finish" },
-	{ "duration", "DUR", M_C, "10s", p_duration,
+	{ "duration", "DUR", M_C, def_duration, p_duration,
 	  "length of each round" },
-	{ "duration", "DUR", M_T, "5s", p_duration,
+	{ "duration", "DUR", M_T, def_sat_duration, p_duration,
 	  "length of each round" },
 	{ "cooldown", "DUR", M_CT, "0", p_cooldown,
 	  "pause between rounds (lets TIME_WAIT drain)" },
@@ -567,7 +589,7 @@ static const struct opt_def opts[] = {
 	{ "source", "ADDR[-ADDR2]", M_CT, NULL, p_source,
 	  "bind to these source addresses in turn (the port is picked per "
 	  "4-tuple at connect time)" },
-	{ "timeout", "DUR", M_CT, "5s", p_timeout,
+	{ "timeout", "DUR", M_CT, def_timeout, p_timeout,
 	  "give up on a connection DUR after it started (counted 'timeout')" },
 	{ "max-inflight", "N", M_CT, "auto", p_max_inflight,
 	  "most connections open at once (auto: the open-file limit, raised "
@@ -606,14 +628,14 @@ static const struct opt_def opts[] = {
 	{ "hold", "N", M_C, NULL, p_hold,
 	  "capacity: open N connections, keep them all open and check each "
 	  "with an exchange every --keepalive (server --keepalive)" },
-	{ "open-rate", "R", M_CT, "10k", p_open_rate,
+	{ "open-rate", "R", M_CT, def_open_rate, p_open_rate,
 	  "with --hold / --hold-search: open R connections per second" },
-	{ "hold-for", "DUR", M_C, "10s", p_hold_for,
+	{ "hold-for", "DUR", M_C, def_hold_for, p_hold_for,
 	  "with --hold: keep them DUR after the last one's scheduled start, "
 	  "then check every one a last time" },
-	{ "hold-for", "DUR", M_T, "3s", p_hold_for,
+	{ "hold-for", "DUR", M_T, def_sat_hold_for, p_hold_for,
 	  "with --hold-search: keep each round's connections DUR" },
-	{ "keepalive", "DUR", M_CT, "10s", p_keepalive,
+	{ "keepalive", "DUR", M_CT, def_keepalive, p_keepalive,
 	  "with --hold / --hold-search: one exchange per connection every DUR" },
 	{ "hold-search", NULL, M_T, NULL, p_hold_search,
 	  "capacity search: raise the connections held (--start, --factor, "
@@ -752,6 +774,10 @@ static int validate_phases(struct config *c, char *err, size_t errlen)
 			 "they do not go with --concurrency");
 		return -1;
 	}
+	if (c->has_sustain && c->has_duration) {
+		snprintf(err, errlen, "--sustain and --duration both set the sustain phase's length: give one");
+		return -1;
+	}
 	if (!c->has_sustain)
 		c->sustain_ns = c->duration_ns;
 	for (i = 0; c->init_milli && i < (c->mode == MODE_CLIENT ? c->nrates : 1); i++) {
@@ -773,9 +799,20 @@ static int validate_hold(const struct config *c, char *err, size_t errlen)
 {
 	const char *what = c->hold ? "--hold" : "--hold-search";
 
-	if (!c->hold && !c->hold_search)
-		return 0;
-	if (c->phased)
+	if (!c->hold && !c->hold_search) {
+		if (!c->has_hold_opts)
+			return 0;
+		snprintf(err, errlen, "--open-rate, --hold-for and --keepalive go with %s",
+			 c->mode == MODE_CLIENT ? "--hold" : "--hold-search");
+		return -1;
+	}
+	if (c->has_duration)
+		snprintf(err, errlen, "%s keeps its connections --hold-for DUR: no --duration", what);
+	else if (c->interval_ns || c->hdr_log_path)
+		snprintf(err, errlen, "%s writes no interval lines or histogram log: no --interval or --hdr-log", what);
+	else if (c->request.len || c->expect_bytes)
+		snprintf(err, errlen, "%s exchanges one byte at a time: no --request or --expect-bytes", what);
+	else if (c->phased)
 		snprintf(err, errlen, "%s opens at --open-rate: no --ramp-up, --sustain or --ramp-down", what);
 	else if (c->criteria == CRITERIA_RFC9411)
 		snprintf(err, errlen, "--criteria judges rates; %s judges the connections held", what);
@@ -786,11 +823,26 @@ static int validate_hold(const struct config *c, char *err, size_t errlen)
 	return -1;
 }
 
+/* Do two paths name one file (the same name, or one existing inode)? */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (!strcmp(a, b))
+		return true;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 int cli_validate(struct config *c, char *err, size_t errlen)
 {
 	if (c->mode == MODE_SERVER) {
 		if (c->keepalive_server && (c->response.len || c->respond_after != RESPOND_EOF)) {
 			snprintf(err, errlen, "--keepalive answers each request with itself: no --response or --respond-after");
+			return -1;
+		}
+		if (c->keepalive_server && c->has_timeout) {
+			snprintf(err, errlen, "--keepalive keeps connections open until the client closes them: no --timeout");
 			return -1;
 		}
 		return 0;
@@ -832,6 +884,10 @@ int cli_validate(struct config *c, char *err, size_t errlen)
 		strcpy(c->id, "localhost");
 	if (validate_phases(c, err, errlen) || validate_hold(c, err, errlen))
 		return -1;
+	if (c->hdr_log_path && c->json_path && same_file(c->hdr_log_path, c->json_path)) {
+		snprintf(err, errlen, "--hdr-log and --json name one file: '%s'", c->hdr_log_path);
+		return -1;
+	}
 	if (c->mode == MODE_SATURATE && c->criteria == CRITERIA_RFC9411 &&
 	    c->close == CLOSE_RST) {
 		snprintf(err, errlen, "--close rst with --criteria rfc9411: RFC 9411 does not allow an RST close "

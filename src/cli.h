@@ -94,6 +94,9 @@ struct config {
 	uint64_t hold_for_ns;		/* --hold-for */
 	uint64_t keepalive_ns;		/* --keepalive DUR (client) */
 	bool hold_search;		/* saturate --hold-search */
+	bool has_hold_opts;		/* --open-rate, --hold-for or --keepalive DUR given */
+	bool has_duration;		/* --duration given (not its default) */
+	bool has_timeout;		/* --timeout given (not its default) */
 
 	/* saturate */
 	uint64_t start_milli;

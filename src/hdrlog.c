@@ -2,10 +2,12 @@
  * hdrlog.c - HdrHistogram interval logs (see hdrlog.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hdrlog.h"
 
@@ -205,6 +207,28 @@ static double wall_s(int64_t ns)
 	return (double)ns / 1e9;
 }
 
+/*
+ * Open path for writing, truncated.  O_NONBLOCK for the open alone: a FIFO
+ * nobody reads fails at once (ENXIO) instead of blocking the process where
+ * its signals are already taken by a signalfd; writes then block as usual.
+ */
+static FILE *open_log(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0666);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if (fcntl(fd, F_SETFL, 0) < 0 || !(f = fdopen(fd, "w"))) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	return f;
+}
+
 int hdrlog_open(const char *path, int64_t base_wall_ns, struct hdrlog **out)
 {
 	struct hdrlog *l = calloc(1, sizeof(*l));
@@ -214,7 +238,7 @@ int hdrlog_open(const char *path, int64_t base_wall_ns, struct hdrlog **out)
 
 	if (!l)
 		return -ENOMEM;
-	l->f = fopen(path, "w");
+	l->f = open_log(path);
 	if (!l->f) {
 		int e = -errno;
 

@@ -159,11 +159,12 @@ static void hconn_fail(struct hworker *w, int fd, enum outcome o, int err)
 	hfifo_del(w->tab, fifo_of(w, fd), fd);
 	if (s->state == HS_IDLE && w->sweeping)
 		w->sweep_left--;	/* it was waiting for its last check */
-	if (s->state != HS_CONNECTING) {
+	if (s->state != HS_CONNECTING)
 		w->lost++;
+	if (s->answered)
 		__atomic_sub_fetch(&w->sh->open, 1, __ATOMIC_RELAXED);
-	}
 	s->state = HS_FREE;
+	s->answered = 0;
 	stats_fail(&w->s, o, err);
 	sock_abort(fd);
 }
@@ -199,7 +200,6 @@ static void on_connected(struct hworker *w, int fd, mono_ns now)
 	histo_add(&w->s.connect, now - s->t_ns);
 	w->established++;
 	w->last_est_ns = now;
-	shared_open(w->sh);
 	s->state = HS_WAITING;	/* so that a failure below counts it lost */
 	if (loop_mod(&w->loop, fd, EPOLLIN, (void *)(uintptr_t)(fd + 1)) < 0) {
 		hconn_fail(w, fd, OUT_OTHER, errno);
@@ -228,6 +228,10 @@ static void on_readable(struct hworker *w, int fd, mono_ns now)
 		return;	/* nothing was asked: ignored */
 	histo_add(&w->s.latency, now - s->t_ns);
 	w->exchanges++;
+	if (!s->answered) {	/* its first answer: open and answering from now */
+		s->answered = 1;
+		shared_open(w->sh);
+	}
 	hfifo_del(w->tab, &w->pend, fd);
 	s->state = w->sweeping ? HS_CHECKED : HS_IDLE;
 	s->t_ns = now;
@@ -597,7 +601,9 @@ void hold_row(FILE *f, const struct hold_result *r)
 		if (r->s.err[i])
 			fprintf(f, " %s %llu", stats_outcome_name((enum outcome)i),
 				(unsigned long long)r->s.err[i]);
-	if (r->s.unstarted)
+	if (r->interrupted)	/* what was not made yet is no sign of a slow client */
+		fprintf(f, " (interrupted; unstarted %llu)", (unsigned long long)r->s.unstarted);
+	else if (r->s.unstarted)
 		fprintf(f, " (unstarted %llu: the client fell behind)",
 			(unsigned long long)r->s.unstarted);
 	fputc('\n', f);

@@ -59,6 +59,7 @@ struct hslot {
 	int32_t prev, next;	/* fds in the FIFO; -1: none */
 	mono_ns t_ns;		/* pending: started; idle: answered */
 	uint8_t state;		/* enum hslot_state */
+	uint8_t answered;	/* it answered an exchange: counts toward the peak */
 };
 
 struct hfifo {

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
@@ -138,13 +139,35 @@ static const struct opt_def merge_opts[] = {
 	  "rounds, and name the missing ones in each round's \"missing\"" },
 };
 
+/*
+ * The merged rounds go to --json FILE only once every round has merged:
+ * a refused merge leaves FILE as it was (a previous result, or absent).
+ * Returns the exit status.
+ */
+static int merge_write_json(const char *path, const char *buf, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		fprintf(stderr, "connrate merge: --json '%s': cannot open: %s\n",
+			path, strerror(errno));
+		return 2;
+	}
+	if (fwrite(buf, 1, len, f) != len || fclose(f)) {
+		fprintf(stderr, "connrate merge: --json '%s': %s\n", path, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
 /* connrate merge FILE... : 0, 2 (bad input or rounds that do not merge), 1. */
 static int run_merge(int argc, char **argv)
 {
 	struct merge_cli m = { 0 };
 	struct opt_set set = { merge_opts, sizeof(merge_opts) / sizeof(merge_opts[0]), 1, &m, NULL };
 	FILE *json = NULL, *out = stdout;
-	char err[1024];
+	char err[1024], *buf = NULL;
+	size_t len = 0;
 	int args = argc, rc;
 
 	rc = opt_parse(&set, 1, argc, argv, &args, "merge", err, sizeof(err));
@@ -163,18 +186,19 @@ static int run_merge(int argc, char **argv)
 	if (m.json_path && !strcmp(m.json_path, "-")) {
 		json = stdout;
 		out = stderr;
-	} else if (m.json_path && !(json = fopen(m.json_path, "w"))) {
-		fprintf(stderr, "connrate merge: --json '%s': cannot open: %s\n",
-			m.json_path, strerror(errno));
-		return 2;
+	} else if (m.json_path && !(json = open_memstream(&buf, &len))) {
+		fprintf(stderr, "connrate merge: %s\n", strerror(errno));
+		return 1;
 	}
 	rc = merge_files((const char *const *)argv + args, (unsigned)(argc - args),
 			 &m.o, json, out, err, sizeof(err));
 	if (rc)
 		fprintf(stderr, "connrate merge: %s\n", err);
-	if (json && json != stdout && fclose(json) && !rc) {
-		fprintf(stderr, "connrate merge: --json '%s': %s\n", m.json_path, strerror(errno));
-		return 1;
+	if (json && json != stdout) {
+		fclose(json);
+		rc = rc ? 2 : merge_write_json(m.json_path, buf, len);
+		free(buf);
+		return rc;
 	}
 	return rc ? 2 : 0;
 }

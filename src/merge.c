@@ -120,6 +120,14 @@ static int stats_in(const struct jdoc *d, const struct jnode *o, struct stats *s
 	    histo_in(d, o, "lag_histogram", "lag_us", &s->lag, why, whylen) ||
 	    histo_in(d, o, "ttfb_histogram", "ttfb_us", &s->ttfb, why, whylen))
 		return -1;
+	/* sums of counts that do not add up would be passed on as figures */
+	if (s->ok > s->started || stats_errors(s) > s->started - s->ok)
+		return opt_why(why, whylen, "ok %llu and errors %llu add up to more than started %llu",
+			       (unsigned long long)s->ok, (unsigned long long)stats_errors(s),
+			       (unsigned long long)s->started);
+	if (s->latency.count != s->ok)
+		return opt_why(why, whylen, "\"histogram\" holds %llu connections, \"ok\" counts %llu",
+			       (unsigned long long)s->latency.count, (unsigned long long)s->ok);
 	return 0;
 }
 

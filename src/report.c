@@ -17,6 +17,12 @@ void report_header(FILE *f)
 	fflush(f);
 }
 
+/* The ttfb median, or "-" when no connection got an answer to time. */
+static const char *ttfb_p50(const struct histo *h, char *buf, size_t len)
+{
+	return h->count ? units_fmt_ns(histo_quantile(h, 0.5), buf, len) : "-";
+}
+
 /* A phased round: one line per phase (the row above is the sustain's). */
 static void phase_rows(FILE *f, const struct round_result *r)
 {
@@ -33,7 +39,7 @@ static void phase_rows(FILE *f, const struct round_result *r)
 			(unsigned long long)s->ok, (unsigned long long)stats_errors(s),
 			(unsigned long long)s->unstarted,
 			units_fmt_ns(histo_quantile(&s->latency, 0.5), b[0], 24),
-			units_fmt_ns(histo_quantile(&s->ttfb, 0.5), b[1], 24));
+			ttfb_p50(&s->ttfb, b[1], 24));
 	}
 }
 
@@ -63,7 +69,7 @@ void report_row(FILE *f, const struct round_result *r)
 		units_fmt_ns(histo_quantile(&s->connect, 0.5), b[6], 24),
 		units_fmt_ns(histo_quantile(&s->connect, 0.99), b[7], 24),
 		units_fmt_ns(histo_quantile(&s->lag, 0.99), b[8], 24),
-		units_fmt_ns(histo_quantile(&s->ttfb, 0.5), b[9], 24),
+		ttfb_p50(&s->ttfb, b[9], 24),
 		r->interrupted ? "  (interrupted)" : "");
 	if (errs) {
 		fprintf(f, "%10s errors:", "");

@@ -116,12 +116,59 @@ t_lab_small_device() {
 		"$out/summary.txt" || fail "summary: $(cat "$out/summary.txt")"
 }
 
+# A server that takes connections and never answers an exchange (a plain
+# server, no --keepalive): every connection is established, none answers,
+# so none is held and the peak of those open and answering is 0.
+t_never_answered() {
+	local ns
+	need jq
+	new_ns ns n
+	bg_in "$ns" "$CONNRATE" server --port 7171 --threads 1
+	wait_for 5 listening "$ns" 7171 || fail "no server"
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:7171 --hold 50 \
+		--open-rate 1000 --hold-for 0 --keepalive 1s --timeout 300ms --threads 1 \
+		--json "$TMP/n.json" >"$TMP/out" || fail "client failed: $(cat "$TMP/out")"
+	jq -e 'select(.type=="hold") | .established == 50 and .held == 0 and .lost == 50 and
+		.peak == 0 and .ok + (.errors | add) == .started' "$TMP/n.json" >/dev/null ||
+		fail "$(jq -c 'select(.type=="hold") | {established, held, lost, peak, errors}' "$TMP/n.json")"
+}
+
+# Interrupted while its exchanges are pending (a server that never
+# answers): the row blames the interrupt, not the client, and the search's
+# last word has no empty list of error classes.
+t_interrupted() {
+	local ns pid
+	new_ns ns i
+	bg_in "$ns" "$CONNRATE" server --port 7171 --threads 1
+	wait_for 5 listening "$ns" 7171 || fail "no server"
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:7171 --hold 50 --open-rate 100 \
+		--hold-for 30s --timeout 20s --threads 1 >"$TMP/c.out" 2>&1 &
+	pid=$!
+	sleep 1
+	kill -INT $pid
+	wait $pid && fail "an interrupted hold exited 0"
+	cat "$TMP/c.out"
+	grep -q "(interrupted; unstarted" "$TMP/c.out" || fail "the row does not say interrupted"
+	! grep -q "fell behind" "$TMP/c.out" || fail "the row blames the client"
+	ip netns exec "$ns" "$CONNRATE" saturate --hold-search --target 127.0.0.1:7171 --start 50 \
+		--open-rate 100 --hold-for 30s --timeout 20s --threads 1 >"$TMP/s.out" 2>&1 &
+	pid=$!
+	sleep 1
+	kill -INT $pid
+	wait $pid && fail "an interrupted search exited 0"
+	cat "$TMP/s.out"
+	grep -q "capacity: .*interrupted" "$TMP/s.out" || fail "the search does not say interrupted"
+	! grep -q "()" "$TMP/s.out" || fail "an empty list of error classes"
+}
+
 t_bad_options() {
 	local a rc
 	for a in "client --target 127.0.0.1:1 --hold 0" "client --target 127.0.0.1:1 --hold 10 --rate 5" \
 		"client --target 127.0.0.1:1 --hold 5 --keepalive 0" "server --keepalive --response /etc/hostname" \
 		"client --target 127.0.0.1:1 --hold 5 --open-rate x" "client --target 127.0.0.1:1 --hold 5 --ramp-up 1s" \
-		"saturate --target 127.0.0.1:1 --hold-search --criteria rfc9411"; do
+		"saturate --target 127.0.0.1:1 --hold-search --criteria rfc9411" \
+		"client --target 127.0.0.1:1 --hold 5 --duration 5s" "client --target 127.0.0.1:1 --hold 5 --hdr-log x" \
+		"client --target 127.0.0.1:1 --rate 5 --keepalive 1s" "server --keepalive --timeout 5s"; do
 		rc=0
 		# shellcheck disable=SC2086
 		"$CONNRATE" $a --dry-run >/dev/null 2>"$TMP/e" || rc=$?
@@ -134,6 +181,10 @@ t_bad_options() {
 		"$LAB" run --topology dut $a --out "$TMP/x" >/dev/null 2>"$TMP/e" || rc=$?
 		[ $rc -eq 2 ] && [ "$(wc -l <"$TMP/e")" -eq 1 ] || fail "lab '$a': status $rc: $(cat "$TMP/e")"
 	done
+	rc=0
+	"$LAB" run --topology loopback --capacity --client-addresses 4 --out "$TMP/x" >/dev/null 2>"$TMP/e" || rc=$?
+	[ $rc -eq 2 ] && [ "$(wc -l <"$TMP/e")" -eq 1 ] && grep -q "share one node" "$TMP/e" ||
+		fail "lab --client-addresses on loopback: status $rc: $(cat "$TMP/e")"
 	[ ! -e "$TMP/x" ] || fail "results directory created"
 }
 
@@ -142,5 +193,7 @@ run_test "hold: a device with room holds all 400, every keepalive answered" t_ho
 run_test "hold: --hold-search against --max-flows 500 finds 500 (1%)" t_search_500
 run_test "hold: the client's descriptor limit is never the device's" t_client_limit
 run_test "hold: lab --capacity, small-device: 4096 within 2%, the table named" t_lab_small_device
+run_test "hold: a server that never answers: none held, peak 0" t_never_answered
+run_test "hold: interrupted: the row and the search say so" t_interrupted
 run_test "hold: bad options: exit 2, one line" t_bad_options
 finish

@@ -75,6 +75,14 @@ t_merge_refusals() {
 		fail "the refusal does not name the file and the rate"
 	"$CONNRATE" merge "$TMP/a.json" "$TMP/a2.json" 2>"$TMP/err" >/dev/null && fail "one id twice was merged"
 	grep -q "host id 'a'" "$TMP/err" || fail "repeated id: $(cat "$TMP/err")"
+	# a refused merge leaves --json FILE as it was: a previous result, or absent
+	cp "$TMP/a.json" "$TMP/prev.json"
+	"$CONNRATE" merge "$TMP/a.json" "$TMP/b.json" --json "$TMP/prev.json" 2>/dev/null >/dev/null &&
+		fail "rates that disagree were merged into --json"
+	cmp -s "$TMP/a.json" "$TMP/prev.json" || fail "a refused merge overwrote --json FILE"
+	"$CONNRATE" merge "$TMP/a.json" "$TMP/b.json" --json "$TMP/new.json" 2>/dev/null >/dev/null &&
+		fail "rates that disagree were merged into --json"
+	[ ! -e "$TMP/new.json" ] || fail "a refused merge left --json FILE behind"
 	"$CONNRATE" merge "$TMP/a.json" "$TMP/gone.json" 2>"$TMP/err" >/dev/null && fail "a missing host was merged"
 	grep -q "gone.json: host missing" "$TMP/err" || fail "missing: $(cat "$TMP/err")"
 	"$CONNRATE" merge "$TMP/a.json" "$TMP/gone.json" --allow-missing --json - 2>/dev/null >"$TMP/m" ||

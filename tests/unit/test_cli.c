@@ -139,6 +139,8 @@ static void test_bad_input(void **state)
 	expect_error(MODE_SERVER, "--cpus 1023", "--cpus '1023': expected CPUs this process may run on, and 1023 is not one");
 	expect_error(MODE_SERVER, "--cpus 5000", "CPUs below 1024");
 	expect_error(MODE_CLIENT, "--target [::1]:1 --rate 1 --source 10.0.0.1", "--source is IPv4");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --source 10.0.0.2-10.0.0.1",
+		     "--source '10.0.0.2-10.0.0.1': expected a range whose first address comes before its last");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 stray", "unexpected argument 'stray'");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate", "needs a value");
 	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --interval 1ms", "--interval");
@@ -156,6 +158,41 @@ static void test_bad_input(void **state)
 	expect_error(MODE_SERVER, "--listen example.com", "numeric");
 	expect_error(MODE_SERVER, "--respond-after bytes:0", "bytes:N");
 	expect_error(MODE_SERVER, "--target 127.0.0.1:1", "unknown option '--target'");
+}
+
+/* Options a mode would silently ignore are refused; their defaults are not. */
+static void test_ignored_options(void **state)
+{
+	(void)state;
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --keepalive 1s", "go with --hold");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --open-rate 5", "go with --hold");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --concurrency 1 --hold-for 0", "go with --hold");
+	expect_error(MODE_SATURATE, "--target 127.0.0.1:1 --hold-for 1s", "go with --hold-search");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --hold 5 --duration 5s", "no --duration");
+	expect_error(MODE_SATURATE, "--target 127.0.0.1:1 --hold-search --duration 5s", "no --duration");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --hold 5 --interval 1s", "no --interval or --hdr-log");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --hold 5 --hdr-log x", "no --interval or --hdr-log");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --hold 5 --request /etc/hostname", "no --request");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --hold 5 --expect-bytes 1", "no --request");
+	expect_error(MODE_SERVER, "--keepalive --timeout 5s", "no --timeout");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --duration 3s --sustain 1s", "give one");
+	expect_error(MODE_SATURATE, "--target 127.0.0.1:1 --duration 3s --ramp-up 1s --sustain 1s", "give one");
+	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --duration 3s --ramp-up 1s"), 0);
+	/* the histogram log is a file of its own */
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --hdr-log -", "--hdr-log '-': expected a file name");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --hdr-log x.log --json x.log",
+		     "--hdr-log and --json name one file");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --hdr-log /dev/null --json /dev/../dev/null",
+		     "--hdr-log and --json name one file");
+	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --hdr-log x.log --json -"), 0);
+	/* the defaults, and the options where they take effect, pass */
+	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --duration 5s --timeout 1s"), 0);
+	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --hold 5 --open-rate 5 --hold-for 0 "
+				"--keepalive 1s --timeout 1s --cooldown 1s"), 0);
+	assert_int_equal(parse(MODE_SATURATE, "--target 127.0.0.1:1 --hold-search --hold-for 1s"), 0);
+	assert_int_equal(parse(MODE_SATURATE, "--target 127.0.0.1:1 --duration 1s"), 0);
+	assert_int_equal(parse(MODE_SERVER, "--keepalive"), 0);
+	assert_int_equal(parse(MODE_SERVER, "--timeout 5s"), 0);
 }
 
 static void test_payload(void **state)
@@ -270,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_ignored_options),
 		cmocka_unit_test(test_payload),
 		cmocka_unit_test(test_phases),
 		cmocka_unit_test(test_dump),

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <errno.h>
 #include <cmocka.h>
@@ -208,6 +209,24 @@ static void test_log_file(void **state)
 	assert_int_equal(hdrlog_open("/nonexistent-dir/x.hlog", 0, &l), -ENOENT);
 }
 
+/* A FIFO nobody reads is refused at once, never waited on (alarm: the guard). */
+static void test_fifo_unread(void **state)
+{
+	char dir[] = "/tmp/test_hdrlogXXXXXX", path[64];
+	struct hdrlog *l = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(5);
+	assert_int_equal(hdrlog_open(path, 1700000000000000000LL, &l), -ENXIO);
+	alarm(0);
+	assert_null(l);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_bucket_mapping),
 		cmocka_unit_test(test_encode_roundtrip),
 		cmocka_unit_test(test_log_file),
+		cmocka_unit_test(test_fifo_unread),
 	};
 
 	return cmocka_run_group_tests_name("hdrlog", tests, NULL, NULL);

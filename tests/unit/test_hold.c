@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -122,6 +123,33 @@ static void test_client_limit(void **state)
 	assert_int_equal(hold_client_limit(1u << 20, 2000, 1000, 1, 1, &why), 0);
 }
 
+/* The row's note: an interrupted round's unmade starts are no slow client. */
+static void test_row_note(void **state)
+{
+	static struct hold_result r;
+	char *buf = NULL, *nl;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	stats_init(&r.s);
+	r.spec.target = 50;
+	r.s.unstarted = 50;
+	r.interrupted = true;
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	hold_row(f, &r);
+	r.interrupted = false;
+	hold_row(f, &r);
+	fclose(f);
+	nl = strchr(buf, '\n');	/* the interrupted row ends here, the other follows */
+	assert_non_null(nl);
+	if (!strstr(buf, "(interrupted; unstarted 50)\n") || strstr(buf, "fell behind") < nl)
+		fail_msg("rows: %s", buf);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +157,7 @@ int main(void)
 		cmocka_unit_test(test_fifo_model),
 		cmocka_unit_test(test_slot_small),
 		cmocka_unit_test(test_client_limit),
+		cmocka_unit_test(test_row_note),
 	};
 
 	return cmocka_run_group_tests_name("hold", tests, NULL, NULL);

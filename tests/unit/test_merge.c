@@ -175,6 +175,17 @@ static void test_refusals(void **state)
 		     "\"duration_s\":1,\"elapsed_s\":1,\"threads\":1}");
 	assert_int_equal(merge_parse_round(bad, strlen(bad), b, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "\"host\""));
+	/* counts that do not add up: more ok than started, a histogram short of ok */
+	s->ok += s->started;
+	free(bad);
+	bad = round_line("c", "1000", s, 1700000000000000000LL);
+	assert_int_equal(merge_parse_round(bad, strlen(bad), b, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "add up to more than started"));
+	s->ok -= s->started + 1;
+	free(bad);
+	bad = round_line("c", "1000", s, 1700000000000000000LL);
+	assert_int_equal(merge_parse_round(bad, strlen(bad), b, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "\"histogram\" holds"));
 	assert_int_equal(merge_parse_round("{\"type\":\"round\"", 15, b, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "not JSON"));
 	free(la); free(lb); free(bad); free(s); free(a); free(b);

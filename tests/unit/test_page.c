@@ -412,6 +412,19 @@ static void test_knee_page(void **state)
 	free(html);
 }
 
+/* A capacity run: its capacity is the answer, and no empty table of rate rounds. */
+static void test_capacity_page(void **state)
+{
+	char *html = page_of(FIX "report-capacity");
+
+	(void)state;
+	if (!strstr(html, "capacity <b>default</b>: <b>400 connections</b> held at once; limit ("))
+		fail_msg("no capacity in the answer");
+	assert_null(strstr(html, "<table class=\"rounds\""));
+	assert_null(strstr(html, "A round is clean when"));
+	free(html);
+}
+
 /* One error in a round that achieved its rate still makes the round fail. */
 static void test_one_error_fails(void **state)
 {
@@ -540,6 +553,7 @@ int main(void)
 		cmocka_unit_test(test_answer),
 		cmocka_unit_test(test_errors_page),
 		cmocka_unit_test(test_knee_page),
+		cmocka_unit_test(test_capacity_page),
 		cmocka_unit_test(test_full_table_page),
 		cmocka_unit_test(test_one_error_fails),
 		cmocka_unit_test(test_odd_shapes),

@@ -174,6 +174,12 @@ static void test_errors(void **state)
 	assert_string_equal(err, "--profile: at most 8 profiles");
 	assert_int_equal(parse("--topology dut --rate 5 --profile ,"), -1);
 	assert_int_equal(parse("--topology dut --rate 5 stray"), -1);
+	/* one --hdr-log file, one client run: several would truncate it in turn */
+	assert_int_equal(parse("--topology dut --rate 5 --profile a,b --hdr-log x"), -1);
+	assert_non_null(strstr(err, "--hdr-log FILE holds one client run"));
+	assert_int_equal(parse("--topology dut --rate 5 --repeat 2 --hdr-log x"), -1);
+	assert_int_equal(parse("--topology dut --rate 5 --build a=none --build b=none --hdr-log x"), -1);
+	assert_int_equal(parse("--topology dut --rate 5 --hdr-log x"), 0);
 }
 
 static void test_split(void **state)
