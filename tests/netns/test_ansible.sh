@@ -125,6 +125,12 @@ t_four_hosts() {
 		fail "the server completed $(jqt "$dir/server-server.jsonl" server .completed) of $ok"
 	# (Ansible's async watchdog looks every 5 s whether its job ended)
 	wait_for 10 no_strays $p || fail "left running: $(strays $p)"
+	# a duration with a unit would be cut to 0 s by Ansible's int: refused
+	inventory $p 1000 2s >"$TMP/inventory"
+	! playbook $p || fail "connrate_duration=2s was taken: $(tail -n 20 "$TMP/play")"
+	grep -q "connrate_duration and connrate_lead are seconds" "$TMP/play" ||
+		fail "no clear refusal: $(tail -n 20 "$TMP/play")"
+	[ "$(round_dir)" = "$dir" ] || fail "a refused playbook made $(round_dir)"
 }
 
 t_one_host_fails() {
