@@ -154,7 +154,8 @@ done
 # median of the values on stdin
 med() { sort -g | awk '{a[NR]=$1} END {if (!NR) {print "-"; exit} print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 # median of column $2 of file $1, on lines whose first field is $3
-col() { awk -v c="$2" -v k="$3" '$1 == k {print $c}' "$1" | med; }
+# (a file never written, as the perf columns' without perf: "-")
+col() { [ -f "$1" ] || { echo -; return; }; awk -v c="$2" -v k="$3" '$1 == k {print $c}' "$1" | med; }
 
 echo "connrate open loop against closed loop, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "kernel $(uname -r), $(nproc) CPUs; 1 client thread (CPU $ccpu), 1 server thread (CPU $scpu),"
