@@ -481,6 +481,27 @@ static int p_id(void *obj, const char *a, char *w, size_t n)
 	return 0;
 }
 
+#define SHARE_MAX 4096
+
+static int p_share(void *obj, const char *a, char *w, size_t n)
+{
+	struct config *c = obj;
+	unsigned long i, k;
+	char *end;
+
+	errno = 0;
+	i = strtoul(a, &end, 10);
+	if (end == a || *end != '/' || errno || *a == '-')
+		return opt_why(w, n, "I/N: this host's slice I (0 to N-1) of N load hosts");
+	a = end + 1;
+	k = strtoul(a, &end, 10);
+	if (end == a || *end || errno || *a == '-' || k < 1 || k > SHARE_MAX || i >= k)
+		return opt_why(w, n, "I/N with 0 <= I < N <= %d", SHARE_MAX);
+	c->share_i = (unsigned)i;
+	c->share_n = (unsigned)k;
+	return 0;
+}
+
 static int p_hdr_log(void *obj, const char *a, char *w, size_t n)
 {
 	struct config *c = obj;
@@ -609,6 +630,10 @@ static const struct opt_def opts[] = {
 	{ "id", "NAME", M_C, NULL, p_id,
 	  "this load host's name in the JSON, for connrate merge (default: "
 	  "the hostname)" },
+	{ "share", "I/N", M_C, NULL, p_share,
+	  "this host is I of N load hosts at the same --rate (0 <= I < N): its "
+	  "schedule is offset by I/N of a start's interval, so the N schedules "
+	  "interleave into one at N times the rate instead of starting in step" },
 	{ "hdr-log", "FILE", M_C, NULL, p_hdr_log,
 	  "write every round's latency histogram (with --interval, every "
 	  "interval's) to FILE as an HdrHistogram interval log" },
@@ -879,6 +904,10 @@ int cli_validate(struct config *c, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (c->share_n && !c->nrates) {
+		snprintf(err, errlen, "--share offsets an open-loop schedule: it needs --rate");
+		return -1;
+	}
 	if (c->mode == MODE_CLIENT && !c->id[0] &&
 	    (gethostname(c->id, sizeof(c->id) - 1) < 0 || !c->id[0]))
 		strcpy(c->id, "localhost");
@@ -978,6 +1007,10 @@ void cli_dump(const struct config *c, struct json *j)
 			json_u64(j, "source_addresses", c->source.count);
 		if (c->start_at_ns)
 			json_num(j, "start_at_s", (double)c->start_at_ns / 1e9, 6);
+		if (c->share_n) {
+			json_u64(j, "share_i", c->share_i);
+			json_u64(j, "share_n", c->share_n);
+		}
 		if (c->phased)
 			dump_phases(c, j);
 	}

@@ -80,6 +80,7 @@ struct config {
 	bool spin_busy;			/* --spin busy */
 	int64_t start_at_ns;		/* --start-at: wall clock, ns since the epoch; 0: now */
 	char id[64];			/* --id: this host in the JSON (default: hostname) */
+	unsigned share_i, share_n;	/* --share I/N: slice I of N interleaved schedules; n 0: none */
 	const char *hdr_log_path;	/* --hdr-log FILE, or NULL */
 	bool phased;			/* --ramp-up, --sustain or --ramp-down given */
 	bool has_sustain;		/* else the sustain is --duration */

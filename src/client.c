@@ -1047,6 +1047,19 @@ static void phase_windows(struct round_result *res, mono_ns base, bool stopped)
 	res->achieved_rate = res->phase_rate[PHASE_SUSTAIN];
 }
 
+/*
+ * --share I/N: host I of N, all at the same rate, starts its schedule I/N
+ * of a start's interval late, so the N schedules interleave into one at N
+ * times the rate rather than all starting in the same instant.
+ */
+mono_ns share_offset_ns(const struct config *cfg, const struct round_spec *spec)
+{
+	if (!cfg->share_n || spec->closed_loop || !spec->rate_milli)
+		return 0;
+	return (mono_ns)((unsigned __int128)cfg->share_i * NS_PER_S * 1000 /
+			 ((unsigned __int128)spec->rate_milli * cfg->share_n));
+}
+
 int client_round(const struct config *cfg, const struct client_env *env,
 		 const struct round_spec *spec, struct round_result *res)
 {
@@ -1089,6 +1102,7 @@ int client_round(const struct config *cfg, const struct client_env *env,
 	getrusage(RUSAGE_SELF, &ru0);
 	wall_off = env->start_ns ? env->wall_offset_ns : walltime_mono_offset();
 	base = env->start_ns ? env->start_ns : clock_now_ns() + 20 * NS_PER_MS;
+	base += share_offset_ns(cfg, spec);
 	if (col)
 		col->base_wall_ns = walltime_from_mono(base, wall_off);
 	for (i = 0; i < nw; i++) {
@@ -1100,6 +1114,7 @@ int client_round(const struct config *cfg, const struct client_env *env,
 	res->interrupted = supervise(env, donefd, ws, started, base, spec);
 	rc = workers_join(ws, started, res, rc, &first);
 	res->start_requested_ns = walltime_from_mono(base, wall_off);
+	res->share_offset_ns = (int64_t)share_offset_ns(cfg, spec);
 	res->start_actual_ns = walltime_from_mono(first ? first : base, wall_off);
 	getrusage(RUSAGE_SELF, &ru1);
 	if (col)

@@ -62,6 +62,7 @@ struct round_result {
 	double spin_us;		/* open loop: the largest --spin margin in use at the end */
 	bool interrupted;
 	int64_t start_requested_ns;	/* wall clock: when the schedule was to begin */
+	int64_t share_offset_ns;	/* --share: how much of that is the host's offset */
 	int64_t start_actual_ns;	/* wall clock: the round's first start */
 };
 
@@ -89,6 +90,9 @@ void client_result_free(struct round_result *res);
 /* The open-loop round at rate_milli that c asks for (phased with --ramp-up...). */
 void client_rate_spec(const struct config *c, uint64_t rate_milli,
 		      struct round_spec *spec);
+
+/* --share I/N: how late this host's schedule begins, ns (0 without). */
+mono_ns share_offset_ns(const struct config *c, const struct round_spec *spec);
 
 /* Pause for --cooldown; false when a signal came first. */
 bool client_cooldown(const struct config *c, const struct client_env *env);

@@ -161,6 +161,7 @@ static int spec_in(const struct jdoc *d, const struct jnode *o, struct merge_rou
 	const char *req = jread_str(d, o, "start_requested");
 	const char *act = jread_str(d, o, "start_actual");
 	const struct jnode *intr = jread_get(d, o, "interrupted");
+	double off;
 
 	if (!mode || (strcmp(mode, "rate") && strcmp(mode, "concurrency")))
 		return opt_why(why, whylen, "no \"mode\" rate or concurrency");
@@ -178,6 +179,8 @@ static int spec_in(const struct jdoc *d, const struct jnode *o, struct merge_rou
 		return opt_why(why, whylen, "no \"host\", \"start_requested\" and \"start_actual\" "
 			   "(written by a connrate without merge support?)");
 	strcpy(r->host, host);
+	if (num(d, o, "share_offset_us", NULL, &off) && off >= 0 && off < 1e12)
+		r->share_offset_ns = llround(off * 1e3);
 	(void)num(d, o, "cpu", "user_s", &r->cpu_user_s);
 	(void)num(d, o, "cpu", "sys_s", &r->cpu_sys_s);
 	r->interrupted = intr && intr->type == J_BOOL && intr->b;
@@ -406,6 +409,12 @@ static void phases_json(struct json *j, const struct merge_round *acc)
 	json_obj_end(j);
 }
 
+/* When the host started, less its --share offset: what the skew compares. */
+static int64_t host_start(const struct merge_round *r)
+{
+	return r->start_actual_ns - r->share_offset_ns;
+}
+
 static void host_json(struct json *j, const struct host_file *h, int64_t t0)
 {
 	const struct merge_round *r = h->r;
@@ -417,7 +426,7 @@ static void host_json(struct json *j, const struct host_file *h, int64_t t0)
 	json_str(j, "start_actual", walltime_format(r->start_actual_ns, buf, sizeof(buf)));
 	json_num(j, "start_late_us",
 		 (double)(r->start_actual_ns - r->start_requested_ns) / 1e3, 3);
-	json_num(j, "start_skew_us", (double)(r->start_actual_ns - t0) / 1e3, 3);
+	json_num(j, "start_skew_us", (double)(host_start(r) - t0) / 1e3, 3);
 	json_u64(j, "started", r->s.started);
 	json_u64(j, "ok", r->s.ok);
 	json_u64(j, "errors", stats_errors(&r->s));
@@ -431,16 +440,19 @@ static void round_json(FILE *f, const struct merge_round *acc, const struct host
 {
 	struct json j;
 	unsigned i, nh = 0;
-	int64_t skew = 0;
+	int64_t skew = 0, t0 = INT64_MAX;
 
+	for (i = 0; i < n; i++)
+		if (hf[i].r && host_start(hf[i].r) < t0)
+			t0 = host_start(hf[i].r);
 	json_begin(&j, f);
 	json_str(&j, "type", "round");
 	json_str(&j, "mode", acc->closed_loop ? "concurrency" : "rate");
 	for (i = 0; i < n; i++)
 		if (hf[i].r) {
 			nh++;
-			if (hf[i].r->start_actual_ns - acc->start_actual_ns > skew)
-				skew = hf[i].r->start_actual_ns - acc->start_actual_ns;
+			if (host_start(hf[i].r) - t0 > skew)
+				skew = host_start(hf[i].r) - t0;
 		}
 	if (acc->closed_loop)
 		json_u64(&j, "concurrency", acc->concurrency * nh);
@@ -466,7 +478,7 @@ static void round_json(FILE *f, const struct merge_round *acc, const struct host
 	json_arr(&j, "hosts");
 	for (i = 0; i < n; i++)
 		if (hf[i].r)
-			host_json(&j, &hf[i], acc->start_actual_ns);
+			host_json(&j, &hf[i], t0);
 	json_arr_end(&j);
 	json_arr(&j, "missing");
 	for (i = 0; i < n; i++) {

@@ -52,6 +52,7 @@ struct merge_round {
 	bool interrupted;
 	char host[64];
 	int64_t start_requested_ns;	/* wall clock */
+	int64_t share_offset_ns;	/* --share: the host's schedule began this much late */
 	int64_t start_actual_ns;
 	struct stats s;			/* phased: the sustain's */
 	bool phased;

@@ -263,6 +263,8 @@ void report_round_json(FILE *f, const struct config *c,
 	report_histogram_json(&j, "ttfb_histogram", &r->s.ttfb);
 	report_start_json(&j, c->id[0] ? c->id : NULL, r->start_requested_ns,
 			  r->start_actual_ns);
+	if (r->share_offset_ns)
+		json_num(&j, "share_offset_us", (double)r->share_offset_ns / 1e3, 3);
 	if (r->spec.phased)
 		phases_json(&j, r);
 	if (r->ntargets)

@@ -153,7 +153,35 @@ t_hdr_log_java() {
 		fail "interval count"
 }
 
+# --share 0/2 and 1/2 at 10/s: the second host's schedule begins 50 ms
+# after the first's, so the two interleave; the skew merge reports leaves
+# that offset out
+t_share() {
+	local ns t m=$TMP/merged-share.json
+	new_ns ns s
+	server_up "$ns"
+	t=$(at 1.5)
+	client "$ns" h0 "$TMP/h0.json" --rate 10 --duration 1 --start-at "$t" --share 0/2; local p1=$!
+	client "$ns" h1 "$TMP/h1.json" --rate 10 --duration 1 --start-at "$t" --share 1/2; local p2=$!
+	wait $p1 || fail "client h0: exit $?"
+	wait $p2 || fail "client h1: exit $?"
+	"$CONNRATE" merge "$TMP/h0.json" "$TMP/h1.json" --json "$m" >/dev/null || fail "merge: exit $?"
+	jq -c '{started, start_skew_us, hosts: [.hosts[] | {id, start_actual, start_skew_us}]}' "$m"
+	[ "$(jqt "$TMP/h0.json" round '.share_offset_us // 0')" = 0 ] || fail "h0 has an offset"
+	[ "$(jqt "$TMP/h1.json" round .share_offset_us)" = 50000 ] ||
+		fail "h1's offset: $(jqt "$TMP/h1.json" round .share_offset_us), not 50000 us"
+	# h1 was asked to begin 50 ms after h0 (requested to the microsecond)
+	jq -e -s 'def t: (sub("\\.[0-9]+Z$"; "Z") | fromdate) + (capture("(?<f>\\.[0-9]+)Z$").f | tonumber);
+		map(select(.type=="round") | .start_requested | t) |
+		(.[1] - .[0]) * 1e6 | round == 50000' "$TMP/h0.json" "$TMP/h1.json" >/dev/null ||
+		fail "requested: $(jq -r 'select(.type=="round") | .start_requested' "$TMP/h0.json" "$TMP/h1.json" | xargs)"
+	[ "$(jqt "$m" round .started)" -eq 20 ] || fail "started $(jqt "$m" round .started)"
+	jq -e '.start_skew_us >= 0 and .start_skew_us < 40000' "$m" >/dev/null ||
+		fail "the skew counts the offset: $(jqt "$m" round .start_skew_us) us"
+}
+
 run_test "multihost: two hosts, one --start-at, merged exactly" t_two_hosts_merge
+run_test "multihost: --share interleaves the hosts' schedules; skew leaves it out" t_share
 run_test "multihost: merge refuses what does not belong together" t_merge_refusals
 run_test "multihost: phased rounds merge phase by phase" t_phased_merge
 run_test "multihost: --hdr-log read back by HdrHistogram's reader" t_hdr_log_java

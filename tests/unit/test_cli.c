@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "cli.h"
+#include "client.h"
 
 static struct config cfg;
 static char err[512];
@@ -114,6 +115,34 @@ static void expect_error(enum cr_mode mode, const char *line, const char *msg)
 	if (rc != -1 || !strstr(err, msg))
 		fail_msg("'%s': rc %d, message '%s', wanted '%s'", line, rc, err, msg);
 	assert_null(strchr(err, '\n'));
+}
+
+/* --share I/N: host I's schedule begins I/N of a start's interval late. */
+static void test_share(void **state)
+{
+	struct round_spec spec = { .rate_milli = 1000 * 1000 };
+
+	(void)state;
+	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1000 --share 3/4"), 0);
+	assert_int_equal(cfg.share_i, 3);
+	assert_int_equal(cfg.share_n, 4);
+	assert_int_equal(share_offset_ns(&cfg, &spec), 750000);	/* 3/4 of 1 ms */
+	spec.rate_milli = 3000;					/* 3/s: 1/3 s apart */
+	assert_int_equal(share_offset_ns(&cfg, &spec), 250000000);
+	spec.closed_loop = true;
+	assert_int_equal(share_offset_ns(&cfg, &spec), 0);
+	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1000 --share 0/1"), 0);
+	spec.closed_loop = false;
+	assert_int_equal(share_offset_ns(&cfg, &spec), 0);
+	assert_int_equal(parse(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1000"), 0);
+	assert_int_equal(share_offset_ns(&cfg, &spec), 0);
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --share 4/4", "--share '4/4': expected I/N with 0 <= I < N");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --share 0/0", "--share '0/0'");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --share -1/2", "--share '-1/2'");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --share 1/", "--share '1/'");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --share 1", "--share '1'");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --rate 1 --share 1/5000", "N <= 4096");
+	expect_error(MODE_CLIENT, "--target 127.0.0.1:1 --concurrency 4 --share 1/2", "--share offsets an open-loop schedule");
 }
 
 static void test_bad_input(void **state)
@@ -307,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_share),
 		cmocka_unit_test(test_ignored_options),
 		cmocka_unit_test(test_payload),
 		cmocka_unit_test(test_phases),
