@@ -113,6 +113,10 @@ t_four_hosts() {
 		[ "$(jqt "$dir/$h.jsonl" round '.id // .host')" = "$h" ] ||
 			fail "$h's result is not named $h: $(jqt "$dir/$h.jsonl" round '.id // .host')"
 	done
+	# each host its share: 250/s each, 4 ms apart, offsets of 0, 1, 2, 3 ms
+	jq -e -s '[.[] | select(.type == "round") | .share_offset_us // 0] | sort == [0, 1000, 2000, 3000]' \
+		"$dir"/c?.jsonl >/dev/null ||
+		fail "shares: $(jq -c 'select(.type == "round") | [.host, .share_offset_us]' "$dir"/c?.jsonl)"
 	[ -s "$dir/merged.jsonl" ] || fail "no merged.jsonl: $(tail -n 20 "$TMP/play")"
 	started=$(host_sum started "$dir"/c?.jsonl)
 	ok=$(host_sum ok "$dir"/c?.jsonl)
