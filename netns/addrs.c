@@ -12,6 +12,7 @@
 #include <netlink/route/link.h>
 
 #include "addrs.h"
+#include "build.h"
 #include "ns.h"
 
 int addrs_nth(const struct topo_prefix *p, uint64_t k, struct topo_prefix *out)
@@ -54,27 +55,8 @@ static int nlerr(int rc)
 	}
 }
 
-/* A route socket in namespace nsfd, or NULL. */
-static struct nl_sock *route_sock(int nsfd)
-{
-	struct nl_sock *sk;
-	int saved;
-
-	if (ns_enter(nsfd, &saved))
-		return NULL;
-	sk = nl_socket_alloc();
-	if (sk && nl_connect(sk, NETLINK_ROUTE) < 0) {
-		nl_socket_free(sk);
-		sk = NULL;
-	}
-	if (ns_leave(saved) && sk) {
-		nl_socket_free(sk);
-		sk = NULL;
-	}
-	return sk;
-}
-
-static int add_one(struct nl_sock *sk, int ifindex, const struct topo_prefix *p)
+static int add_one(struct nl_sock *sk, int ifindex, const struct topo_prefix *p,
+		   const int *kerr)
 {
 	struct rtnl_addr *ra = rtnl_addr_alloc();
 	struct nl_addr *local = nl_addr_build(p->family, p->addr, p->family == AF_INET ? 4 : 16);
@@ -87,7 +69,7 @@ static int add_one(struct nl_sock *sk, int ifindex, const struct topo_prefix *p)
 		if (p->family == AF_INET6)
 			rtnl_addr_set_flags(ra, IFA_F_NODAD);	/* usable at once */
 		rc = rtnl_addr_add(sk, ra, 0);
-		rc = rc < 0 ? nlerr(rc) : 0;
+		rc = rc < 0 ? (*kerr ? -*kerr : nlerr(rc)) : 0;
 	}
 	nl_addr_put(local);
 	rtnl_addr_put(ra);
@@ -97,12 +79,13 @@ static int add_one(struct nl_sock *sk, int ifindex, const struct topo_prefix *p)
 int addrs_add_after(int nsfd, const char *ifname, const struct topo_prefix *first,
 		    unsigned count)
 {
-	struct nl_sock *sk = route_sock(nsfd);
 	struct rtnl_link *l = NULL;
 	struct topo_prefix p;
+	struct nl_sock *sk;
 	unsigned k;
-	int idx, rc;
+	int idx, rc, kerr = 0;
 
+	sk = build_route_sock(nsfd, &kerr);
 	if (!sk)
 		return errno ? -errno : -EIO;
 	rc = rtnl_link_get_kernel(sk, 0, ifname, &l);
@@ -115,7 +98,7 @@ int addrs_add_after(int nsfd, const char *ifname, const struct topo_prefix *firs
 	for (k = 1; k <= count && rc == 0; k++) {
 		rc = addrs_nth(first, k, &p);
 		if (rc == 0)
-			rc = add_one(sk, idx, &p);
+			rc = add_one(sk, idx, &p, &kerr);
 	}
 out:
 	nl_socket_free(sk);

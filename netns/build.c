@@ -110,7 +110,7 @@ static int save_errno(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
-static struct nl_sock *sock_in(int nsfd, int *kernel_errno)
+struct nl_sock *build_route_sock(int nsfd, int *kernel_errno)
 {
 	struct nl_sock *sk = NULL;
 	int saved;
@@ -506,7 +506,7 @@ int build_up(const struct topo *t, const char *prefix, const char *state,
 			break;
 		}
 		b.nsfd[i] = ns_open(rec.ns[i]);
-		b.sk[i] = b.nsfd[i] >= 0 ? sock_in(b.nsfd[i], &b.kernel_errno) : NULL;
+		b.sk[i] = b.nsfd[i] >= 0 ? build_route_sock(b.nsfd[i], &b.kernel_errno) : NULL;
 		if (!b.sk[i]) {
 			rc = berr(&b, t->node[i].line, EIO, "cannot open netlink in %s", rec.ns[i]);
 			break;

@@ -23,6 +23,8 @@
 
 #include "topo.h"
 
+struct nl_sock;
+
 /* Can t be built as prefix (name free, no namespace in the way)?  0 or -errno + err. */
 int build_check(const struct topo *t, const char *prefix, char *err, size_t errlen);
 /* 0, -EINTR when stopped, or -errno with a message in err. */
@@ -33,6 +35,12 @@ int build_mark(const char *prefix, const char *state, char *err, size_t errlen);
 /* Remove what the record of prefix lists.  0 or -errno with err. */
 int build_down(const char *prefix, char *err, size_t errlen);
 /* The namespace name of a node: PREFIX-NODE. */
+/*
+ * A route socket in namespace nsfd, or NULL (errno set); a kernel refusal
+ * leaves its errno in *kernel_errno, which libnl would fold into one code.
+ */
+struct nl_sock *build_route_sock(int nsfd, int *kernel_errno);
+
 void build_ns_name(const char *prefix, const char *node, char *buf, size_t len);
 
 #endif
