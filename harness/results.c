@@ -497,6 +497,51 @@ static void compare_capacities(const struct results *res, FILE *f)
 	}
 }
 
+/* The distinct (closed loop?, offered) pairs of the rows, sorted: their count. */
+static unsigned offered_keys(const struct results *res, double (*keys)[2])
+{
+	unsigned i, k, nk = 0;
+
+	for (i = 0; i < res->nrows; i++) {
+		for (k = 0; k < nk; k++)
+			if (keys[k][0] == (double)res->row[i].closed &&
+			    fabs(keys[k][1] - res->row[i].target) < 1e-6)
+				break;
+		if (k == nk) {
+			keys[nk][0] = res->row[i].closed;
+			keys[nk][1] = res->row[i].target;
+			nk++;
+		}
+	}
+	qsort(keys, nk, sizeof(keys[0]), cmp_key);
+	return nk;
+}
+
+/* compare's last line: each column's knee and why the next rate failed. */
+static void compare_knees(const struct results *res, const struct column *col,
+			  unsigned nc, FILE *f)
+{
+	char label[140];
+	unsigned i, k;
+
+	fprintf(f, "%-10s", "knee");
+	for (k = 0; k < nc; k++) {
+		const struct rsat *s = NULL;
+
+		for (i = 0; i < res->nsat; i++)
+			if (!strcmp(res->sat[i].run, col[k].run) &&
+			    !strcmp(res->sat[i].profile, col[k].profile) &&
+			    !strcmp(res->sat[i].build, col[k].build))
+				s = &res->sat[i];
+		if (s)
+			snprintf(label, sizeof(label), "%.0f/s (next: %s)", s->rate, s->reason);
+		else
+			label[0] = '\0';
+		fprintf(f, " | %-54.54s", label);
+	}
+	fputc('\n', f);
+}
+
 void results_compare(const struct results *res, FILE *f)
 {
 	struct column col[16];
@@ -515,18 +560,7 @@ void results_compare(const struct results *res, FILE *f)
 	for (k = 1; k < nc; k++)
 		if (strcmp(col[k].run, col[0].run))
 			many_runs = true;
-	for (i = 0; i < res->nrows; i++) {
-		for (k = 0; k < nk; k++)
-			if (keys[k][0] == (double)res->row[i].closed &&
-			    fabs(keys[k][1] - res->row[i].target) < 1e-6)
-				break;
-		if (k == nk) {
-			keys[nk][0] = res->row[i].closed;
-			keys[nk][1] = res->row[i].target;
-			nk++;
-		}
-	}
-	qsort(keys, nk, sizeof(keys[0]), cmp_key);
+	nk = offered_keys(res, keys);
 	fprintf(f, "%-10s", "offered");
 	for (k = 0; k < nc; k++) {
 		snprintf(label, sizeof(label), "%s%s%s%s%s", col[k].profile,
@@ -561,24 +595,8 @@ void results_compare(const struct results *res, FILE *f)
 		}
 		fputc('\n', f);
 	}
-	if (res->nsat) {
-		fprintf(f, "%-10s", "knee");
-		for (k = 0; k < nc; k++) {
-			const struct rsat *s = NULL;
-
-			for (i = 0; i < res->nsat; i++)
-				if (!strcmp(res->sat[i].run, col[k].run) &&
-				    !strcmp(res->sat[i].profile, col[k].profile) &&
-				    !strcmp(res->sat[i].build, col[k].build))
-					s = &res->sat[i];
-			if (s)
-				snprintf(label, sizeof(label), "%.0f/s (next: %s)", s->rate, s->reason);
-			else
-				label[0] = '\0';
-			fprintf(f, " | %-54.54s", label);
-		}
-		fputc('\n', f);
-	}
+	if (res->nsat)
+		compare_knees(res, col, nc, f);
 	free(keys);
 }
 
