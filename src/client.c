@@ -106,6 +106,8 @@ struct worker {
 	struct loop reap;
 	bool batch;
 	bool reap_waited;	/* the reap set is in the loop: answers wake it */
+	bool answers_ready;	/* ... and it said answers are in */
+	mono_ns reap_ns;	/* answers are read again from here on */
 	mono_ns batch_ns;	/* turns begin this far apart at least */
 	mono_ns turn_ns;	/* when this turn began */
 	mono_ns target_ns;	/* the wake-up the last turn asked for */
@@ -593,8 +595,14 @@ static void on_reading(struct worker *w, struct conn *c, uint32_t ev)
 
 /* --- the loop --- */
 
+static void batch_reap(struct worker *w);
+
 static void expire(struct worker *w, mono_ns now)
 {
+	/* --batch: an answer that came in time but was not read yet is no timeout */
+	if (w->batch && !list_empty(&w->fifo) &&
+	    list_entry(w->fifo.next, struct conn, link)->deadline_ns <= now)
+		batch_reap(w);
 	while (!list_empty(&w->fifo)) {
 		struct conn *c = list_entry(w->fifo.next, struct conn, link);
 
@@ -774,7 +782,7 @@ static void serve_events(struct worker *w, struct epoll_event *ev, int n)
 		if (!c)
 			stop_soon(w);
 		else if ((void *)c == (void *)&w->reap)
-			continue;	/* answers in the reap set: read at the turn's start */
+			w->answers_ready = true;	/* read as the next turn begins */
 		else if (c->fd >= 0) {
 			w->cur = c->phase;
 			c->handler(w, c, ev[i].events);
@@ -835,21 +843,36 @@ static mono_ns batch_auto_ns(const struct spin *s)
 	return b < CFG_BATCH_AUTO_MAX_NS ? b : CFG_BATCH_AUTO_MAX_NS;
 }
 
-/* --batch: the turn's clock offset, and the answers that came in since the last. */
-static void batch_turn(struct worker *w, struct epoll_event *ev)
+/* --batch: read the answers that came in, with the clock offset their stamps need. */
+static void batch_reap(struct worker *w)
 {
+	struct epoll_event ev[EVENTS_MAX];
 	struct timespec rt;
+	mono_ns now = clock_now_ns();
 	int n;
 
-	w->turn_ns = clock_now_ns();
 	if (!clock_gettime(CLOCK_REALTIME, &rt))
 		w->real_off_ns = (int64_t)rt.tv_sec * (int64_t)NS_PER_S +
-				 rt.tv_nsec - (int64_t)clock_now_ns();
+				 rt.tv_nsec - (int64_t)now;
+	w->answers_ready = false;
+	w->reap_ns = now + w->batch_ns / 2;
 	do {
 		n = loop_wait(&w->reap, ev, EVENTS_MAX, 0);
 		if (n > 0)
 			serve_events(w, ev, n);
 	} while (n == EVENTS_MAX);
+}
+
+/*
+ * --batch: a turn begins.  A busy worker turns more often than once a
+ * batch; it reads answers about once a batch all the same (one epoll
+ * wait for many), or at once when they woke it, or when it stops.
+ */
+static void batch_turn(struct worker *w)
+{
+	w->turn_ns = clock_now_ns();
+	if (w->answers_ready || w->stopping || w->turn_ns >= w->reap_ns)
+		batch_reap(w);
 }
 
 /*
@@ -892,7 +915,7 @@ static void *worker_main(void *arg)
 		mono_ns now = clock_now_ns(), next, wake;
 
 		if (w->batch) {
-			batch_turn(w, ev);
+			batch_turn(w);
 			now = clock_now_ns();
 		}
 		next = start_due(w, now);

@@ -141,6 +141,29 @@ t_batch_lag() {
 	server_stop
 }
 
+# A server whose answer comes 30 ms late (a preloaded shim sleeps in its
+# send()): at 20/s the answer is read at the next start, 50 ms after its
+# own, yet its TTFB and latency are the stamp's, some 30 ms; with a 10 ms
+# timeout every connection is a timeout, though read later still.
+t_batch_slow() {
+	local ns env=()
+	new_ns ns h
+	head -c 100 /dev/zero >"$TMP/r100"
+	case $CONNRATE in *asan*) env=(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0") ;; esac
+	bg_in "$ns" env "${env[@]}" LD_PRELOAD="$PRELOAD" CR_SLOW_SEND_US=30000 \
+		"$CONNRATE" server --port $PORT --threads 1 --cpus none --response "$TMP/r100"
+	SERVER_PID=$BG_PID
+	wait_for 5 listening "$ns" $PORT || fail "server did not listen" || return 1
+	client "$ns" slow --rate 20 --duration 1 --batch 10ms --expect-bytes 100
+	jq -e 'select(.type == "round") | .ok == 20 and .ttfb_us.p50 >= 30000 and .ttfb_us.p50 < 40000 and
+		.latency_us.p50 < 40000' "$TMP/slow.json" >/dev/null ||
+		fail "$(jqt "$TMP/slow.json" round '[.ok, .ttfb_us.p50, .latency_us.p50] | tostring')"
+	client "$ns" late --rate 20 --duration 1 --batch 10ms --expect-bytes 100 --timeout 10ms
+	jq -e 'select(.type == "round") | .ok == 0 and .errors.timeout == 20' "$TMP/late.json" >/dev/null ||
+		fail "timeouts: $(jqt "$TMP/late.json" round '[.ok, .errors.timeout] | tostring')"
+	server_stop
+}
+
 # --batch auto picks the batch from a sleep's cost (at most 250 us)
 t_batch_auto() {
 	local ns
@@ -171,6 +194,7 @@ run_test "oloop: --spin auto at 5000/s on one thread: the schedule kept" t_auto_
 run_test "oloop: --batch: answers read late, timed by the kernel's stamp" t_batch_stamps
 run_test "oloop: --batch: bare FIN answers read as they come" t_batch_bare_fin
 run_test "oloop: --batch 2ms: starts late by what they waited, all made" t_batch_lag
+run_test "oloop: --batch: a late answer timed by its stamp, a timeout kept" t_batch_slow
 run_test "oloop: --batch auto: a batch from a sleep's cost" t_batch_auto
 run_test "oloop: --batch: bad values and combinations: exit 2, one line" t_batch_input
 finish
