@@ -56,6 +56,7 @@ struct conn {
 	conn_fn handler;
 	int fd;
 	bool reset_seen;
+	bool stamped;		/* --batch: its answer waits in the reap set, stamped */
 	unsigned target;	/* index into config->target */
 	uint8_t phase;		/* phased round: its phase's stats */
 	mono_ns due_ns;		/* intended start */
@@ -105,6 +106,13 @@ struct worker {
 	 */
 	struct loop reap;
 	bool batch;
+	/*
+	 * The last wait had time to spare.  A worker that never waits
+	 * (behind, or busy to the last microsecond) gains nothing from
+	 * leaving answers unread, so its new connections go without stamps
+	 * (one system call less each) and are served as without --batch.
+	 */
+	bool idle;
 	bool reap_waited;	/* the reap set is in the loop: answers wake it */
 	bool answers_ready;	/* ... and it said answers are in */
 	mono_ns reap_ns;	/* answers are read again from here on */
@@ -312,7 +320,7 @@ static void conn_done(struct worker *w, struct conn *c)
 	const struct config *cfg = w->cfg;
 	mono_ns now = c->last_ns ? c->last_ns : clock_now_ns();
 
-	if (w->batch) {
+	if (c->stamped) {
 		if (!c->last_ns && !w->reap_waited)
 			w->untimed++;
 		batch_wait_answers(w, c->last_ns == 0);
@@ -416,7 +424,8 @@ static void conn_start(struct worker *w, mono_ns due)
 	c->handler = on_connecting;
 	list_append(&w->fifo, &c->link);
 	w->inflight++;
-	if (w->batch) {
+	c->stamped = w->batch && w->idle;
+	if (c->stamped) {
 		int one = 1;
 
 		(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
@@ -425,7 +434,7 @@ static void conn_start(struct worker *w, mono_ns due)
 		send_early(w, c);
 	if (c->fd < 0)
 		return;
-	if (w->batch)
+	if (c->stamped)
 		rc = batch_add(w, c);
 	else	/* all sent: only the answer is left to wait for */
 		rc = loop_add(&w->loop, fd, c->handler == on_reading ?
@@ -455,7 +464,7 @@ static void on_connecting(struct worker *w, struct conn *c, uint32_t ev)
 	count_connect(w, c->target, clock_now_ns() - c->start_ns);
 	c->handler = on_sending;
 	on_sending(w, c, ev);
-	if (w->batch && c->fd >= 0) {
+	if (c->stamped && c->fd >= 0) {
 		int rc = c->handler == on_reading ? batch_add(w, c) :
 			 loop_mod(&w->loop, c->fd, EPOLLOUT | EPOLLONESHOT, c);
 
@@ -540,12 +549,12 @@ static void on_reading(struct worker *w, struct conn *c, uint32_t ev)
 	bool early = cfg->close == CLOSE_RST && cfg->expect_bytes;
 
 	for (;;) {
-		ssize_t n = w->batch ? recv_stamped(w, c) :
+		ssize_t n = c->stamped ? recv_stamped(w, c) :
 			    recv(c->fd, w->buf, sizeof(w->buf), 0);
 
 		if (n > 0) {
 			if (!c->received)
-				c->first_ns = w->batch ? c->last_ns : clock_now_ns();
+				c->first_ns = c->stamped ? c->last_ns : clock_now_ns();
 			c->received += (uint64_t)n;
 			if (early && c->received >= cfg->expect_bytes) {
 				conn_done(w, c);
@@ -930,8 +939,10 @@ static void *worker_main(void *arg)
 			break;
 		wake = next_wake(w, next);
 		now = clock_now_ns();
-		if (w->batch)
+		if (w->batch) {
 			wake = batch_wake(w, wake, next);
+			w->idle = wake > now;
+		}
 		n = wait_events(w, ev, wake, now);
 		if (n < 0) {
 			w->err = n;
@@ -1112,6 +1123,7 @@ static void worker_setup(struct worker *w, const struct config *cfg,
 	/* --batch: late by design, so no margin and no polling */
 	w->batch = (cfg->batch_ns || cfg->batch_auto) && !spec->closed_loop;
 	w->batch_ns = cfg->batch_ns;
+	w->idle = true;
 	if (w->batch && cfg->batch_auto)
 		spin_set_cost_only(&w->spin);
 	else if (w->batch)
