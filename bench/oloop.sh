@@ -15,6 +15,7 @@
 #   VARIANTS="--spin busy;--spin off" bench/oloop.sh
 #                                       and this tree's with those options
 #                                       (open loop only), ';' between sets
+#                                       (default: "--batch auto"; "" for none)
 #
 # RUNS (3) runs; SECS (2) seconds a round; CONC (50) in flight in the closed
 # loop; SHARES ("10 50 60 70 80 90 95 100") percent of the closed loop for
@@ -73,7 +74,7 @@ if [ -n "${OLD:-}" ]; then
 	[ -x "$OLD" ] || { echo "bench/oloop.sh: OLD '$OLD': not an executable" >&2; exit 2; }
 	bins=(old new); bin[old]=$OLD; extra[old]=
 fi
-IFS=';' read -r -a vs <<<"${VARIANTS:-}"
+IFS=';' read -r -a vs <<<"${VARIANTS---batch auto}"
 for v in "${vs[@]}"; do
 	[ -n "${v// /}" ] || continue
 	bins+=("new $v"); bin["new $v"]=$top/connrate; extra["new $v"]=$v
