@@ -15,6 +15,7 @@
 #   VARIANTS="--spin busy;--spin off" bench/oloop.sh
 #                                       and this tree's with those options
 #                                       (open loop only), ';' between sets
+#                                       (default: "--batch auto"; "" for none)
 #
 # RUNS (3) runs; SECS (2) seconds a round; CONC (50) in flight in the closed
 # loop; SHARES ("10 50 60 70 80 90 95 100") percent of the closed loop for
@@ -73,7 +74,7 @@ if [ -n "${OLD:-}" ]; then
 	[ -x "$OLD" ] || { echo "bench/oloop.sh: OLD '$OLD': not an executable" >&2; exit 2; }
 	bins=(old new); bin[old]=$OLD; extra[old]=
 fi
-IFS=';' read -r -a vs <<<"${VARIANTS:-}"
+IFS=';' read -r -a vs <<<"${VARIANTS---batch auto}"
 for v in "${vs[@]}"; do
 	[ -n "${v// /}" ] || continue
 	bins+=("new $v"); bin["new $v"]=$top/connrate; extra["new $v"]=$v
@@ -99,9 +100,10 @@ server_start() {
 }
 server_stop() { kill -TERM "$sp"; wait "$sp" 2>/dev/null || true; sp=; }
 
-# per round line: "target achieved cpu_us_per_conn lag_p50 lag_p99 ok errors"
+# per round line: "target achieved cpu_us_per_conn lag_p50 lag_p99 ok errors
+# latency_p50 latency_p99"
 rounds() {
-	jq -r 'select(.type == "round") | "\(.target_rate // 0 | floor) \(.achieved_rate) \((.cpu.user_s + .cpu.sys_s) * 1e6 / (if .ok > 0 then .ok else 1 end)) \(.lag_us.p50) \(.lag_us.p99) \(.ok) \(.errors | add)"' "$1"
+	jq -r 'select(.type == "round") | "\(.target_rate // 0 | floor) \(.achieved_rate) \((.cpu.user_s + .cpu.sys_s) * 1e6 / (if .ok > 0 then .ok else 1 end)) \(.lag_us.p50) \(.lag_us.p99) \(.ok) \(.errors | add) \(.latency_us.p50) \(.latency_us.p99)"' "$1"
 }
 
 # one run of build $1: closed loop, then the open loop at each share
@@ -166,12 +168,12 @@ for b in "${bins[@]}"; do
 	echo
 	printf '%s (%s)\n' "$b" "${bin[$b]}"
 	printf '  closed loop, %s in flight: %.0f/s, client CPU %.2f us/conn\n' "$conc" "$(col "$c" 3 closed)" "$ccpu_us"
-	printf '  %-6s %9s %9s %9s %7s %9s %9s %8s %8s %8s %8s\n' share target achieved "us/conn" "x closed" "lag p50" "lag p99" syscalls ctxsw migr epollctl
+	printf '  %-6s %9s %9s %9s %7s %9s %9s %9s %9s %8s %8s %8s %8s\n' share target achieved "us/conn" "x closed" "lag p50" "lag p99" "lat p50" "lat p99" syscalls ctxsw migr epollctl
 	for p in $pcts; do
-		printf '  %-6s %9.0f %9.0f %9.2f %7.2f %9.1f %9.1f %8s %8s %8s %8s\n' "$p%" \
+		printf '  %-6s %9.0f %9.0f %9.2f %7.2f %9.1f %9.1f %9.1f %9.1f %8s %8s %8s %8s\n' "$p%" \
 			"$(col "$o" 2 "$p")" "$(col "$o" 3 "$p")" "$(col "$o" 4 "$p")" \
 			"$(awk -v a="$(col "$o" 4 "$p")" -v b="$ccpu_us" 'BEGIN {print a / b}')" \
-			"$(col "$o" 5 "$p")" "$(col "$o" 6 "$p")" \
+			"$(col "$o" 5 "$p")" "$(col "$o" 6 "$p")" "$(col "$o" 9 "$p")" "$(col "$o" 10 "$p")" \
 			"$(col "$f" 2 "$p")" "$(col "$f" 3 "$p")" "$(col "$f" 4 "$p")" "$(col "$f" 5 "$p")"
 	done
 	# per run: the highest share that kept its schedule (0: none)

@@ -388,6 +388,18 @@ static int p_spin(void *obj, const char *a, char *w, size_t n)
 	return 0;
 }
 
+static int p_batch(void *obj, const char *a, char *w, size_t n)
+{
+	struct config *c = obj;
+	c->batch_ns = 0;
+	c->batch_auto = !strcmp(a, "auto");
+	if (c->batch_auto || !strcmp(a, "off"))
+		return 0;
+	if (units_parse_duration_ns(a, NS_PER_US, 10 * NS_PER_MS, &c->batch_ns))
+		return opt_why(w, n, "auto, off, or a duration from 1us to 10ms (e.g. 200us)");
+	return 0;
+}
+
 static int p_max_lag(void *obj, const char *a, char *w, size_t n)
 {
 	struct config *c = obj;
@@ -621,6 +633,10 @@ static const struct opt_def opts[] = {
 	  "at most a fifth of a thread's time, and poll rather than sleep "
 	  "where a sleep costs more; busy: never sleep between starts; "
 	  "off: sleep to the instant)" },
+	{ "batch", "auto|off|DUR", M_CT, "off", p_batch,
+	  "open loop: wake at most every DUR, start what fell due since in "
+	  "one turn (late by what it waited: that is lag) and read answers "
+	  "then, timed by the kernel's arrival stamp" },
 	{ "interval", "DUR", M_CT, "0", p_interval,
 	  "with --json, also write an 'interval' line every DUR (0: off)" },
 	{ "start-at", "TIME", M_C, NULL, p_start_at,
@@ -904,6 +920,16 @@ int cli_validate(struct config *c, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (cfg_batch_max_ns(c) && (c->concurrency || c->hold || c->hold_search)) {
+		snprintf(err, errlen, "--batch groups the open loop's starts: it needs --rate, "
+			 "not --concurrency or --hold");
+		return -1;
+	}
+	if (cfg_batch_max_ns(c) && (c->spin_busy || c->spin_ns)) {
+		snprintf(err, errlen, "--spin %s wakes early to start on time, --batch makes starts wait "
+			 "on purpose: give one", c->spin_busy ? "busy" : "DUR");
+		return -1;
+	}
 	if (c->share_n && !c->nrates) {
 		snprintf(err, errlen, "--share offsets an open-loop schedule: it needs --rate");
 		return -1;
@@ -1003,6 +1029,10 @@ void cli_dump(const struct config *c, struct json *j)
 			json_str(j, "spin", c->spin_auto ? "auto" : "busy");
 		else
 			json_num(j, "spin_us", (double)c->spin_ns / 1e3, 3);
+		if (c->batch_auto)
+			json_str(j, "batch", "auto");
+		else if (c->batch_ns)
+			json_num(j, "batch_us", (double)c->batch_ns / 1e3, 3);
 		if (c->has_source)
 			json_u64(j, "source_addresses", c->source.count);
 		if (c->start_at_ns)

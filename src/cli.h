@@ -78,6 +78,8 @@ struct config {
 	uint64_t spin_ns;		/* --spin DUR (0: off) */
 	bool spin_auto;			/* --spin auto */
 	bool spin_busy;			/* --spin busy */
+	uint64_t batch_ns;		/* --batch DUR: open loop wakes at most this often (0: off) */
+	bool batch_auto;		/* --batch auto: DUR from what a sleep costs */
 	int64_t start_at_ns;		/* --start-at: wall clock, ns since the epoch; 0: now */
 	char id[64];			/* --id: this host in the JSON (default: hostname) */
 	unsigned share_i, share_n;	/* --share I/N: slice I of N interleaved schedules; n 0: none */
@@ -124,6 +126,18 @@ const char *cli_mode_name(enum cr_mode mode);
 /* The option table itself (rows for every mode), for programs that pass
  * options on to connrate. */
 const struct opt_def *cli_options(size_t *n);
+
+/*
+ * --batch auto: the longest batch it picks, so the most lag batching adds
+ * (the margin a round's end and saturate's --max-lag allow it).
+ */
+#define CFG_BATCH_AUTO_MAX_NS (250 * 1000ULL)
+
+/* The longest a --batch makes a start wait (0: no --batch). */
+static inline uint64_t cfg_batch_max_ns(const struct config *c)
+{
+	return c->batch_auto ? CFG_BATCH_AUTO_MAX_NS : c->batch_ns;
+}
 
 /* The CPU worker thread i is pinned to, or -1 for none (--cpus none). */
 static inline int cfg_thread_cpu(const struct config *c, unsigned i)

@@ -56,10 +56,12 @@ struct conn {
 	conn_fn handler;
 	int fd;
 	bool reset_seen;
+	bool stamped;		/* --batch: its answer waits in the reap set, stamped */
 	unsigned target;	/* index into config->target */
 	uint8_t phase;		/* phased round: its phase's stats */
 	mono_ns due_ns;		/* intended start */
 	mono_ns first_ns;	/* first byte of the answer, 0: none yet */
+	mono_ns last_ns;	/* --batch: the kernel's arrival of the last bytes read */
 	mono_ns start_ns;	/* socket created */
 	mono_ns deadline_ns;
 	uint64_t sent;
@@ -97,6 +99,28 @@ struct worker {
 	int donefd;
 	pthread_t tid;
 	struct loop loop;
+	/*
+	 * --batch: connections whose request is out wait for their answer
+	 * here, looked at once a turn and never slept on, so an answer does
+	 * not wake the thread; the kernel's arrival stamp times it.
+	 */
+	struct loop reap;
+	bool batch;
+	/*
+	 * The last wait had time to spare.  A worker that never waits
+	 * (behind, or busy to the last microsecond) gains nothing from
+	 * leaving answers unread, so its new connections go without stamps
+	 * (one system call less each) and are served as without --batch.
+	 */
+	bool idle;
+	bool reap_waited;	/* the reap set is in the loop: answers wake it */
+	bool answers_ready;	/* ... and it said answers are in */
+	mono_ns reap_ns;	/* answers are read again from here on */
+	mono_ns batch_ns;	/* turns begin this far apart at least */
+	mono_ns turn_ns;	/* when this turn began */
+	mono_ns target_ns;	/* the wake-up the last turn asked for */
+	uint64_t untimed;	/* answers without an arrival stamp, timed when read */
+	int64_t real_off_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC, this turn */
 	struct pacer pacer;
 	mono_ns base_ns;
 	mono_ns end_ns;		/* closed loop: no starts from here on */
@@ -273,10 +297,34 @@ static void conn_fail(struct worker *w, struct conn *c, enum outcome o, int err)
 	conn_end(w, c);
 }
 
+/*
+ * --batch: whether answers wake the worker (the reap set is in its loop).
+ * They do until an answer has shown that answers carry bytes, and so the
+ * kernel's arrival stamp that times them; they do again after an answer
+ * without bytes (a bare FIN): that one was timed when read, up to a batch
+ * late, and the round counts it (untimed).
+ */
+static void batch_wait_answers(struct worker *w, bool wait)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &w->reap };
+
+	if (w->reap_waited == wait)
+		return;
+	if (!epoll_ctl(w->loop.epfd, wait ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
+		       w->reap.epfd, &ev))
+		w->reap_waited = wait;
+}
+
 static void conn_done(struct worker *w, struct conn *c)
 {
 	const struct config *cfg = w->cfg;
-	mono_ns now = clock_now_ns();
+	mono_ns now = c->last_ns ? c->last_ns : clock_now_ns();
+
+	if (c->stamped) {
+		if (!c->last_ns && !w->reap_waited)
+			w->untimed++;
+		batch_wait_answers(w, c->last_ns == 0);
+	}
 
 	if (cfg->expect_bytes && c->received < cfg->expect_bytes) {
 		count_fail(w, c->target, c->reset_seen ? OUT_RESET : OUT_SHORT, 0);
@@ -316,6 +364,18 @@ static void send_early(struct worker *w, struct conn *c)
 		c->handler = on_connecting;	/* still SYN_SENT */
 }
 
+/*
+ * --batch: a connection with its request out waits in the reap set; one
+ * still connecting (or with more to send) in the loop, for EPOLLOUT only,
+ * once: the request goes out as soon as it can, the answer waits.
+ */
+static int batch_add(struct worker *w, struct conn *c)
+{
+	if (c->handler == on_reading)
+		return loop_add(&w->reap, c->fd, EPOLLIN | EPOLLRDHUP | EPOLLET, c);
+	return loop_add(&w->loop, c->fd, EPOLLOUT | EPOLLONESHOT, c);
+}
+
 static void conn_start(struct worker *w, mono_ns due)
 {
 	const struct config *cfg = w->cfg;
@@ -353,6 +413,7 @@ static void conn_start(struct worker *w, mono_ns due)
 	c->fd = fd;
 	c->phase = (uint8_t)w->cur;
 	c->first_ns = 0;
+	c->last_ns = 0;
 	c->due_ns = due;
 	c->start_ns = now;
 	c->deadline_ns = now + cfg->timeout_ns;
@@ -363,14 +424,22 @@ static void conn_start(struct worker *w, mono_ns due)
 	c->handler = on_connecting;
 	list_append(&w->fifo, &c->link);
 	w->inflight++;
+	c->stamped = w->batch && w->idle;
+	if (c->stamped) {
+		int one = 1;
+
+		(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+	}
 	if (cfg->request.len && (rc == 0 || hunch_try(&w->early)))
 		send_early(w, c);
 	if (c->fd < 0)
 		return;
-	/* all sent: only the answer is left to wait for */
-	rc = loop_add(&w->loop, fd, c->handler == on_reading ?
-		      EPOLLIN | EPOLLRDHUP | EPOLLET :
-		      EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, c);
+	if (c->stamped)
+		rc = batch_add(w, c);
+	else	/* all sent: only the answer is left to wait for */
+		rc = loop_add(&w->loop, fd, c->handler == on_reading ?
+			      EPOLLIN | EPOLLRDHUP | EPOLLET :
+			      EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, c);
 	if (rc < 0) {
 		conn_fail(w, c, OUT_OTHER, -rc);
 		return;
@@ -395,6 +464,13 @@ static void on_connecting(struct worker *w, struct conn *c, uint32_t ev)
 	count_connect(w, c->target, clock_now_ns() - c->start_ns);
 	c->handler = on_sending;
 	on_sending(w, c, ev);
+	if (c->stamped && c->fd >= 0) {
+		int rc = c->handler == on_reading ? batch_add(w, c) :
+			 loop_mod(&w->loop, c->fd, EPOLLOUT | EPOLLONESHOT, c);
+
+		if (rc < 0)
+			conn_fail(w, c, OUT_OTHER, -rc);
+	}
 }
 
 static void on_sending(struct worker *w, struct conn *c, uint32_t ev)
@@ -432,17 +508,53 @@ static void on_sending(struct worker *w, struct conn *c, uint32_t ev)
 		on_reading(w, c, ev);
 }
 
+/*
+ * --batch: recv with the kernel's arrival stamp of the bytes read
+ * (SO_TIMESTAMPNS, wall clock) kept in c->last_ns, on the monotonic clock.
+ */
+static ssize_t recv_stamped(struct worker *w, struct conn *c)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { w->buf, sizeof(w->buf) };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cm;
+	ssize_t n = recvmsg(c->fd, &m, 0);
+
+	if (n <= 0)
+		return n;
+	c->last_ns = clock_now_ns();
+	for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
+		struct timespec ts;
+		int64_t t;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_TIMESTAMPNS)
+			continue;
+		memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+		t = (int64_t)ts.tv_sec * (int64_t)NS_PER_S + ts.tv_nsec - w->real_off_ns;
+		if (t > 0 && (mono_ns)t < c->last_ns)
+			c->last_ns = (mono_ns)t;
+	}
+	return n;
+}
+
 static void on_reading(struct worker *w, struct conn *c, uint32_t ev)
 {
 	const struct config *cfg = w->cfg;
 	bool early = cfg->close == CLOSE_RST && cfg->expect_bytes;
 
 	for (;;) {
-		ssize_t n = recv(c->fd, w->buf, sizeof(w->buf), 0);
+		ssize_t n = c->stamped ? recv_stamped(w, c) :
+			    recv(c->fd, w->buf, sizeof(w->buf), 0);
 
 		if (n > 0) {
 			if (!c->received)
-				c->first_ns = clock_now_ns();
+				c->first_ns = c->stamped ? c->last_ns : clock_now_ns();
 			c->received += (uint64_t)n;
 			if (early && c->received >= cfg->expect_bytes) {
 				conn_done(w, c);
@@ -492,8 +604,14 @@ static void on_reading(struct worker *w, struct conn *c, uint32_t ev)
 
 /* --- the loop --- */
 
+static void batch_reap(struct worker *w);
+
 static void expire(struct worker *w, mono_ns now)
 {
+	/* --batch: an answer that came in time but was not read yet is no timeout */
+	if (w->batch && !list_empty(&w->fifo) &&
+	    list_entry(w->fifo.next, struct conn, link)->deadline_ns <= now)
+		batch_reap(w);
 	while (!list_empty(&w->fifo)) {
 		struct conn *c = list_entry(w->fifo.next, struct conn, link);
 
@@ -672,6 +790,8 @@ static void serve_events(struct worker *w, struct epoll_event *ev, int n)
 			start_due(w, clock_now_ns());
 		if (!c)
 			stop_soon(w);
+		else if ((void *)c == (void *)&w->reap)
+			w->answers_ready = true;	/* read as the next turn begins */
 		else if (c->fd >= 0) {
 			w->cur = c->phase;
 			c->handler(w, c, ev[i].events);
@@ -718,6 +838,78 @@ static int wait_events(struct worker *w, struct epoll_event *ev, mono_ns wake,
 	return n;
 }
 
+/*
+ * --batch auto: turns BATCH_AUTO_SLEEPS sleeps' cost apart, so sleeping
+ * costs a busy worker about a sixteenth of its time at most; at most
+ * CFG_BATCH_AUTO_MAX_NS, the most lag batching may add.
+ */
+#define BATCH_AUTO_SLEEPS 16
+
+static mono_ns batch_auto_ns(const struct spin *s)
+{
+	mono_ns b = BATCH_AUTO_SLEEPS * s->sleep_cost_ns;
+
+	return b < CFG_BATCH_AUTO_MAX_NS ? b : CFG_BATCH_AUTO_MAX_NS;
+}
+
+/* --batch: read the answers that came in, with the clock offset their stamps need. */
+static void batch_reap(struct worker *w)
+{
+	struct epoll_event ev[EVENTS_MAX];
+	struct timespec rt;
+	mono_ns now = clock_now_ns();
+	int n;
+
+	if (!clock_gettime(CLOCK_REALTIME, &rt))
+		w->real_off_ns = (int64_t)rt.tv_sec * (int64_t)NS_PER_S +
+				 rt.tv_nsec - (int64_t)now;
+	w->answers_ready = false;
+	w->reap_ns = now + w->batch_ns / 2;
+	do {
+		n = loop_wait(&w->reap, ev, EVENTS_MAX, 0);
+		if (n > 0)
+			serve_events(w, ev, n);
+	} while (n == EVENTS_MAX);
+}
+
+/*
+ * --batch: a turn begins.  A busy worker turns more often than once a
+ * batch; it reads answers about once a batch all the same (one epoll
+ * wait for many), or at once when they woke it, or when it stops.
+ */
+static void batch_turn(struct worker *w)
+{
+	w->turn_ns = clock_now_ns();
+	if (w->answers_ready || w->stopping || w->turn_ns >= w->reap_ns)
+		batch_reap(w);
+}
+
+/*
+ * --batch: planned wake-ups are a batch apart at least, so a sleep's cost
+ * is shared by what fell due meanwhile.  They are counted from the last
+ * planned one, not from when the thread got to run, so the kernel's
+ * lateness does not pile up into lag; a turn that an event began early
+ * keeps the plan.  Answers need not be read sooner (their stamps time
+ * them), except to end the round or free slots: with no start left to
+ * make, the worker looks every batch.
+ */
+static mono_ns batch_wake(struct worker *w, mono_ns wake, mono_ns next)
+{
+	mono_ns b = w->batch_ns, floor;
+
+	if (w->cfg->batch_auto)
+		b = w->batch_ns = batch_auto_ns(&w->spin);
+	if (w->stopping)
+		return wake;
+	if (next == LOOP_FOREVER && w->inflight) {
+		floor = w->turn_ns + b;
+		return wake < floor ? wake : floor;
+	}
+	floor = w->turn_ns < w->target_ns ? w->target_ns : w->target_ns + b;
+	w->target_ns = wake > floor ? wake : floor;
+	return w->target_ns;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -731,6 +923,10 @@ static void *worker_main(void *arg)
 	for (;;) {
 		mono_ns now = clock_now_ns(), next, wake;
 
+		if (w->batch) {
+			batch_turn(w);
+			now = clock_now_ns();
+		}
 		next = start_due(w, now);
 		now = clock_now_ns();
 		expire(w, now);
@@ -743,6 +939,10 @@ static void *worker_main(void *arg)
 			break;
 		wake = next_wake(w, next);
 		now = clock_now_ns();
+		if (w->batch) {
+			wake = batch_wake(w, wake, next);
+			w->idle = wake > now;
+		}
 		n = wait_events(w, ev, wake, now);
 		if (n < 0) {
 			w->err = n;
@@ -767,6 +967,8 @@ static void worker_free(struct worker *w)
 	w->tst = NULL;
 	pool_fini(&w->pool);
 	loop_fini(&w->loop);
+	if (w->batch)
+		loop_fini(&w->reap);
 }
 
 static double tv_s(const struct timeval *tv)
@@ -894,7 +1096,8 @@ static void worker_setup(struct worker *w, const struct config *cfg,
 	w->nthreads = nw;
 	w->base_ns = base;
 	w->end_ns = base + spec->duration_ns;
-	w->cut_ns = w->end_ns + END_GRACE_NS;
+	/* a start --batch held back is made, late by what it waited */
+	w->cut_ns = w->end_ns + END_GRACE_NS + cfg_batch_max_ns(cfg);
 	w->max_inflight = max_inflight / nw ? max_inflight / nw : 1;
 	w->want = spec->concurrency / nw + (i < spec->concurrency % nw);
 	if (w->want > w->max_inflight)
@@ -917,6 +1120,14 @@ static void worker_setup(struct worker *w, const struct config *cfg,
 			1000 * NS_PER_S / spec->rate_milli));
 	if (cfg->spin_busy)
 		spin_set_busy(&w->spin);
+	/* --batch: late by design, so no margin and no polling */
+	w->batch = (cfg->batch_ns || cfg->batch_auto) && !spec->closed_loop;
+	w->batch_ns = cfg->batch_ns;
+	w->idle = true;
+	if (w->batch && cfg->batch_auto)
+		spin_set_cost_only(&w->spin);
+	else if (w->batch)
+		spin_init(&w->spin, 0, false, 0);
 }
 
 /*
@@ -933,10 +1144,20 @@ static unsigned workers_start(struct worker *ws, unsigned nw,
 		*rc = loop_init(&ws[i].loop, env->stopfd);
 		if (*rc < 0)
 			break;
+		if (ws[i].batch) {
+			*rc = loop_init(&ws[i].reap, -1);
+			if (*rc < 0) {
+				loop_fini(&ws[i].loop);
+				break;
+			}
+			batch_wait_answers(&ws[i], true);
+		}
 		*rc = loop_thread(&ws[i].tid, cfg_thread_cpu(ws[i].cfg, i),
 				  worker_main, &ws[i]);
 		if (*rc < 0) {
 			loop_fini(&ws[i].loop);
+			if (ws[i].batch)
+				loop_fini(&ws[i].reap);
 			break;
 		}
 	}
@@ -964,6 +1185,9 @@ static int workers_join(struct worker *ws, unsigned n, struct round_result *res,
 			stats_merge(&res->phase[k], &ws[i].ph[k]);
 		if (spin_margin(&ws[i].spin) > spin_ns)
 			spin_ns = spin_margin(&ws[i].spin);
+		res->untimed += ws[i].untimed;
+		if ((double)ws[i].batch_ns / 1e3 > res->batch_us)
+			res->batch_us = (double)ws[i].batch_ns / 1e3;
 		if (ws[i].err && !rc)
 			rc = ws[i].err;
 		worker_free(&ws[i]);
@@ -1121,6 +1345,7 @@ int client_round(const struct config *cfg, const struct client_env *env,
 		collector_flush(col, spec);
 	res->cpu_user_s = tv_s(&ru1.ru_utime) - tv_s(&ru0.ru_utime);
 	res->cpu_sys_s = tv_s(&ru1.ru_stime) - tv_s(&ru0.ru_stime);
+	res->cpu_wakeups = (uint64_t)(ru1.ru_nvcsw - ru0.ru_nvcsw);
 	round_window(res, base, res->interrupted);
 	if (spec->phased && !spec->closed_loop)
 		phase_windows(res, base, res->interrupted);

@@ -59,7 +59,10 @@ struct round_result {
 	double achieved_rate;	/* ok per second of the round */
 	double cpu_user_s;
 	double cpu_sys_s;
+	uint64_t cpu_wakeups;	/* the process's voluntary context switches: sleeps */
 	double spin_us;		/* open loop: the largest --spin margin in use at the end */
+	uint64_t untimed;	/* --batch: answers timed when read, not by their stamp */
+	double batch_us;	/* --batch: the largest batch in use at the end */
 	bool interrupted;
 	int64_t start_requested_ns;	/* wall clock: when the schedule was to begin */
 	int64_t share_offset_ns;	/* --share: how much of that is the host's offset */

@@ -183,6 +183,8 @@ static int spec_in(const struct jdoc *d, const struct jnode *o, struct merge_rou
 		r->share_offset_ns = llround(off * 1e3);
 	(void)num(d, o, "cpu", "user_s", &r->cpu_user_s);
 	(void)num(d, o, "cpu", "sys_s", &r->cpu_sys_s);
+	if (!num(d, o, "cpu", "wakeups", &r->cpu_wakeups) || r->cpu_wakeups < 0)
+		r->cpu_wakeups = -1;
 	r->interrupted = intr && intr->type == J_BOOL && intr->b;
 	return 0;
 }
@@ -265,6 +267,8 @@ int merge_add(struct merge_round *dst, const struct merge_round *src,
 	dst->threads += src->threads;
 	dst->cpu_user_s += src->cpu_user_s;
 	dst->cpu_sys_s += src->cpu_sys_s;
+	dst->cpu_wakeups = dst->cpu_wakeups < 0 || src->cpu_wakeups < 0 ? -1 :
+			   dst->cpu_wakeups + src->cpu_wakeups;
 	dst->interrupted |= src->interrupted;
 	if (round_end_ns(src) > round_end_ns(dst))
 		dst->elapsed_s = (double)(round_end_ns(src) - dst->start_actual_ns) / 1e9;
@@ -468,6 +472,8 @@ static void round_json(FILE *f, const struct merge_round *acc, const struct host
 	json_obj(&j, "cpu");
 	json_num(&j, "user_s", acc->cpu_user_s, 3);
 	json_num(&j, "sys_s", acc->cpu_sys_s, 3);
+	if (acc->cpu_wakeups >= 0)
+		json_u64(&j, "wakeups", (uint64_t)acc->cpu_wakeups);
 	json_obj_end(&j);
 	json_bool(&j, "interrupted", acc->interrupted);
 	histograms_json(&j, &acc->s);

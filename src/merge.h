@@ -49,6 +49,7 @@ struct merge_round {
 	double elapsed_s;
 	uint64_t threads;
 	double cpu_user_s, cpu_sys_s;
+	double cpu_wakeups;	/* -1: not in the round (an older connrate) */
 	bool interrupted;
 	char host[64];
 	int64_t start_requested_ns;	/* wall clock */

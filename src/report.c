@@ -253,9 +253,14 @@ void report_round_json(FILE *f, const struct config *c,
 	json_obj(&j, "cpu");
 	json_num(&j, "user_s", r->cpu_user_s, 3);
 	json_num(&j, "sys_s", r->cpu_sys_s, 3);
+	json_u64(&j, "wakeups", r->cpu_wakeups);
 	json_obj_end(&j);
 	if (!r->spec.closed_loop)
 		json_num(&j, "spin_us", r->spin_us, 3);
+	if (!r->spec.closed_loop && (c->batch_ns || c->batch_auto)) {
+		json_num(&j, "batch_us", r->batch_us, 3);
+		json_u64(&j, "untimed", r->untimed);
+	}
 	json_bool(&j, "interrupted", r->interrupted);
 	report_histogram_json(&j, "histogram", &r->s.latency);
 	report_histogram_json(&j, "connect_histogram", &r->s.connect);

@@ -312,7 +312,9 @@ int saturate_run(const struct config *c, const struct client_env *env,
 		 FILE *out)
 {
 	const struct sat_params p = {
-		c->max_error_rate, c->slowdown, c->max_lag_ns, c->criteria,
+		/* lag that --batch adds by design does not blame the client */
+		c->max_error_rate, c->slowdown, c->max_lag_ns + cfg_batch_max_ns(c),
+		c->criteria,
 	};
 	const struct sat_plan plan = {
 		c->start_milli, c->factor, c->max_rounds, c->refine,

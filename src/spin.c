@@ -24,6 +24,14 @@ void spin_set_busy(struct spin *s)
 	s->sleep_cost_ns = s->gap_ns;
 }
 
+void spin_set_cost_only(struct spin *s)
+{
+	s->autom = true;
+	s->busy = false;
+	s->cost_only = true;
+	s->margin_ns = 0;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -36,7 +44,7 @@ void spin_note(struct spin *s, mono_ns late_ns)
 	uint32_t v[SPIN_WINDOW];
 	mono_ns q;
 
-	if (!s->autom)
+	if (!s->autom || s->cost_only)
 		return;
 	s->late[s->n++] = late_ns > UINT32_MAX ? UINT32_MAX : (uint32_t)late_ns;
 	if (s->n < SPIN_WINDOW)

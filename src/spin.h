@@ -41,6 +41,7 @@ struct spin {
 	mono_ns cap_ns;		/* auto: the most margin worth spending */
 	bool autom;
 	bool busy;		/* --spin busy: cost fixed at the gap */
+	bool cost_only;		/* --batch auto: measure a sleep's cost, no margin, no polling */
 	mono_ns gap_ns;
 	unsigned n;		/* samples in late[] */
 	uint32_t late[SPIN_WINDOW];	/* ns, clamped */
@@ -60,6 +61,11 @@ void spin_init(struct spin *s, uint64_t fixed_ns, bool autom, mono_ns gap_ns);
  * the schedule, at an in-flight limit) still sleep.
  */
 void spin_set_busy(struct spin *s);
+/*
+ * --batch auto: only measure what a sleep costs (spin_note_cost); no
+ * margin, no polling: batched starts are late by design.
+ */
+void spin_set_cost_only(struct spin *s);
 /* A timed wait meant to end at some instant ended late_ns after it. */
 void spin_note(struct spin *s, mono_ns late_ns);
 
@@ -78,7 +84,7 @@ static inline mono_ns spin_margin(const struct spin *s)
  */
 static inline bool spin_poll(const struct spin *s, mono_ns wait_ns)
 {
-	return (s->autom || s->busy) && wait_ns <= s->sleep_cost_ns;
+	return (s->autom || s->busy) && !s->cost_only && wait_ns <= s->sleep_cost_ns;
 }
 
 /* The thread's CPU time (CLOCK_THREAD_CPUTIME_ID), ns; 0 if unavailable. */

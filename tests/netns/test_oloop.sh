@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test_oloop.sh - the open loop's busy turns: a worker that polls instead
 # of sleeping between starts still serves its connections, makes every
-# start of the schedule and reports its lag.
+# start of the schedule and reports its lag; --batch: turns a batch apart,
+# answers read late but timed by the kernel's stamp, bare FINs still
+# timed when they come, starts late by what they waited.
 . "$(dirname "$0")/lib.sh"
 PORT=7171
 
@@ -81,7 +83,118 @@ t_auto_rate() {
 	server_stop
 }
 
+# --batch 10ms at 100/s: a turn per start, and the answers (64 bytes) are
+# read at the next one, 10 ms later; their latency is the kernel's arrival
+# stamp's (about 0.1 ms on loopback), not when they were read, and they
+# did not wake the worker: about one sleep per connection, not two.
+t_batch_stamps() {
+	local ns
+	new_ns ns d
+	head -c 64 /dev/zero | tr '\0' y >"$TMP/rsp64"
+	server_up "$ns" --response "$TMP/rsp64"
+	client "$ns" stamps --rate 100 --duration 2 --batch 10ms --expect-bytes 64
+	jq -e 'select(.type == "round") | .started == 200 and .ok == 200 and .untimed == 0 and
+		.config.batch_us == 10000 and .batch_us == 10000' "$TMP/stamps.json" >/dev/null ||
+		fail "$(jqt "$TMP/stamps.json" round '[.started, .ok, .untimed, .config.batch_us, .batch_us] | tostring')"
+	# read 10 ms late: timed when read, p50 would be some 10 ms
+	jq -e 'select(.type == "round") | .latency_us.p50 < 3000 and .ttfb_us.p50 <= .latency_us.p50' \
+		"$TMP/stamps.json" >/dev/null ||
+		fail "latency not from the stamps: $(jqt "$TMP/stamps.json" round '[.latency_us.p50, .ttfb_us.p50] | tostring')"
+	# answers that woke the worker: 2 sleeps per connection
+	jq -e 'select(.type == "round") | .cpu.wakeups <= 1.3 * .ok + 20' "$TMP/stamps.json" >/dev/null ||
+		fail "answers woke the worker: $(jqt "$TMP/stamps.json" round .cpu.wakeups) sleeps for 200"
+	server_stop
+}
+
+# Answers without bytes (a bare FIN) carry no stamp: the worker reads them
+# as they come, so they are timed as without --batch, and none untimed.
+t_batch_bare_fin() {
+	local ns
+	new_ns ns e
+	server_up "$ns"
+	client "$ns" fin --rate 100 --duration 1 --batch 10ms
+	jq -e 'select(.type == "round") | .ok == 100 and .untimed == 0 and .latency_us.p50 < 3000' \
+		"$TMP/fin.json" >/dev/null ||
+		fail "$(jqt "$TMP/fin.json" round '[.ok, .untimed, .latency_us.p50] | tostring')"
+	server_stop
+}
+
+# --batch 2ms at 2,000/s: about four starts a turn, each late by what it
+# waited (lag p50 some hundreds of us, at most the batch and the kernel's
+# wake-up), every start made, even the last ones of the window.
+t_batch_lag() {
+	local ns
+	new_ns ns f
+	server_up "$ns"
+	client "$ns" lag --rate 2000 --duration 1 --batch 2ms
+	jq -e 'select(.type == "round") | .started == 2000 and .unstarted == 0 and .ok == 2000 and
+		.lag_us.p50 >= 200 and .lag_us.p50 <= 2000 and .latency_us.p50 >= .lag_us.p50' \
+		"$TMP/lag.json" >/dev/null ||
+		fail "$(jqt "$TMP/lag.json" round '[.started, .unstarted, .ok, .lag_us.p50, .lag_us.p99, .latency_us.p50] | tostring')"
+	# turns fall 10 ms apart from the first start on: those due in the
+	# window's last 5 ms are made at the turn 5-10 ms after it, beyond the
+	# 1 ms a late start is otherwise allowed, and still made
+	client "$ns" tail --rate 500 --duration 1.005 --batch 10ms
+	jq -e 'select(.type == "round") | .unstarted == 0 and .ok == .started and .started >= 502 and
+		.lag_us.max >= 4000' "$TMP/tail.json" >/dev/null ||
+		fail "the window's last starts: $(jqt "$TMP/tail.json" round '[.started, .unstarted, .ok, .lag_us.max] | tostring')"
+	server_stop
+}
+
+# A server whose answer comes 30 ms late (a preloaded shim sleeps in its
+# send()): at 20/s the answer is read at the next start, 50 ms after its
+# own, yet its TTFB and latency are the stamp's, some 30 ms; with a 10 ms
+# timeout every connection is a timeout, though read later still.
+t_batch_slow() {
+	local ns env=()
+	new_ns ns h
+	head -c 100 /dev/zero >"$TMP/r100"
+	case $CONNRATE in *asan*) env=(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0") ;; esac
+	bg_in "$ns" env "${env[@]}" LD_PRELOAD="$PRELOAD" CR_SLOW_SEND_US=30000 \
+		"$CONNRATE" server --port $PORT --threads 1 --cpus none --response "$TMP/r100"
+	SERVER_PID=$BG_PID
+	wait_for 5 listening "$ns" $PORT || fail "server did not listen" || return 1
+	client "$ns" slow --rate 20 --duration 1 --batch 10ms --expect-bytes 100
+	jq -e 'select(.type == "round") | .ok == 20 and .ttfb_us.p50 >= 30000 and .ttfb_us.p50 < 40000 and
+		.latency_us.p50 < 40000' "$TMP/slow.json" >/dev/null ||
+		fail "$(jqt "$TMP/slow.json" round '[.ok, .ttfb_us.p50, .latency_us.p50] | tostring')"
+	client "$ns" late --rate 20 --duration 1 --batch 10ms --expect-bytes 100 --timeout 10ms
+	jq -e 'select(.type == "round") | .ok == 0 and .errors.timeout == 20' "$TMP/late.json" >/dev/null ||
+		fail "timeouts: $(jqt "$TMP/late.json" round '[.ok, .errors.timeout] | tostring')"
+	server_stop
+}
+
+# --batch auto picks the batch from a sleep's cost (at most 250 us)
+t_batch_auto() {
+	local ns
+	new_ns ns g
+	server_up "$ns"
+	client "$ns" bauto --rate 5000 --duration 1 --batch auto
+	jq -e 'select(.type == "round") | .ok == 5000 and .config.batch == "auto" and
+		.batch_us > 0 and .batch_us <= 250 and .lag_us.p99 < 5000' "$TMP/bauto.json" >/dev/null ||
+		fail "$(jqt "$TMP/bauto.json" round '[.ok, .config.batch, .batch_us, .lag_us.p99] | tostring')"
+	server_stop
+}
+
+t_batch_input() {
+	local rc o
+	for o in "--batch 0" "--batch 20ms" "--batch x" "--batch 1ms --concurrency 5" \
+		"--batch auto --spin busy" "--batch 1ms --spin 50us"; do
+		rc=0
+		# shellcheck disable=SC2086 # the words of $o
+		"$CONNRATE" client --target 127.0.0.1:1 $o $([[ $o = *concurrency* ]] || echo --rate 10) \
+			--duration 0.1 >/dev/null 2>"$TMP/err" || rc=$?
+		[ $rc -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "'$o': exit $rc: $(cat "$TMP/err")"
+	done
+}
+
 run_test "oloop: --spin busy at 5000/s: rate achieved, lag reported" t_busy_rate
 run_test "oloop: --spin busy never sleeps between starts, off does" t_busy_polls
 run_test "oloop: --spin auto at 5000/s on one thread: the schedule kept" t_auto_rate
+run_test "oloop: --batch: answers read late, timed by the kernel's stamp" t_batch_stamps
+run_test "oloop: --batch: bare FIN answers read as they come" t_batch_bare_fin
+run_test "oloop: --batch 2ms: starts late by what they waited, all made" t_batch_lag
+run_test "oloop: --batch: a late answer timed by its stamp, a timeout kept" t_batch_slow
+run_test "oloop: --batch auto: a batch from a sleep's cost" t_batch_auto
+run_test "oloop: --batch: bad values and combinations: exit 2, one line" t_batch_input
 finish

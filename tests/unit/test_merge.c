@@ -39,6 +39,7 @@ static char *round_line(const char *id, const char *rate, const struct stats *s,
 	r->elapsed_s = (double)c.duration_ns / 1e9;
 	r->start_requested_ns = start_ns;
 	r->start_actual_ns = start_ns + 1000 * (int64_t)strlen(id);
+	r->cpu_wakeups = 100 * strlen(id);
 	report_round_json(f, &c, r);
 	fclose(f);
 	cli_free(&c);
@@ -100,9 +101,21 @@ static void test_exact_sums(void **state)
 	assert_int_equal(ra->s.lag.count, a->lag.count + b->lag.count);
 	assert_int_equal(ra->s.ttfb.count, a->ttfb.count + b->ttfb.count);
 	assert_int_equal(ra->threads, 4);
+	assert_true(ra->cpu_wakeups == 500 + 400);
 	/* the union of the windows: beta (4 us late) began 1 us before alpha (5 us) */
 	assert_int_equal(ra->start_actual_ns, 1700000000000000000LL + 4000);
 	assert_true(ra->elapsed_s > 10.0000009 && ra->elapsed_s < 10.0000011);
+	/* a round without wakeups (an older connrate): the sum has none either */
+	{
+		char *w = strstr(la, ",\"wakeups\":500");
+
+		assert_non_null(w);
+		memmove(w, w + strlen(",\"wakeups\":500"), strlen(w + strlen(",\"wakeups\":500")) + 1);
+		assert_int_equal(merge_parse_round(la, strlen(la), ra, why, sizeof(why)), 0);
+		assert_true(ra->cpu_wakeups < 0);
+		assert_int_equal(merge_add(ra, rb, why, sizeof(why)), 0);
+		assert_true(ra->cpu_wakeups < 0);
+	}
 	free(la); free(lb); free(a); free(b); free(ra); free(rb);
 }
 
