@@ -154,6 +154,7 @@ struct worker {
 static void on_connecting(struct worker *w, struct conn *c, uint32_t ev);
 static void on_sending(struct worker *w, struct conn *c, uint32_t ev);
 static void on_reading(struct worker *w, struct conn *c, uint32_t ev);
+static void on_batch_sending(struct worker *w, struct conn *c, uint32_t ev);
 
 /* --- counting: every path ends in exactly one of these --- */
 
@@ -367,13 +368,33 @@ static void send_early(struct worker *w, struct conn *c)
 /*
  * --batch: a connection with its request out waits in the reap set; one
  * still connecting (or with more to send) in the loop, for EPOLLOUT only,
- * once: the request goes out as soon as it can, the answer waits.
+ * once: the request goes out as soon as it can, the answer waits.  One
+ * with more to send goes on in on_batch_sending, which moves it on again.
  */
 static int batch_add(struct worker *w, struct conn *c)
 {
 	if (c->handler == on_reading)
 		return loop_add(&w->reap, c->fd, EPOLLIN | EPOLLRDHUP | EPOLLET, c);
+	if (c->handler == on_sending)
+		c->handler = on_batch_sending;
 	return loop_add(&w->loop, c->fd, EPOLLOUT | EPOLLONESHOT, c);
+}
+
+/* --batch: after a send, to the reap set when all is out, else EPOLLOUT once more. */
+static void batch_sent(struct worker *w, struct conn *c)
+{
+	int rc;
+
+	if (!c->stamped || c->fd < 0)
+		return;
+	if (c->handler == on_reading) {
+		rc = loop_add(&w->reap, c->fd, EPOLLIN | EPOLLRDHUP | EPOLLET, c);
+	} else {
+		c->handler = on_batch_sending;
+		rc = loop_mod(&w->loop, c->fd, EPOLLOUT | EPOLLONESHOT, c);
+	}
+	if (rc < 0)
+		conn_fail(w, c, OUT_OTHER, -rc);
 }
 
 static void conn_start(struct worker *w, mono_ns due)
@@ -464,13 +485,15 @@ static void on_connecting(struct worker *w, struct conn *c, uint32_t ev)
 	count_connect(w, c->target, clock_now_ns() - c->start_ns);
 	c->handler = on_sending;
 	on_sending(w, c, ev);
-	if (c->stamped && c->fd >= 0) {
-		int rc = c->handler == on_reading ? batch_add(w, c) :
-			 loop_mod(&w->loop, c->fd, EPOLLOUT | EPOLLONESHOT, c);
+	batch_sent(w, c);
+}
 
-		if (rc < 0)
-			conn_fail(w, c, OUT_OTHER, -rc);
-	}
+/* --batch: the rest of a request that did not fit at once */
+static void on_batch_sending(struct worker *w, struct conn *c, uint32_t ev)
+{
+	c->handler = on_sending;
+	on_sending(w, c, ev);
+	batch_sent(w, c);
 }
 
 static void on_sending(struct worker *w, struct conn *c, uint32_t ev)

@@ -176,6 +176,23 @@ t_batch_auto() {
 	server_stop
 }
 
+# A request larger than the socket's send buffer goes out over several
+# writable events; with --batch, once all of it is out the connection must
+# still wait for its answer (in the reap set), not sit unwatched until its
+# timeout.
+t_batch_big_request() {
+	local ns
+	new_ns ns i
+	head -c 4000000 /dev/zero >"$TMP/req4m"
+	head -c 64 /dev/zero | tr '\0' y >"$TMP/rsp64"
+	server_up "$ns" --response "$TMP/rsp64"
+	client "$ns" big --rate 20 --duration 1 --batch 1ms --request "$TMP/req4m" --expect-bytes 64
+	jq -e 'select(.type == "round") | .started == 20 and .ok == 20 and .errors.timeout == 0' \
+		"$TMP/big.json" >/dev/null ||
+		fail "$(jqt "$TMP/big.json" round '[.started, .ok, .errors.timeout] | tostring')"
+	server_stop
+}
+
 t_batch_input() {
 	local rc o
 	for o in "--batch 0" "--batch 20ms" "--batch x" "--batch 1ms --concurrency 5" \
@@ -196,5 +213,6 @@ run_test "oloop: --batch: bare FIN answers read as they come" t_batch_bare_fin
 run_test "oloop: --batch 2ms: starts late by what they waited, all made" t_batch_lag
 run_test "oloop: --batch: a late answer timed by its stamp, a timeout kept" t_batch_slow
 run_test "oloop: --batch auto: a batch from a sleep's cost" t_batch_auto
+run_test "oloop: --batch: a request sent over several events, then its answer read" t_batch_big_request
 run_test "oloop: --batch: bad values and combinations: exit 2, one line" t_batch_input
 finish
