@@ -57,6 +57,7 @@ struct conn {
 	int fd;
 	bool reset_seen;
 	bool stamped;		/* --batch: its answer waits in the reap set, stamped */
+	bool unstamped;		/* --batch: bytes read without a stamp to believe */
 	unsigned target;	/* index into config->target */
 	uint8_t phase;		/* phased round: its phase's stats */
 	mono_ns due_ns;		/* intended start */
@@ -322,7 +323,7 @@ static void conn_done(struct worker *w, struct conn *c)
 	mono_ns now = c->last_ns ? c->last_ns : clock_now_ns();
 
 	if (c->stamped) {
-		if (!c->last_ns && !w->reap_waited)
+		if ((!c->last_ns || c->unstamped) && !w->reap_waited)
 			w->untimed++;
 		batch_wait_answers(w, c->last_ns == 0);
 	}
@@ -435,6 +436,7 @@ static void conn_start(struct worker *w, mono_ns due)
 	c->phase = (uint8_t)w->cur;
 	c->first_ns = 0;
 	c->last_ns = 0;
+	c->unstamped = false;
 	c->due_ns = due;
 	c->start_ns = now;
 	c->deadline_ns = now + cfg->timeout_ns;
@@ -534,6 +536,7 @@ static void on_sending(struct worker *w, struct conn *c, uint32_t ev)
 /*
  * --batch: recv with the kernel's arrival stamp of the bytes read
  * (SO_TIMESTAMPNS, wall clock) kept in c->last_ns, on the monotonic clock.
+ * Bytes read without a stamp are timed when read (c->unstamped).
  */
 static ssize_t recv_stamped(struct worker *w, struct conn *c)
 {
@@ -547,6 +550,7 @@ static ssize_t recv_stamped(struct worker *w, struct conn *c)
 		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
 	};
 	struct cmsghdr *cm;
+	bool stamp = false;
 	ssize_t n = recvmsg(c->fd, &m, 0);
 
 	if (n <= 0)
@@ -560,9 +564,13 @@ static ssize_t recv_stamped(struct worker *w, struct conn *c)
 			continue;
 		memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
 		t = (int64_t)ts.tv_sec * (int64_t)NS_PER_S + ts.tv_nsec - w->real_off_ns;
-		if (t > 0 && (mono_ns)t < c->last_ns)
+		if (t > 0 && (mono_ns)t <= c->last_ns) {
 			c->last_ns = (mono_ns)t;
+			stamp = true;
+		}
 	}
+	if (!stamp)
+		c->unstamped = true;
 	return n;
 }
 
@@ -1190,6 +1198,30 @@ static unsigned workers_start(struct worker *ws, unsigned nw,
 	return i;
 }
 
+/*
+ * --batch: the kernel stamps arriving packets only while some socket asks
+ * for stamps, and turns stamping on some time after the first one asks:
+ * between connections (a low rate, answers read at once) it would be off,
+ * and a connection started then would get no stamp.  A socket held open
+ * for the round keeps it on.  -1 if none is needed or it cannot be had
+ * (answers are then timed when read, and counted untimed).
+ */
+static int stamps_hold(const struct config *cfg, const struct round_spec *spec)
+{
+	int one = 1, fd;
+
+	if ((!cfg->batch_ns && !cfg->batch_auto) || spec->closed_loop)
+		return -1;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 /* Join the workers, merge their results; the first worker error, or rc. */
 static int workers_join(struct worker *ws, unsigned n, struct round_result *res,
 			int rc, mono_ns *first)
@@ -1317,7 +1349,7 @@ int client_round(const struct config *cfg, const struct client_env *env,
 	uint64_t max_inflight = cfg->max_inflight;
 	mono_ns base, first = 0;
 	int64_t wall_off;
-	int donefd, rc = 0;
+	int donefd, stampfd = -1, rc = 0;
 
 	memset(res, 0, sizeof(*res));
 	if (spec->closed_loop && spec->concurrency < nw)
@@ -1346,6 +1378,7 @@ int client_round(const struct config *cfg, const struct client_env *env,
 		goto out;
 	if (env->json)
 		report_round_start_json(env->json, spec);
+	stampfd = stamps_hold(cfg, spec);
 	getrusage(RUSAGE_SELF, &ru0);
 	wall_off = env->start_ns ? env->wall_offset_ns : walltime_mono_offset();
 	base = env->start_ns ? env->start_ns : clock_now_ns() + 20 * NS_PER_MS;
@@ -1382,6 +1415,8 @@ out:
 	collector_free(col);
 	if (donefd >= 0)
 		close(donefd);
+	if (stampfd >= 0)
+		close(stampfd);
 	free(ws);
 	return rc;
 }
