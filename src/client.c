@@ -536,7 +536,10 @@ static void on_sending(struct worker *w, struct conn *c, uint32_t ev)
 /*
  * --batch: recv with the kernel's arrival stamp of the bytes read
  * (SO_TIMESTAMPNS, wall clock) kept in c->last_ns, on the monotonic clock.
- * Bytes read without a stamp are timed when read (c->unstamped).
+ * The offset between the clocks is taken when the answers are read: a
+ * wall clock stepped since the packet came would move the stamp, so one
+ * that falls before the connection began (or before its first bytes) or
+ * after the read is not believed; the read's time stands.
  */
 static ssize_t recv_stamped(struct worker *w, struct conn *c)
 {
@@ -552,6 +555,7 @@ static ssize_t recv_stamped(struct worker *w, struct conn *c)
 	struct cmsghdr *cm;
 	bool stamp = false;
 	ssize_t n = recvmsg(c->fd, &m, 0);
+	mono_ns floor = c->first_ns ? c->first_ns : c->start_ns;
 
 	if (n <= 0)
 		return n;
@@ -564,7 +568,7 @@ static ssize_t recv_stamped(struct worker *w, struct conn *c)
 			continue;
 		memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
 		t = (int64_t)ts.tv_sec * (int64_t)NS_PER_S + ts.tv_nsec - w->real_off_ns;
-		if (t > 0 && (mono_ns)t <= c->last_ns) {
+		if (t >= (int64_t)floor && (mono_ns)t <= c->last_ns) {
 			c->last_ns = (mono_ns)t;
 			stamp = true;
 		}

@@ -210,6 +210,28 @@ t_batch_sparse() {
 	server_stop
 }
 
+# The stamps are on the wall clock and the offset to the monotonic clock
+# is taken when answers are read: a wall clock stepped forward in between
+# (here: the client's CLOCK_REALTIME reads 1 s ahead of the kernel's, a
+# preloaded shim) put arrivals before the connection began, and latencies
+# went negative (wrapped to 2^64 ns).  Such a stamp is not believed: the
+# answer is timed when read, and counted untimed.
+t_batch_clock_step() {
+	local ns env=()
+	new_ns ns k
+	head -c 64 /dev/zero | tr '\0' y >"$TMP/rsp64"
+	server_up "$ns" --response "$TMP/rsp64"
+	case $CONNRATE in *asan*) env=(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0") ;; esac
+	ip netns exec "$ns" env "${env[@]}" LD_PRELOAD="$PRELOAD" CR_REALTIME_AHEAD_US=1000000 \
+		"$CONNRATE" client --target 127.0.0.1:$PORT --threads 1 --cpus none --timeout 2s \
+		--json "$TMP/step.json" --rate 100 --duration 1 --batch 10ms --expect-bytes 64 >/dev/null ||
+		fail "client: exit status $?"
+	jq -e 'select(.type == "round") | .ok == 100 and .untimed >= 90 and .latency_us.min > 0 and
+		.latency_us.max < 100000 and .ttfb_us.max <= .latency_us.max' "$TMP/step.json" >/dev/null ||
+		fail "$(jqt "$TMP/step.json" round '[.ok, .untimed, .latency_us.min, .latency_us.max, .ttfb_us.max] | tostring')"
+	server_stop
+}
+
 t_batch_input() {
 	local rc o
 	for o in "--batch 0" "--batch 20ms" "--batch x" "--batch 1ms --concurrency 5" \
@@ -232,5 +254,6 @@ run_test "oloop: --batch: a late answer timed by its stamp, a timeout kept" t_ba
 run_test "oloop: --batch auto: a batch from a sleep's cost" t_batch_auto
 run_test "oloop: --batch: a request sent over several events, then its answer read" t_batch_big_request
 run_test "oloop: --batch: sparse connections stamped all the same" t_batch_sparse
+run_test "oloop: --batch: a wall clock step does not make latency negative" t_batch_clock_step
 run_test "oloop: --batch: bad values and combinations: exit 2, one line" t_batch_input
 finish
