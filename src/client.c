@@ -304,12 +304,15 @@ static void conn_fail(struct worker *w, struct conn *c, enum outcome o, int err)
  * They do until an answer has shown that answers carry bytes, and so the
  * kernel's arrival stamp that times them; they do again after an answer
  * without bytes (a bare FIN): that one was timed when read, up to a batch
- * late, and the round counts it (untimed).
+ * late, and the round counts it (untimed).  A stopping worker waits for
+ * the answers still out, so they wake it.
  */
 static void batch_wait_answers(struct worker *w, bool wait)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &w->reap };
 
+	if (w->stopping)
+		wait = true;
 	if (w->reap_waited == wait)
 		return;
 	if (!epoll_ctl(w->loop.epfd, wait ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
@@ -811,6 +814,8 @@ static void stop_soon(struct worker *w)
 	w->stopping = true;
 	w->stop_deadline_ns = clock_now_ns() +
 		(w->cfg->timeout_ns < STOP_GRACE_NS ? w->cfg->timeout_ns : STOP_GRACE_NS);
+	if (w->batch)
+		batch_wait_answers(w, true);
 }
 
 static void serve_events(struct worker *w, struct epoll_event *ev, int n)

@@ -232,6 +232,34 @@ t_batch_clock_step() {
 	server_stop
 }
 
+# SIGINT while an answer is on its way (the server answers 200 ms late;
+# the first answer, with bytes, stopped answers from waking the worker):
+# the round ends when it comes, as without --batch, not a second later
+# at the stop's grace.
+t_batch_sigint() {
+	local ns env=() pid rc=0 t0 t1
+	new_ns ns l
+	head -c 64 /dev/zero | tr '\0' y >"$TMP/rsp64"
+	case $CONNRATE in *asan*) env=(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0") ;; esac
+	bg_in "$ns" env "${env[@]}" LD_PRELOAD="$PRELOAD" CR_SLOW_SEND_US=200000 \
+		"$CONNRATE" server --port $PORT --threads 1 --cpus none --response "$TMP/rsp64"
+	SERVER_PID=$BG_PID
+	wait_for 5 listening "$ns" $PORT || fail "server did not listen" || return 1
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --threads 1 --cpus none \
+		--rate 2 --duration 5 --batch 10ms --expect-bytes 64 --json "$TMP/int.json" >/dev/null &
+	pid=$!
+	sleep 0.62
+	t0=$(date +%s%N)
+	kill -INT $pid
+	wait $pid || rc=$?
+	t1=$(date +%s%N)
+	[ "$rc" -eq 130 ] || fail "exit status $rc, want 130"
+	jq -e 'select(.type == "round") | .interrupted and .started == 2 and .ok == 2' \
+		"$TMP/int.json" >/dev/null || fail "$(jqt "$TMP/int.json" round '[.interrupted, .started, .ok, .errors.timeout] | tostring')"
+	[ $(((t1 - t0) / 1000000)) -lt 600 ] || fail "stopped $(((t1 - t0) / 1000000)) ms after SIGINT"
+	server_stop
+}
+
 t_batch_input() {
 	local rc o
 	for o in "--batch 0" "--batch 20ms" "--batch x" "--batch 1ms --concurrency 5" \
@@ -255,5 +283,6 @@ run_test "oloop: --batch auto: a batch from a sleep's cost" t_batch_auto
 run_test "oloop: --batch: a request sent over several events, then its answer read" t_batch_big_request
 run_test "oloop: --batch: sparse connections stamped all the same" t_batch_sparse
 run_test "oloop: --batch: a wall clock step does not make latency negative" t_batch_clock_step
+run_test "oloop: --batch: SIGINT ends the round when the answers come" t_batch_sigint
 run_test "oloop: --batch: bad values and combinations: exit 2, one line" t_batch_input
 finish
