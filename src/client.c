@@ -330,6 +330,11 @@ static void conn_done(struct worker *w, struct conn *c)
 			w->untimed++;
 		batch_wait_answers(w, c->last_ns == 0);
 	}
+	/* --batch: read late, but its stamp says it came after the deadline */
+	if (c->stamped && c->last_ns > c->deadline_ns) {
+		conn_fail(w, c, OUT_TIMEOUT, 0);
+		return;
+	}
 
 	if (cfg->expect_bytes && c->received < cfg->expect_bytes) {
 		count_fail(w, c->target, c->reset_seen ? OUT_RESET : OUT_SHORT, 0);

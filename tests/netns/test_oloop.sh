@@ -260,6 +260,26 @@ t_batch_sigint() {
 	server_stop
 }
 
+# --timeout shorter than the batch: the server answers 7 ms late, the
+# timeout is 5 ms, and the worker reads answers 10 ms apart.  Read after
+# the answer came but judged after its deadline, each was counted ok with
+# a latency above the timeout; it is a timeout, as without --batch.
+t_batch_timeout() {
+	local ns env=()
+	new_ns ns m
+	head -c 64 /dev/zero | tr '\0' y >"$TMP/rsp64"
+	case $CONNRATE in *asan*) env=(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0") ;; esac
+	bg_in "$ns" env "${env[@]}" LD_PRELOAD="$PRELOAD" CR_SLOW_SEND_US=7000 \
+		"$CONNRATE" server --port $PORT --threads 1 --cpus none --response "$TMP/rsp64"
+	SERVER_PID=$BG_PID
+	wait_for 5 listening "$ns" $PORT || fail "server did not listen" || return 1
+	client "$ns" short --rate 100 --duration 1 --batch 10ms --expect-bytes 64 --timeout 5ms
+	jq -e 'select(.type == "round") | .started == 100 and .ok == 0 and .errors.timeout == 100' \
+		"$TMP/short.json" >/dev/null ||
+		fail "$(jqt "$TMP/short.json" round '[.started, .ok, .errors.timeout, .latency_us.max] | tostring')"
+	server_stop
+}
+
 t_batch_input() {
 	local rc o
 	for o in "--batch 0" "--batch 20ms" "--batch x" "--batch 1ms --concurrency 5" \
@@ -284,5 +304,6 @@ run_test "oloop: --batch: a request sent over several events, then its answer re
 run_test "oloop: --batch: sparse connections stamped all the same" t_batch_sparse
 run_test "oloop: --batch: a wall clock step does not make latency negative" t_batch_clock_step
 run_test "oloop: --batch: SIGINT ends the round when the answers come" t_batch_sigint
+run_test "oloop: --batch: an answer after the timeout is a timeout" t_batch_timeout
 run_test "oloop: --batch: bad values and combinations: exit 2, one line" t_batch_input
 finish
