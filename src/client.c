@@ -115,6 +115,7 @@ struct worker {
 	 */
 	bool idle;
 	bool reap_waited;	/* the reap set is in the loop: answers wake it */
+	bool bare;		/* no answer with bytes yet, or the last had none */
 	bool answers_ready;	/* ... and it said answers are in */
 	mono_ns reap_ns;	/* answers are read again from here on */
 	mono_ns batch_ns;	/* turns begin this far apart at least */
@@ -304,20 +305,28 @@ static void conn_fail(struct worker *w, struct conn *c, enum outcome o, int err)
  * They do until an answer has shown that answers carry bytes, and so the
  * kernel's arrival stamp that times them; they do again after an answer
  * without bytes (a bare FIN): that one was timed when read, up to a batch
- * late, and the round counts it (untimed).  A stopping worker waits for
- * the answers still out, so they wake it.
+ * late, and the round counts it (untimed).
  */
 static void batch_wait_answers(struct worker *w, bool wait)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &w->reap };
 
-	if (w->stopping)
-		wait = true;
 	if (w->reap_waited == wait)
 		return;
 	if (!epoll_ctl(w->loop.epfd, wait ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
 		       w->reap.epfd, &ev))
 		w->reap_waited = wait;
+}
+
+/*
+ * --batch: answers wake the worker after a bare FIN (above), and where
+ * the worker waits for them: a stopping one, and one at --max-inflight,
+ * whose next start needs the slot an answer frees when it is read.
+ */
+static void batch_answers_wake(struct worker *w)
+{
+	batch_wait_answers(w, w->bare || w->stopping ||
+			   w->inflight >= w->max_inflight);
 }
 
 static void conn_done(struct worker *w, struct conn *c)
@@ -328,7 +337,8 @@ static void conn_done(struct worker *w, struct conn *c)
 	if (c->stamped) {
 		if ((!c->last_ns || c->unstamped) && !w->reap_waited)
 			w->untimed++;
-		batch_wait_answers(w, c->last_ns == 0);
+		w->bare = c->last_ns == 0;
+		batch_answers_wake(w);
 	}
 	/* --batch: read late, but its stamp says it came after the deadline */
 	if (c->stamped && c->last_ns > c->deadline_ns) {
@@ -819,8 +829,6 @@ static void stop_soon(struct worker *w)
 	w->stopping = true;
 	w->stop_deadline_ns = clock_now_ns() +
 		(w->cfg->timeout_ns < STOP_GRACE_NS ? w->cfg->timeout_ns : STOP_GRACE_NS);
-	if (w->batch)
-		batch_wait_answers(w, true);
 }
 
 static void serve_events(struct worker *w, struct epoll_event *ev, int n)
@@ -987,6 +995,7 @@ static void *worker_main(void *arg)
 		if (w->batch) {
 			wake = batch_wake(w, wake, next);
 			w->idle = wake > now;
+			batch_answers_wake(w);
 		}
 		n = wait_events(w, ev, wake, now);
 		if (n < 0) {
@@ -1169,6 +1178,7 @@ static void worker_setup(struct worker *w, const struct config *cfg,
 	w->batch = (cfg->batch_ns || cfg->batch_auto) && !spec->closed_loop;
 	w->batch_ns = cfg->batch_ns;
 	w->idle = true;
+	w->bare = true;
 	if (w->batch && cfg->batch_auto)
 		spin_set_cost_only(&w->spin);
 	else if (w->batch)

@@ -280,6 +280,22 @@ t_batch_timeout() {
 	server_stop
 }
 
+# --max-inflight 1: a slot is freed only when its answer is read, so a
+# worker at the limit must be woken by answers; reading them a batch
+# apart made at most one connection a batch (500/s, --batch 5ms: 195
+# made, 305 unstarted, lag 300 ms).
+t_batch_max_inflight() {
+	local ns
+	new_ns ns n
+	head -c 64 /dev/zero | tr '\0' y >"$TMP/rsp64"
+	server_up "$ns" --response "$TMP/rsp64"
+	client "$ns" mi --rate 500 --duration 1 --batch 5ms --max-inflight 1 --expect-bytes 64
+	jq -e 'select(.type == "round") | .started == 500 and .unstarted == 0 and .ok == 500 and
+		.lag_us.p50 < 5000' "$TMP/mi.json" >/dev/null ||
+		fail "$(jqt "$TMP/mi.json" round '[.started, .unstarted, .ok, .lag_us.p50] | tostring')"
+	server_stop
+}
+
 t_batch_input() {
 	local rc o
 	for o in "--batch 0" "--batch 20ms" "--batch x" "--batch 1ms --concurrency 5" \
@@ -305,5 +321,6 @@ run_test "oloop: --batch: sparse connections stamped all the same" t_batch_spars
 run_test "oloop: --batch: a wall clock step does not make latency negative" t_batch_clock_step
 run_test "oloop: --batch: SIGINT ends the round when the answers come" t_batch_sigint
 run_test "oloop: --batch: an answer after the timeout is a timeout" t_batch_timeout
+run_test "oloop: --batch: at --max-inflight, answers wake the worker" t_batch_max_inflight
 run_test "oloop: --batch: bad values and combinations: exit 2, one line" t_batch_input
 finish
