@@ -340,8 +340,11 @@ static void conn_done(struct worker *w, struct conn *c)
 		w->bare = c->last_ns == 0;
 		batch_answers_wake(w);
 	}
-	/* --batch: read late, but its stamp says it came after the deadline */
-	if (c->stamped && c->last_ns > c->deadline_ns) {
+	/*
+	 * --batch: read late, but its stamp says it came after the deadline
+	 * (without a stamp, the read's late time says nothing of that)
+	 */
+	if (c->stamped && !c->unstamped && c->last_ns > c->deadline_ns) {
 		conn_fail(w, c, OUT_TIMEOUT, 0);
 		return;
 	}
