@@ -986,6 +986,9 @@ static void *worker_main(void *arg)
 		next = start_due(w, now);
 		now = clock_now_ns();
 		expire(w, now);
+		/* the start found no slot, and a timeout just freed one */
+		if (next == LOOP_FOREVER && w->inflight < w->max_inflight)
+			next = start_due(w, now);
 		if (w->col && now >= w->ivl_next_ns) {
 			publish(w->col, w->ivl_k++, &w->ivl);
 			w->ivl_next_ns += w->col->interval_ns;

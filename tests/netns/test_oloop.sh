@@ -296,6 +296,31 @@ t_batch_max_inflight() {
 	server_stop
 }
 
+# --max-inflight 1 and a server that never answers (it waits for a
+# half-close that --no-half-close never sends): every start is overdue
+# behind the one in flight, and each turn's start found the slot taken
+# before the timeout freed it.  Nothing then was left to wake the worker
+# (no start due, no deadline): it slept for good after the first
+# connection, with or without --batch.
+t_inflight_timeouts() {
+	local ns b rc
+	new_ns ns o
+	server_up "$ns"
+	for b in off 3ms; do
+		rc=0
+		rm -f "$TMP/it.json"
+		ip netns exec "$ns" timeout 10 "$CONNRATE" client --target 127.0.0.1:$PORT --threads 1 \
+			--cpus none --rate 2000 --duration 0.5 --batch $b --max-inflight 1 --timeout 1ms \
+			--no-half-close --json "$TMP/it.json" >/dev/null || rc=$?
+		[ $rc -eq 0 ] || fail "--batch $b: exit status $rc" || return 1
+		jq -e 'select(.type == "round") | .started >= 100 and .ok == 0 and
+			.errors.timeout == .started and .started + .unstarted == 1000' "$TMP/it.json" >/dev/null ||
+			fail "--batch $b: $(jqt "$TMP/it.json" round '[.started, .unstarted, .errors.timeout] | tostring')" ||
+			return 1
+	done
+	server_stop
+}
+
 t_batch_input() {
 	local rc o
 	for o in "--batch 0" "--batch 20ms" "--batch x" "--batch 1ms --concurrency 5" \
@@ -322,5 +347,6 @@ run_test "oloop: --batch: a wall clock step does not make latency negative" t_ba
 run_test "oloop: --batch: SIGINT ends the round when the answers come" t_batch_sigint
 run_test "oloop: --batch: an answer after the timeout is a timeout" t_batch_timeout
 run_test "oloop: --batch: at --max-inflight, answers wake the worker" t_batch_max_inflight
+run_test "oloop: --max-inflight 1, all timeouts: the worker goes on" t_inflight_timeouts
 run_test "oloop: --batch: bad values and combinations: exit 2, one line" t_batch_input
 finish
