@@ -57,6 +57,7 @@ struct conn {
 	int fd;
 	bool reset_seen;
 	bool stamped;		/* --batch: its answer waits in the reap set, stamped */
+	bool unstamped;		/* --batch: bytes read without a stamp to believe */
 	unsigned target;	/* index into config->target */
 	uint8_t phase;		/* phased round: its phase's stats */
 	mono_ns due_ns;		/* intended start */
@@ -114,6 +115,7 @@ struct worker {
 	 */
 	bool idle;
 	bool reap_waited;	/* the reap set is in the loop: answers wake it */
+	bool bare;		/* no answer with bytes yet, or the last had none */
 	bool answers_ready;	/* ... and it said answers are in */
 	mono_ns reap_ns;	/* answers are read again from here on */
 	mono_ns batch_ns;	/* turns begin this far apart at least */
@@ -154,6 +156,7 @@ struct worker {
 static void on_connecting(struct worker *w, struct conn *c, uint32_t ev);
 static void on_sending(struct worker *w, struct conn *c, uint32_t ev);
 static void on_reading(struct worker *w, struct conn *c, uint32_t ev);
+static void on_batch_sending(struct worker *w, struct conn *c, uint32_t ev);
 
 /* --- counting: every path ends in exactly one of these --- */
 
@@ -315,15 +318,35 @@ static void batch_wait_answers(struct worker *w, bool wait)
 		w->reap_waited = wait;
 }
 
+/*
+ * --batch: answers wake the worker after a bare FIN (above), and where
+ * the worker waits for them: a stopping one, and one at --max-inflight,
+ * whose next start needs the slot an answer frees when it is read.
+ */
+static void batch_answers_wake(struct worker *w)
+{
+	batch_wait_answers(w, w->bare || w->stopping ||
+			   w->inflight >= w->max_inflight);
+}
+
 static void conn_done(struct worker *w, struct conn *c)
 {
 	const struct config *cfg = w->cfg;
 	mono_ns now = c->last_ns ? c->last_ns : clock_now_ns();
 
 	if (c->stamped) {
-		if (!c->last_ns && !w->reap_waited)
+		if ((!c->last_ns || c->unstamped) && !w->reap_waited)
 			w->untimed++;
-		batch_wait_answers(w, c->last_ns == 0);
+		w->bare = c->last_ns == 0;
+		batch_answers_wake(w);
+	}
+	/*
+	 * --batch: read late, but its stamp says it came after the deadline
+	 * (without a stamp, the read's late time says nothing of that)
+	 */
+	if (c->stamped && !c->unstamped && c->last_ns > c->deadline_ns) {
+		conn_fail(w, c, OUT_TIMEOUT, 0);
+		return;
 	}
 
 	if (cfg->expect_bytes && c->received < cfg->expect_bytes) {
@@ -367,13 +390,33 @@ static void send_early(struct worker *w, struct conn *c)
 /*
  * --batch: a connection with its request out waits in the reap set; one
  * still connecting (or with more to send) in the loop, for EPOLLOUT only,
- * once: the request goes out as soon as it can, the answer waits.
+ * once: the request goes out as soon as it can, the answer waits.  One
+ * with more to send goes on in on_batch_sending, which moves it on again.
  */
 static int batch_add(struct worker *w, struct conn *c)
 {
 	if (c->handler == on_reading)
 		return loop_add(&w->reap, c->fd, EPOLLIN | EPOLLRDHUP | EPOLLET, c);
+	if (c->handler == on_sending)
+		c->handler = on_batch_sending;
 	return loop_add(&w->loop, c->fd, EPOLLOUT | EPOLLONESHOT, c);
+}
+
+/* --batch: after a send, to the reap set when all is out, else EPOLLOUT once more. */
+static void batch_sent(struct worker *w, struct conn *c)
+{
+	int rc;
+
+	if (!c->stamped || c->fd < 0)
+		return;
+	if (c->handler == on_reading) {
+		rc = loop_add(&w->reap, c->fd, EPOLLIN | EPOLLRDHUP | EPOLLET, c);
+	} else {
+		c->handler = on_batch_sending;
+		rc = loop_mod(&w->loop, c->fd, EPOLLOUT | EPOLLONESHOT, c);
+	}
+	if (rc < 0)
+		conn_fail(w, c, OUT_OTHER, -rc);
 }
 
 static void conn_start(struct worker *w, mono_ns due)
@@ -414,6 +457,7 @@ static void conn_start(struct worker *w, mono_ns due)
 	c->phase = (uint8_t)w->cur;
 	c->first_ns = 0;
 	c->last_ns = 0;
+	c->unstamped = false;
 	c->due_ns = due;
 	c->start_ns = now;
 	c->deadline_ns = now + cfg->timeout_ns;
@@ -464,13 +508,15 @@ static void on_connecting(struct worker *w, struct conn *c, uint32_t ev)
 	count_connect(w, c->target, clock_now_ns() - c->start_ns);
 	c->handler = on_sending;
 	on_sending(w, c, ev);
-	if (c->stamped && c->fd >= 0) {
-		int rc = c->handler == on_reading ? batch_add(w, c) :
-			 loop_mod(&w->loop, c->fd, EPOLLOUT | EPOLLONESHOT, c);
+	batch_sent(w, c);
+}
 
-		if (rc < 0)
-			conn_fail(w, c, OUT_OTHER, -rc);
-	}
+/* --batch: the rest of a request that did not fit at once */
+static void on_batch_sending(struct worker *w, struct conn *c, uint32_t ev)
+{
+	c->handler = on_sending;
+	on_sending(w, c, ev);
+	batch_sent(w, c);
 }
 
 static void on_sending(struct worker *w, struct conn *c, uint32_t ev)
@@ -511,6 +557,10 @@ static void on_sending(struct worker *w, struct conn *c, uint32_t ev)
 /*
  * --batch: recv with the kernel's arrival stamp of the bytes read
  * (SO_TIMESTAMPNS, wall clock) kept in c->last_ns, on the monotonic clock.
+ * The offset between the clocks is taken when the answers are read: a
+ * wall clock stepped since the packet came would move the stamp, so one
+ * that falls before the connection began (or before its first bytes) or
+ * after the read is not believed; the read's time stands.
  */
 static ssize_t recv_stamped(struct worker *w, struct conn *c)
 {
@@ -524,7 +574,9 @@ static ssize_t recv_stamped(struct worker *w, struct conn *c)
 		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
 	};
 	struct cmsghdr *cm;
+	bool stamp = false;
 	ssize_t n = recvmsg(c->fd, &m, 0);
+	mono_ns floor = c->first_ns ? c->first_ns : c->start_ns;
 
 	if (n <= 0)
 		return n;
@@ -537,9 +589,13 @@ static ssize_t recv_stamped(struct worker *w, struct conn *c)
 			continue;
 		memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
 		t = (int64_t)ts.tv_sec * (int64_t)NS_PER_S + ts.tv_nsec - w->real_off_ns;
-		if (t > 0 && (mono_ns)t < c->last_ns)
+		if (t >= (int64_t)floor && (mono_ns)t <= c->last_ns) {
 			c->last_ns = (mono_ns)t;
+			stamp = true;
+		}
 	}
+	if (!stamp)
+		c->unstamped = true;
 	return n;
 }
 
@@ -930,6 +986,9 @@ static void *worker_main(void *arg)
 		next = start_due(w, now);
 		now = clock_now_ns();
 		expire(w, now);
+		/* the start found no slot, and a timeout just freed one */
+		if (next == LOOP_FOREVER && w->inflight < w->max_inflight)
+			next = start_due(w, now);
 		if (w->col && now >= w->ivl_next_ns) {
 			publish(w->col, w->ivl_k++, &w->ivl);
 			w->ivl_next_ns += w->col->interval_ns;
@@ -942,6 +1001,7 @@ static void *worker_main(void *arg)
 		if (w->batch) {
 			wake = batch_wake(w, wake, next);
 			w->idle = wake > now;
+			batch_answers_wake(w);
 		}
 		n = wait_events(w, ev, wake, now);
 		if (n < 0) {
@@ -1124,6 +1184,7 @@ static void worker_setup(struct worker *w, const struct config *cfg,
 	w->batch = (cfg->batch_ns || cfg->batch_auto) && !spec->closed_loop;
 	w->batch_ns = cfg->batch_ns;
 	w->idle = true;
+	w->bare = true;
 	if (w->batch && cfg->batch_auto)
 		spin_set_cost_only(&w->spin);
 	else if (w->batch)
@@ -1165,6 +1226,30 @@ static unsigned workers_start(struct worker *ws, unsigned nw,
 		/* joined in any case */
 	}
 	return i;
+}
+
+/*
+ * --batch: the kernel stamps arriving packets only while some socket asks
+ * for stamps, and turns stamping on some time after the first one asks:
+ * between connections (a low rate, answers read at once) it would be off,
+ * and a connection started then would get no stamp.  A socket held open
+ * for the round keeps it on.  -1 if none is needed or it cannot be had
+ * (answers are then timed when read, and counted untimed).
+ */
+static int stamps_hold(const struct config *cfg, const struct round_spec *spec)
+{
+	int one = 1, fd;
+
+	if ((!cfg->batch_ns && !cfg->batch_auto) || spec->closed_loop)
+		return -1;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
 }
 
 /* Join the workers, merge their results; the first worker error, or rc. */
@@ -1294,7 +1379,7 @@ int client_round(const struct config *cfg, const struct client_env *env,
 	uint64_t max_inflight = cfg->max_inflight;
 	mono_ns base, first = 0;
 	int64_t wall_off;
-	int donefd, rc = 0;
+	int donefd, stampfd = -1, rc = 0;
 
 	memset(res, 0, sizeof(*res));
 	if (spec->closed_loop && spec->concurrency < nw)
@@ -1323,6 +1408,7 @@ int client_round(const struct config *cfg, const struct client_env *env,
 		goto out;
 	if (env->json)
 		report_round_start_json(env->json, spec);
+	stampfd = stamps_hold(cfg, spec);
 	getrusage(RUSAGE_SELF, &ru0);
 	wall_off = env->start_ns ? env->wall_offset_ns : walltime_mono_offset();
 	base = env->start_ns ? env->start_ns : clock_now_ns() + 20 * NS_PER_MS;
@@ -1359,6 +1445,8 @@ out:
 	collector_free(col);
 	if (donefd >= 0)
 		close(donefd);
+	if (stampfd >= 0)
+		close(stampfd);
 	free(ws);
 	return rc;
 }

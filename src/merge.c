@@ -185,6 +185,10 @@ static int spec_in(const struct jdoc *d, const struct jnode *o, struct merge_rou
 	(void)num(d, o, "cpu", "sys_s", &r->cpu_sys_s);
 	if (!num(d, o, "cpu", "wakeups", &r->cpu_wakeups) || r->cpu_wakeups < 0)
 		r->cpu_wakeups = -1;
+	if (!num(d, o, "untimed", NULL, &r->untimed) || r->untimed < 0)
+		r->untimed = -1;
+	if (!num(d, o, "batch_us", NULL, &r->batch_us) || r->batch_us < 0)
+		r->batch_us = -1;
 	r->interrupted = intr && intr->type == J_BOOL && intr->b;
 	return 0;
 }
@@ -269,6 +273,11 @@ int merge_add(struct merge_round *dst, const struct merge_round *src,
 	dst->cpu_sys_s += src->cpu_sys_s;
 	dst->cpu_wakeups = dst->cpu_wakeups < 0 || src->cpu_wakeups < 0 ? -1 :
 			   dst->cpu_wakeups + src->cpu_wakeups;
+	/* a host without --batch timed every answer as it came: none untimed */
+	if (src->untimed >= 0)
+		dst->untimed = (dst->untimed > 0 ? dst->untimed : 0) + src->untimed;
+	if (src->batch_us > dst->batch_us)
+		dst->batch_us = src->batch_us;
 	dst->interrupted |= src->interrupted;
 	if (round_end_ns(src) > round_end_ns(dst))
 		dst->elapsed_s = (double)(round_end_ns(src) - dst->start_actual_ns) / 1e9;
@@ -475,6 +484,10 @@ static void round_json(FILE *f, const struct merge_round *acc, const struct host
 	if (acc->cpu_wakeups >= 0)
 		json_u64(&j, "wakeups", (uint64_t)acc->cpu_wakeups);
 	json_obj_end(&j);
+	if (acc->untimed >= 0) {
+		json_num(&j, "batch_us", acc->batch_us, 3);
+		json_u64(&j, "untimed", (uint64_t)acc->untimed);
+	}
 	json_bool(&j, "interrupted", acc->interrupted);
 	histograms_json(&j, &acc->s);
 	if (acc->phased)

@@ -50,6 +50,8 @@ struct merge_round {
 	uint64_t threads;
 	double cpu_user_s, cpu_sys_s;
 	double cpu_wakeups;	/* -1: not in the round (an older connrate) */
+	double untimed;		/* --batch: answers timed when read; -1: no --batch */
+	double batch_us;	/* --batch: the batch in use at the end; -1: no --batch */
 	bool interrupted;
 	char host[64];
 	int64_t start_requested_ns;	/* wall clock */

@@ -176,6 +176,151 @@ t_batch_auto() {
 	server_stop
 }
 
+# A request larger than the socket's send buffer goes out over several
+# writable events; with --batch, once all of it is out the connection must
+# still wait for its answer (in the reap set), not sit unwatched until its
+# timeout.
+t_batch_big_request() {
+	local ns
+	new_ns ns i
+	head -c 4000000 /dev/zero >"$TMP/req4m"
+	head -c 64 /dev/zero | tr '\0' y >"$TMP/rsp64"
+	server_up "$ns" --response "$TMP/rsp64"
+	client "$ns" big --rate 20 --duration 1 --batch 1ms --request "$TMP/req4m" --expect-bytes 64
+	jq -e 'select(.type == "round") | .started == 20 and .ok == 20 and .errors.timeout == 0' \
+		"$TMP/big.json" >/dev/null ||
+		fail "$(jqt "$TMP/big.json" round '[.started, .ok, .errors.timeout] | tostring')"
+	server_stop
+}
+
+# At 100/s with answers in some 0.1 ms and read 10 ms later, there are
+# moments with no connection open: the kernel stamps packets only while
+# some socket asks for stamps and turns that on with a delay, so without a
+# socket held for the round a third of the answers came without a stamp,
+# were timed when read (10 ms late) and were not counted untimed.
+t_batch_sparse() {
+	local ns
+	new_ns ns j
+	head -c 64 /dev/zero | tr '\0' y >"$TMP/rsp64"
+	server_up "$ns" --response "$TMP/rsp64"
+	client "$ns" sparse --rate 100 --duration 2 --batch 10ms --expect-bytes 64
+	jq -e 'select(.type == "round") | .ok == 200 and .untimed == 0 and .latency_us.p90 < 5000' \
+		"$TMP/sparse.json" >/dev/null ||
+		fail "$(jqt "$TMP/sparse.json" round '[.ok, .untimed, .latency_us.p50, .latency_us.p90] | tostring')"
+	server_stop
+}
+
+# The stamps are on the wall clock and the offset to the monotonic clock
+# is taken when answers are read: a wall clock stepped forward in between
+# (here: the client's CLOCK_REALTIME reads 1 s ahead of the kernel's, a
+# preloaded shim) put arrivals before the connection began, and latencies
+# went negative (wrapped to 2^64 ns).  Such a stamp is not believed: the
+# answer is timed when read, and counted untimed.
+t_batch_clock_step() {
+	local ns env=()
+	new_ns ns k
+	head -c 64 /dev/zero | tr '\0' y >"$TMP/rsp64"
+	server_up "$ns" --response "$TMP/rsp64"
+	case $CONNRATE in *asan*) env=(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0") ;; esac
+	ip netns exec "$ns" env "${env[@]}" LD_PRELOAD="$PRELOAD" CR_REALTIME_AHEAD_US=1000000 \
+		"$CONNRATE" client --target 127.0.0.1:$PORT --threads 1 --cpus none --timeout 2s \
+		--json "$TMP/step.json" --rate 100 --duration 1 --batch 10ms --expect-bytes 64 >/dev/null ||
+		fail "client: exit status $?"
+	jq -e 'select(.type == "round") | .ok == 100 and .untimed >= 90 and .latency_us.min > 0 and
+		.latency_us.max < 100000 and .ttfb_us.max <= .latency_us.max' "$TMP/step.json" >/dev/null ||
+		fail "$(jqt "$TMP/step.json" round '[.ok, .untimed, .latency_us.min, .latency_us.max, .ttfb_us.max] | tostring')"
+	server_stop
+}
+
+# SIGINT while an answer is on its way (the server answers 200 ms late;
+# the first answer, with bytes, stopped answers from waking the worker):
+# the round ends when it comes, as without --batch, not a second later
+# at the stop's grace.
+t_batch_sigint() {
+	local ns env=() pid rc=0 t0 t1
+	new_ns ns l
+	head -c 64 /dev/zero | tr '\0' y >"$TMP/rsp64"
+	case $CONNRATE in *asan*) env=(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0") ;; esac
+	bg_in "$ns" env "${env[@]}" LD_PRELOAD="$PRELOAD" CR_SLOW_SEND_US=200000 \
+		"$CONNRATE" server --port $PORT --threads 1 --cpus none --response "$TMP/rsp64"
+	SERVER_PID=$BG_PID
+	wait_for 5 listening "$ns" $PORT || fail "server did not listen" || return 1
+	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --threads 1 --cpus none \
+		--rate 2 --duration 5 --batch 10ms --expect-bytes 64 --json "$TMP/int.json" >/dev/null &
+	pid=$!
+	sleep 0.62
+	t0=$(date +%s%N)
+	kill -INT $pid
+	wait $pid || rc=$?
+	t1=$(date +%s%N)
+	[ "$rc" -eq 130 ] || fail "exit status $rc, want 130"
+	jq -e 'select(.type == "round") | .interrupted and .started == 2 and .ok == 2' \
+		"$TMP/int.json" >/dev/null || fail "$(jqt "$TMP/int.json" round '[.interrupted, .started, .ok, .errors.timeout] | tostring')"
+	[ $(((t1 - t0) / 1000000)) -lt 600 ] || fail "stopped $(((t1 - t0) / 1000000)) ms after SIGINT"
+	server_stop
+}
+
+# --timeout shorter than the batch: the server answers 7 ms late, the
+# timeout is 5 ms, and the worker reads answers 10 ms apart.  Read after
+# the answer came but judged after its deadline, each was counted ok with
+# a latency above the timeout; it is a timeout, as without --batch.
+t_batch_timeout() {
+	local ns env=()
+	new_ns ns m
+	head -c 64 /dev/zero | tr '\0' y >"$TMP/rsp64"
+	case $CONNRATE in *asan*) env=(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0") ;; esac
+	bg_in "$ns" env "${env[@]}" LD_PRELOAD="$PRELOAD" CR_SLOW_SEND_US=7000 \
+		"$CONNRATE" server --port $PORT --threads 1 --cpus none --response "$TMP/rsp64"
+	SERVER_PID=$BG_PID
+	wait_for 5 listening "$ns" $PORT || fail "server did not listen" || return 1
+	client "$ns" short --rate 100 --duration 1 --batch 10ms --expect-bytes 64 --timeout 5ms
+	jq -e 'select(.type == "round") | .started == 100 and .ok == 0 and .errors.timeout == 100' \
+		"$TMP/short.json" >/dev/null ||
+		fail "$(jqt "$TMP/short.json" round '[.started, .ok, .errors.timeout, .latency_us.max] | tostring')"
+	server_stop
+}
+
+# --max-inflight 1: a slot is freed only when its answer is read, so a
+# worker at the limit must be woken by answers; reading them a batch
+# apart made at most one connection a batch (500/s, --batch 5ms: 195
+# made, 305 unstarted, lag 300 ms).
+t_batch_max_inflight() {
+	local ns
+	new_ns ns n
+	head -c 64 /dev/zero | tr '\0' y >"$TMP/rsp64"
+	server_up "$ns" --response "$TMP/rsp64"
+	client "$ns" mi --rate 500 --duration 1 --batch 5ms --max-inflight 1 --expect-bytes 64
+	jq -e 'select(.type == "round") | .started == 500 and .unstarted == 0 and .ok == 500 and
+		.lag_us.p50 < 5000' "$TMP/mi.json" >/dev/null ||
+		fail "$(jqt "$TMP/mi.json" round '[.started, .unstarted, .ok, .lag_us.p50] | tostring')"
+	server_stop
+}
+
+# --max-inflight 1 and a server that never answers (it waits for a
+# half-close that --no-half-close never sends): every start is overdue
+# behind the one in flight, and each turn's start found the slot taken
+# before the timeout freed it.  Nothing then was left to wake the worker
+# (no start due, no deadline): it slept for good after the first
+# connection, with or without --batch.
+t_inflight_timeouts() {
+	local ns b rc
+	new_ns ns o
+	server_up "$ns"
+	for b in off 3ms; do
+		rc=0
+		rm -f "$TMP/it.json"
+		ip netns exec "$ns" timeout 10 "$CONNRATE" client --target 127.0.0.1:$PORT --threads 1 \
+			--cpus none --rate 2000 --duration 0.5 --batch $b --max-inflight 1 --timeout 1ms \
+			--no-half-close --json "$TMP/it.json" >/dev/null || rc=$?
+		[ $rc -eq 0 ] || fail "--batch $b: exit status $rc" || return 1
+		jq -e 'select(.type == "round") | .started >= 100 and .ok == 0 and
+			.errors.timeout == .started and .started + .unstarted == 1000' "$TMP/it.json" >/dev/null ||
+			fail "--batch $b: $(jqt "$TMP/it.json" round '[.started, .unstarted, .errors.timeout] | tostring')" ||
+			return 1
+	done
+	server_stop
+}
+
 t_batch_input() {
 	local rc o
 	for o in "--batch 0" "--batch 20ms" "--batch x" "--batch 1ms --concurrency 5" \
@@ -196,5 +341,12 @@ run_test "oloop: --batch: bare FIN answers read as they come" t_batch_bare_fin
 run_test "oloop: --batch 2ms: starts late by what they waited, all made" t_batch_lag
 run_test "oloop: --batch: a late answer timed by its stamp, a timeout kept" t_batch_slow
 run_test "oloop: --batch auto: a batch from a sleep's cost" t_batch_auto
+run_test "oloop: --batch: a request sent over several events, then its answer read" t_batch_big_request
+run_test "oloop: --batch: sparse connections stamped all the same" t_batch_sparse
+run_test "oloop: --batch: a wall clock step does not make latency negative" t_batch_clock_step
+run_test "oloop: --batch: SIGINT ends the round when the answers come" t_batch_sigint
+run_test "oloop: --batch: an answer after the timeout is a timeout" t_batch_timeout
+run_test "oloop: --batch: at --max-inflight, answers wake the worker" t_batch_max_inflight
+run_test "oloop: --max-inflight 1, all timeouts: the worker goes on" t_inflight_timeouts
 run_test "oloop: --batch: bad values and combinations: exit 2, one line" t_batch_input
 finish

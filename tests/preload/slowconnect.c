@@ -6,6 +6,9 @@
  * Likewise every send() first sleeps CR_SLOW_SEND_US: preloaded into a
  * server, it answers that much later (a slow application), which the
  * client's time to first byte must show and its connect time must not.
+ * CR_REALTIME_AHEAD_US makes CLOCK_REALTIME read that much ahead of the
+ * kernel's own wall clock, as if the wall clock had stepped forward after
+ * the kernel stamped the packets a process reads.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -14,6 +17,7 @@
 #include <time.h>
 
 int connect(int fd, const struct sockaddr *sa, socklen_t len);
+int clock_gettime(clockid_t clk, struct timespec *ts);
 ssize_t send(int fd, const void *buf, size_t len, int flags);
 
 static void sleep_env(const char *name)
@@ -46,4 +50,22 @@ int connect(int fd, const struct sockaddr *sa, socklen_t len)
 		real = (int (*)(int, const struct sockaddr *, socklen_t))dlsym(RTLD_NEXT, "connect");
 	sleep_env("CR_SLOW_CONNECT_US");
 	return real(fd, sa, len);
+}
+
+int clock_gettime(clockid_t clk, struct timespec *ts)
+{
+	static int (*real)(clockid_t, struct timespec *);
+	const char *us = getenv("CR_REALTIME_AHEAD_US");
+	int rc;
+
+	if (!real)
+		real = (int (*)(clockid_t, struct timespec *))dlsym(RTLD_NEXT, "clock_gettime");
+	rc = real(clk, ts);
+	if (!rc && us && clk == CLOCK_REALTIME) {
+		long long ns = ts->tv_nsec + strtoll(us, NULL, 10) * 1000;
+
+		ts->tv_sec += (time_t)(ns / 1000000000);
+		ts->tv_nsec = (long)(ns % 1000000000);
+	}
+	return rc;
 }

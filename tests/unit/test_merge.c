@@ -116,6 +116,30 @@ static void test_exact_sums(void **state)
 		assert_int_equal(merge_add(ra, rb, why, sizeof(why)), 0);
 		assert_true(ra->cpu_wakeups < 0);
 	}
+	/* --batch: untimed answers are summed, the longest batch kept */
+	{
+		static const char *const ins[] = { "\"batch_us\":250.000,\"untimed\":7,",
+						   "\"batch_us\":100.000,\"untimed\":3," };
+		char *l[2] = { la, lb }, *m;
+		int h;
+
+		for (h = 0; h < 2; h++) {
+			char *at = strstr(l[h], "\"interrupted\"");
+
+			assert_non_null(at);
+			m = malloc(strlen(l[h]) + strlen(ins[h]) + 1);
+			sprintf(m, "%.*s%s%s", (int)(at - l[h]), l[h], ins[h], at);
+			free(l[h]);
+			l[h] = m;
+		}
+		la = l[0];
+		lb = l[1];
+		assert_int_equal(merge_parse_round(la, strlen(la), ra, why, sizeof(why)), 0);
+		assert_int_equal(merge_parse_round(lb, strlen(lb), rb, why, sizeof(why)), 0);
+		assert_int_equal(merge_add(ra, rb, why, sizeof(why)), 0);
+		assert_true(ra->untimed == 10);
+		assert_true(ra->batch_us == 250);
+	}
 	free(la); free(lb); free(a); free(b); free(ra); free(rb);
 }
 
