@@ -51,8 +51,9 @@ t_busy_rate() {
 }
 
 # --spin busy polls the whole round: at 500/s (2 ms between starts) the
-# worker never sleeps, so it uses most of a CPU for the second; --spin
-# off sleeps between starts and uses a few percent.
+# worker never sleeps, --spin off sleeps before every start.  Counted in
+# sleeps (cpu.wakeups), not CPU time: on a loaded machine a polling
+# thread that yields gets little CPU, yet still never sleeps.
 t_busy_polls() {
 	local ns busy off
 	new_ns ns b
@@ -63,10 +64,10 @@ t_busy_polls() {
 		jq -e 'select(.type == "round") | .started + .unstarted == 500 and .ok == .started and .ok >= 450' \
 			"$TMP/$f.json" >/dev/null || fail "--spin $f: ok $(jqt "$TMP/$f.json" round .ok) of 500"
 	done
-	busy=$(jqt "$TMP/busy.json" round '.cpu.user_s + .cpu.sys_s')
-	off=$(jqt "$TMP/off.json" round '.cpu.user_s + .cpu.sys_s')
-	awk -v b="$busy" -v o="$off" 'BEGIN {exit !(b >= 0.08 && b >= 3 * o)}' ||
-		fail "--spin busy used ${busy}s of CPU, off ${off}s: it slept"
+	busy=$(jqt "$TMP/busy.json" round .cpu.wakeups)
+	off=$(jqt "$TMP/off.json" round .cpu.wakeups)
+	[ "$busy" -le 50 ] && [ "$off" -ge 450 ] ||
+		fail "sleeps in 500 starts: --spin busy $busy (want <= 50), off $off (want >= 450)"
 	server_stop
 }
 
@@ -170,9 +171,11 @@ t_batch_auto() {
 	new_ns ns g
 	server_up "$ns"
 	client "$ns" bauto --rate 5000 --duration 1 --batch auto
-	jq -e 'select(.type == "round") | .ok == 5000 and .config.batch == "auto" and
-		.batch_us > 0 and .batch_us <= 250 and .lag_us.p99 < 5000' "$TMP/bauto.json" >/dev/null ||
-		fail "$(jqt "$TMP/bauto.json" round '[.ok, .config.batch, .batch_us, .lag_us.p99] | tostring')"
+	# (98% made: on a loaded machine the window's last starts may be late)
+	jq -e 'select(.type == "round") | .started + .unstarted == 5000 and .ok == .started and
+		.ok >= 4900 and .config.batch == "auto" and .batch_us > 0 and .batch_us <= 250' \
+		"$TMP/bauto.json" >/dev/null ||
+		fail "$(jqt "$TMP/bauto.json" round '[.started, .ok, .config.batch, .batch_us, .lag_us.p99] | tostring')"
 	server_stop
 }
 
@@ -289,9 +292,12 @@ t_batch_max_inflight() {
 	new_ns ns n
 	head -c 64 /dev/zero | tr '\0' y >"$TMP/rsp64"
 	server_up "$ns" --response "$TMP/rsp64"
-	client "$ns" mi --rate 500 --duration 1 --batch 5ms --max-inflight 1 --expect-bytes 64
-	jq -e 'select(.type == "round") | .started == 500 and .unstarted == 0 and .ok == 500 and
-		.lag_us.p50 < 5000' "$TMP/mi.json" >/dev/null ||
+	# a batch of 10 ms at 200/s: one start a turn would make 100 of 200;
+	# a few may miss the window on a loaded machine (each must be done
+	# within 5 ms), none should wait for the next turn
+	client "$ns" mi --rate 200 --duration 1 --batch 10ms --max-inflight 1 --expect-bytes 64
+	jq -e 'select(.type == "round") | .started >= 190 and .started + .unstarted == 200 and
+		.ok == .started and .lag_us.p50 < 10000' "$TMP/mi.json" >/dev/null ||
 		fail "$(jqt "$TMP/mi.json" round '[.started, .unstarted, .ok, .lag_us.p50] | tostring')"
 	server_stop
 }
