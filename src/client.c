@@ -1181,7 +1181,7 @@ static void worker_setup(struct worker *w, const struct config *cfg,
 	if (cfg->spin_busy)
 		spin_set_busy(&w->spin);
 	/* --batch: late by design, so no margin and no polling */
-	w->batch = (cfg->batch_ns || cfg->batch_auto) && !spec->closed_loop;
+	w->batch = cfg_batch_max_ns(cfg) && !spec->closed_loop;
 	w->batch_ns = cfg->batch_ns;
 	w->idle = true;
 	w->bare = true;
@@ -1211,7 +1211,6 @@ static unsigned workers_start(struct worker *ws, unsigned nw,
 				loop_fini(&ws[i].loop);
 				break;
 			}
-			batch_wait_answers(&ws[i], true);
 		}
 		*rc = loop_thread(&ws[i].tid, cfg_thread_cpu(ws[i].cfg, i),
 				  worker_main, &ws[i]);
@@ -1240,7 +1239,7 @@ static int stamps_hold(const struct config *cfg, const struct round_spec *spec)
 {
 	int one = 1, fd;
 
-	if ((!cfg->batch_ns && !cfg->batch_auto) || spec->closed_loop)
+	if (!cfg_batch_max_ns(cfg) || spec->closed_loop)
 		return -1;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)

@@ -257,7 +257,7 @@ void report_round_json(FILE *f, const struct config *c,
 	json_obj_end(&j);
 	if (!r->spec.closed_loop)
 		json_num(&j, "spin_us", r->spin_us, 3);
-	if (!r->spec.closed_loop && (c->batch_ns || c->batch_auto)) {
+	if (!r->spec.closed_loop && cfg_batch_max_ns(c)) {
 		json_num(&j, "batch_us", r->batch_us, 3);
 		json_u64(&j, "untimed", r->untimed);
 	}

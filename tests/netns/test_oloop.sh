@@ -6,10 +6,22 @@
 # timed when they come, starts late by what they waited.
 . "$(dirname "$0")/lib.sh"
 PORT=7171
+head -c 64 /dev/zero | tr '\0' y >"$TMP/rsp64"	# a 64-byte answer
 
 server_up() {
 	local ns=$1; shift
 	bg_in "$ns" "$CONNRATE" server --port $PORT --threads 1 --cpus none "$@"
+	SERVER_PID=$BG_PID
+	wait_for 5 listening "$ns" $PORT || fail "server did not listen"
+}
+
+# slow_server_up NS US ARGS...: the server with every send() US late (the
+# preloaded shim of tests/preload)
+slow_server_up() {
+	local ns=$1 us=$2 env=(); shift 2
+	case $CONNRATE in *asan*) env=(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0") ;; esac
+	bg_in "$ns" env "${env[@]}" LD_PRELOAD="$PRELOAD" CR_SLOW_SEND_US="$us" \
+		"$CONNRATE" server --port $PORT --threads 1 --cpus none "$@"
 	SERVER_PID=$BG_PID
 	wait_for 5 listening "$ns" $PORT || fail "server did not listen"
 }
@@ -91,7 +103,6 @@ t_auto_rate() {
 t_batch_stamps() {
 	local ns
 	new_ns ns d
-	head -c 64 /dev/zero | tr '\0' y >"$TMP/rsp64"
 	server_up "$ns" --response "$TMP/rsp64"
 	client "$ns" stamps --rate 100 --duration 2 --batch 10ms --expect-bytes 64
 	jq -e 'select(.type == "round") | .started == 200 and .ok == 200 and .untimed == 0 and
@@ -147,14 +158,10 @@ t_batch_lag() {
 # own, yet its TTFB and latency are the stamp's, some 30 ms; with a 10 ms
 # timeout every connection is a timeout, though read later still.
 t_batch_slow() {
-	local ns env=()
+	local ns
 	new_ns ns h
 	head -c 100 /dev/zero >"$TMP/r100"
-	case $CONNRATE in *asan*) env=(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0") ;; esac
-	bg_in "$ns" env "${env[@]}" LD_PRELOAD="$PRELOAD" CR_SLOW_SEND_US=30000 \
-		"$CONNRATE" server --port $PORT --threads 1 --cpus none --response "$TMP/r100"
-	SERVER_PID=$BG_PID
-	wait_for 5 listening "$ns" $PORT || fail "server did not listen" || return 1
+	slow_server_up "$ns" 30000 --response "$TMP/r100" || return 1
 	client "$ns" slow --rate 20 --duration 1 --batch 10ms --expect-bytes 100
 	jq -e 'select(.type == "round") | .ok == 20 and .ttfb_us.p50 >= 30000 and .ttfb_us.p50 < 40000 and
 		.latency_us.p50 < 40000' "$TMP/slow.json" >/dev/null ||
@@ -187,7 +194,6 @@ t_batch_big_request() {
 	local ns
 	new_ns ns i
 	head -c 4000000 /dev/zero >"$TMP/req4m"
-	head -c 64 /dev/zero | tr '\0' y >"$TMP/rsp64"
 	server_up "$ns" --response "$TMP/rsp64"
 	client "$ns" big --rate 20 --duration 1 --batch 1ms --request "$TMP/req4m" --expect-bytes 64
 	jq -e 'select(.type == "round") | .started == 20 and .ok == 20 and .errors.timeout == 0' \
@@ -204,7 +210,6 @@ t_batch_big_request() {
 t_batch_sparse() {
 	local ns
 	new_ns ns j
-	head -c 64 /dev/zero | tr '\0' y >"$TMP/rsp64"
 	server_up "$ns" --response "$TMP/rsp64"
 	client "$ns" sparse --rate 100 --duration 2 --batch 10ms --expect-bytes 64
 	jq -e 'select(.type == "round") | .ok == 200 and .untimed == 0 and .latency_us.p90 < 5000' \
@@ -222,7 +227,6 @@ t_batch_sparse() {
 t_batch_clock_step() {
 	local ns env=()
 	new_ns ns k
-	head -c 64 /dev/zero | tr '\0' y >"$TMP/rsp64"
 	server_up "$ns" --response "$TMP/rsp64"
 	case $CONNRATE in *asan*) env=(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0") ;; esac
 	ip netns exec "$ns" env "${env[@]}" LD_PRELOAD="$PRELOAD" CR_REALTIME_AHEAD_US=1000000 \
@@ -240,14 +244,9 @@ t_batch_clock_step() {
 # the round ends when it comes, as without --batch, not a second later
 # at the stop's grace.
 t_batch_sigint() {
-	local ns env=() pid rc=0 t0 t1
+	local ns pid rc=0 t0 t1
 	new_ns ns l
-	head -c 64 /dev/zero | tr '\0' y >"$TMP/rsp64"
-	case $CONNRATE in *asan*) env=(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0") ;; esac
-	bg_in "$ns" env "${env[@]}" LD_PRELOAD="$PRELOAD" CR_SLOW_SEND_US=200000 \
-		"$CONNRATE" server --port $PORT --threads 1 --cpus none --response "$TMP/rsp64"
-	SERVER_PID=$BG_PID
-	wait_for 5 listening "$ns" $PORT || fail "server did not listen" || return 1
+	slow_server_up "$ns" 200000 --response "$TMP/rsp64" || return 1
 	ip netns exec "$ns" "$CONNRATE" client --target 127.0.0.1:$PORT --threads 1 --cpus none \
 		--rate 2 --duration 5 --batch 10ms --expect-bytes 64 --json "$TMP/int.json" >/dev/null &
 	pid=$!
@@ -268,14 +267,9 @@ t_batch_sigint() {
 # the answer came but judged after its deadline, each was counted ok with
 # a latency above the timeout; it is a timeout, as without --batch.
 t_batch_timeout() {
-	local ns env=()
+	local ns
 	new_ns ns m
-	head -c 64 /dev/zero | tr '\0' y >"$TMP/rsp64"
-	case $CONNRATE in *asan*) env=(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0") ;; esac
-	bg_in "$ns" env "${env[@]}" LD_PRELOAD="$PRELOAD" CR_SLOW_SEND_US=7000 \
-		"$CONNRATE" server --port $PORT --threads 1 --cpus none --response "$TMP/rsp64"
-	SERVER_PID=$BG_PID
-	wait_for 5 listening "$ns" $PORT || fail "server did not listen" || return 1
+	slow_server_up "$ns" 7000 --response "$TMP/rsp64" || return 1
 	client "$ns" short --rate 100 --duration 1 --batch 10ms --expect-bytes 64 --timeout 5ms
 	jq -e 'select(.type == "round") | .started == 100 and .ok == 0 and .errors.timeout == 100' \
 		"$TMP/short.json" >/dev/null ||
@@ -290,7 +284,6 @@ t_batch_timeout() {
 t_batch_max_inflight() {
 	local ns
 	new_ns ns n
-	head -c 64 /dev/zero | tr '\0' y >"$TMP/rsp64"
 	server_up "$ns" --response "$TMP/rsp64"
 	# a batch of 10 ms at 200/s: one start a turn would make 100 of 200;
 	# a few may miss the window on a loaded machine (each must be done
