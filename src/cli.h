@@ -131,7 +131,7 @@ const struct opt_def *cli_options(size_t *n);
  * --batch auto: the longest batch it picks, so the most lag batching adds
  * (the margin a round's end and saturate's --max-lag allow it).
  */
-#define CFG_BATCH_AUTO_MAX_NS (250 * 1000ULL)
+#define CFG_BATCH_AUTO_MAX_NS (500 * 1000ULL)
 
 /* The longest a --batch makes a start wait (0: no --batch). */
 static inline uint64_t cfg_batch_max_ns(const struct config *c)

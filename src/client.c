@@ -896,10 +896,11 @@ static int wait_events(struct worker *w, struct epoll_event *ev, mono_ns wake,
 
 /*
  * --batch auto: turns BATCH_AUTO_SLEEPS sleeps' cost apart, so sleeping
- * costs a busy worker about a sixteenth of its time at most; at most
- * CFG_BATCH_AUTO_MAX_NS, the most lag batching may add.
+ * costs a busy worker about a thirty-second of its time at most; at most
+ * CFG_BATCH_AUTO_MAX_NS, the most lag batching may add.  (A sleep also
+ * leaves the thread's caches cold: a turn costs more than the sleep.)
  */
-#define BATCH_AUTO_SLEEPS 16
+#define BATCH_AUTO_SLEEPS 32
 
 static mono_ns batch_auto_ns(const struct spin *s)
 {
