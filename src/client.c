@@ -56,7 +56,7 @@ struct conn {
 	conn_fn handler;
 	int fd;
 	bool reset_seen;
-	bool stamped;		/* --batch: its answer waits in the reap set, stamped */
+	bool stamped;		/* --batch: its answer is read at a turn, stamped */
 	bool unstamped;		/* --batch: bytes read without a stamp to believe */
 	unsigned target;	/* index into config->target */
 	uint8_t phase;		/* phased round: its phase's stats */
@@ -68,6 +68,7 @@ struct conn {
 	uint64_t sent;
 	uint64_t received;
 	struct list link;	/* in-flight FIFO, or free list */
+	struct list unread;	/* --batch: in worker->unread (else empty) */
 };
 
 /* Interval lines: workers merge their interval into a slot; the last one in prints it. */
@@ -101,19 +102,20 @@ struct worker {
 	pthread_t tid;
 	struct loop loop;
 	/*
-	 * --batch: connections whose request is out wait for their answer
-	 * here, looked at once a turn and never slept on, so an answer does
-	 * not wake the thread; the kernel's arrival stamp times it.
+	 * --batch: connections whose answer was not in when a turn looked
+	 * (worker->unread) wait for it here, looked at once a turn and never
+	 * slept on, so an answer does not wake the thread; the kernel's
+	 * arrival stamp times it.
 	 */
 	struct loop reap;
-	bool batch;
 	/*
-	 * The last wait had time to spare.  A worker that never waits
-	 * (behind, or busy to the last microsecond) gains nothing from
-	 * leaving answers unread, so its new connections go without stamps
-	 * (one system call less each) and are served as without --batch.
+	 * --batch: connections whose request is out and whose answer is
+	 * read when the next turn begins, by recv alone: most answers are in
+	 * by then, and only one that is not goes to the reap set, so most
+	 * connections never cost an epoll registration.
 	 */
-	bool idle;
+	struct list unread;
+	bool batch;
 	bool reap_waited;	/* the reap set is in the loop: answers wake it */
 	bool bare;		/* no answer with bytes yet, or the last had none */
 	bool answers_ready;	/* ... and it said answers are in */
@@ -288,6 +290,7 @@ static void conn_end(struct worker *w, struct conn *c)
 		w->ivl.bytes_received += c->received;
 	}
 	list_del(&c->link);
+	list_del(&c->unread);
 	close(c->fd);
 	c->fd = -1;
 	w->inflight--;
@@ -313,9 +316,20 @@ static void batch_wait_answers(struct worker *w, bool wait)
 
 	if (w->reap_waited == wait)
 		return;
-	if (!epoll_ctl(w->loop.epfd, wait ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
-		       w->reap.epfd, &ev))
-		w->reap_waited = wait;
+	if (epoll_ctl(w->loop.epfd, wait ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
+		      w->reap.epfd, &ev))
+		return;
+	w->reap_waited = wait;
+	/* what nothing watches cannot wake the worker: to the reap set */
+	while (wait && !list_empty(&w->unread)) {
+		struct conn *c = list_entry(w->unread.next, struct conn, unread);
+		int rc;
+
+		list_del(&c->unread);
+		rc = loop_add(&w->reap, c->fd, EPOLLIN | EPOLLRDHUP | EPOLLET, c);
+		if (rc < 0)
+			conn_fail(w, c, OUT_OTHER, -rc);
+	}
 }
 
 /*
@@ -388,7 +402,20 @@ static void send_early(struct worker *w, struct conn *c)
 }
 
 /*
- * --batch: a connection with its request out waits in the reap set; one
+ * --batch: a connection with its request out waits for its answer, read
+ * when the next turn begins (worker->unread), or in the reap set where
+ * answers must wake the worker.
+ */
+static int batch_await(struct worker *w, struct conn *c)
+{
+	if (w->reap_waited)
+		return loop_add(&w->reap, c->fd, EPOLLIN | EPOLLRDHUP | EPOLLET, c);
+	list_append(&w->unread, &c->unread);
+	return 0;
+}
+
+/*
+ * --batch: a connection with its request out waits for its answer; one
  * still connecting (or with more to send) in the loop, for EPOLLOUT only,
  * once: the request goes out as soon as it can, the answer waits.  One
  * with more to send goes on in on_batch_sending, which moves it on again.
@@ -396,13 +423,13 @@ static void send_early(struct worker *w, struct conn *c)
 static int batch_add(struct worker *w, struct conn *c)
 {
 	if (c->handler == on_reading)
-		return loop_add(&w->reap, c->fd, EPOLLIN | EPOLLRDHUP | EPOLLET, c);
+		return batch_await(w, c);
 	if (c->handler == on_sending)
 		c->handler = on_batch_sending;
 	return loop_add(&w->loop, c->fd, EPOLLOUT | EPOLLONESHOT, c);
 }
 
-/* --batch: after a send, to the reap set when all is out, else EPOLLOUT once more. */
+/* --batch: after a send, to wait for the answer when all is out, else EPOLLOUT once more. */
 static void batch_sent(struct worker *w, struct conn *c)
 {
 	int rc;
@@ -410,7 +437,7 @@ static void batch_sent(struct worker *w, struct conn *c)
 	if (!c->stamped || c->fd < 0)
 		return;
 	if (c->handler == on_reading) {
-		rc = loop_add(&w->reap, c->fd, EPOLLIN | EPOLLRDHUP | EPOLLET, c);
+		rc = batch_await(w, c);
 	} else {
 		c->handler = on_batch_sending;
 		rc = loop_mod(&w->loop, c->fd, EPOLLOUT | EPOLLONESHOT, c);
@@ -466,9 +493,10 @@ static void conn_start(struct worker *w, mono_ns due)
 	c->reset_seen = false;
 	c->target = t;
 	c->handler = on_connecting;
+	list_init(&c->unread);
 	list_append(&w->fifo, &c->link);
 	w->inflight++;
-	c->stamped = w->batch && w->idle;
+	c->stamped = w->batch;
 	if (c->stamped) {
 		int one = 1;
 
@@ -922,6 +950,22 @@ static void batch_reap(struct worker *w)
 				 rt.tv_nsec - (int64_t)now;
 	w->answers_ready = false;
 	w->reap_ns = now + w->batch_ns / 2;
+	/* one not answered yet is watched from now on (a recv more, once) */
+	while (!list_empty(&w->unread)) {
+		struct conn *c = list_entry(w->unread.next, struct conn, unread);
+
+		list_del(&c->unread);
+		w->cur = c->phase;
+		on_reading(w, c, EPOLLIN);
+		if (c->fd >= 0) {
+			int rc = loop_add(&w->reap, c->fd,
+					  EPOLLIN | EPOLLRDHUP | EPOLLET, c);
+
+			if (rc < 0)
+				conn_fail(w, c, OUT_OTHER, -rc);
+		}
+	}
+	pool_put_list(&w->pool, &w->deferred);
 	do {
 		n = loop_wait(&w->reap, ev, EVENTS_MAX, 0);
 		if (n > 0)
@@ -1001,7 +1045,6 @@ static void *worker_main(void *arg)
 		now = clock_now_ns();
 		if (w->batch) {
 			wake = batch_wake(w, wake, next);
-			w->idle = wake > now;
 			batch_answers_wake(w);
 		}
 		n = wait_events(w, ev, wake, now);
@@ -1166,6 +1209,7 @@ static void worker_setup(struct worker *w, const struct config *cfg,
 	w->ivl_next_ns = base + cfg->interval_ns;
 	list_init(&w->fifo);
 	list_init(&w->deferred);
+	list_init(&w->unread);
 	pool_init(&w->pool, sizeof(struct conn), offsetof(struct conn, link));
 	stats_init(&w->st);
 	stats_init(&w->ivl);
@@ -1184,7 +1228,6 @@ static void worker_setup(struct worker *w, const struct config *cfg,
 	/* --batch: late by design, so no margin and no polling */
 	w->batch = cfg_batch_max_ns(cfg) && !spec->closed_loop;
 	w->batch_ns = cfg->batch_ns;
-	w->idle = true;
 	w->bare = true;
 	if (w->batch && cfg->batch_auto)
 		spin_set_cost_only(&w->spin);
