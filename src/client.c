@@ -382,18 +382,31 @@ static void conn_done(struct worker *w, struct conn *c)
  * writable.  Where the handshake completes inside connect() (loopback, a
  * near peer) this saves an epoll wakeup and lets the server find the
  * request in at accept time.  A miss costs one send (EAGAIN: still
- * SYN_SENT), so the worker's hunch decides when to try.
+ * SYN_SENT), so the worker's hunch decides when to try.  With --batch and
+ * no request, the half-close goes out early the same way (so the socket
+ * needs no epoll registration at all) once an empty send said the
+ * handshake is done.
  */
 static void send_early(struct worker *w, struct conn *c)
 {
 	mono_ns t = clock_now_ns();
-	bool connected;
+	bool connected = true;
 
-	c->handler = on_sending;
-	on_sending(w, c, 0);
-	if (c->fd < 0)
-		return;		/* failed, and counted */
-	connected = c->sent || c->reset_seen;
+	/* nothing to send (--batch): sending nothing tells whether it is connected */
+	if (!w->cfg->request.len && send(c->fd, "", 0, MSG_NOSIGNAL) < 0) {
+		if (errno != EAGAIN) {	/* refused, unreachable: said once */
+			conn_fail(w, c, stats_classify(errno), errno);
+			return;
+		}
+		connected = false;
+	}
+	if (connected) {
+		c->handler = on_sending;
+		on_sending(w, c, 0);
+		if (c->fd < 0)
+			return;		/* failed, and counted */
+		connected = c->sent || c->reset_seen || !w->cfg->request.len;
+	}
 	hunch_note(&w->early, connected);
 	if (connected)
 		count_connect(w, c->target, t - c->start_ns);
@@ -502,7 +515,7 @@ static void conn_start(struct worker *w, mono_ns due)
 
 		(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	}
-	if (cfg->request.len && (rc == 0 || hunch_try(&w->early)))
+	if ((cfg->request.len || c->stamped) && (rc == 0 || hunch_try(&w->early)))
 		send_early(w, c);
 	if (c->fd < 0)
 		return;
@@ -942,7 +955,9 @@ static void batch_reap(struct worker *w)
 {
 	struct epoll_event ev[EVENTS_MAX];
 	struct timespec rt;
+	struct list todo;
 	mono_ns now = clock_now_ns();
+	unsigned i = 0;
 	int n;
 
 	if (!clock_gettime(CLOCK_REALTIME, &rt))
@@ -950,11 +965,18 @@ static void batch_reap(struct worker *w)
 				 rt.tv_nsec - (int64_t)now;
 	w->answers_ready = false;
 	w->reap_ns = now + w->batch_ns / 2;
-	/* one not answered yet is watched from now on (a recv more, once) */
-	while (!list_empty(&w->unread)) {
-		struct conn *c = list_entry(w->unread.next, struct conn, unread);
+	/*
+	 * One not answered yet is watched from now on (a recv more, once).
+	 * Starts made meanwhile (a long list must not hold up the schedule)
+	 * wait for the next turn.
+	 */
+	list_take(&todo, &w->unread);
+	while (!list_empty(&todo)) {
+		struct conn *c = list_entry(todo.next, struct conn, unread);
 
 		list_del(&c->unread);
+		if ((++i & 15) == 0)
+			start_due(w, clock_now_ns());
 		w->cur = c->phase;
 		on_reading(w, c, EPOLLIN);
 		if (c->fd >= 0) {
