@@ -15,7 +15,8 @@
 #   VARIANTS="--spin busy;--spin off" bench/oloop.sh
 #                                       and this tree's with those options
 #                                       (open loop only), ';' between sets
-#                                       (default: "--batch auto"; "" for none)
+#                                       (default: "--batch auto"; "" for none);
+#                                       with BASE or OLD, that build's too
 #
 # RUNS (3) runs; SECS (2) seconds a round; CONC (50) in flight in the closed
 # loop; SHARES ("10 50 60 70 80 90 95 100") percent of the closed loop for
@@ -78,6 +79,8 @@ IFS=';' read -r -a vs <<<"${VARIANTS---batch auto}"
 for v in "${vs[@]}"; do
 	[ -n "${v// /}" ] || continue
 	bins+=("new $v"); bin["new $v"]=$top/connrate; extra["new $v"]=$v
+	[ -n "${OLD:-}" ] || continue
+	bins+=("old $v"); bin["old $v"]=$OLD; extra["old $v"]=$v
 done
 
 ip netns add $ns
