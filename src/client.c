@@ -968,13 +968,19 @@ static void batch_reap(struct worker *w)
 	/*
 	 * One not answered yet is watched from now on (a recv more, once).
 	 * Starts made meanwhile (a long list must not hold up the schedule)
-	 * wait for the next turn.
+	 * wait for the next turn, as do connections younger than a quarter
+	 * batch, whose answers are seldom in yet.
 	 */
 	list_take(&todo, &w->unread);
 	while (!list_empty(&todo)) {
 		struct conn *c = list_entry(todo.next, struct conn, unread);
 
 		list_del(&c->unread);
+		/* too young to be answered: at the next turn (a busy worker's is soon) */
+		if (now - c->start_ns < w->batch_ns / 4 && !w->reap_waited) {
+			list_append(&w->unread, &c->unread);
+			continue;
+		}
 		if ((++i & 15) == 0)
 			start_due(w, clock_now_ns());
 		w->cur = c->phase;
