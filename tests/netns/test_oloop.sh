@@ -216,19 +216,23 @@ strace_client() {
 calls() { awk -v s="$2" '$NF == s {print $4; n++} END {if (!n) print 0}' "$TMP/$1.strace"; }
 
 # --batch: an answer in by the next turn is read with recv alone, its
-# socket never put in an epoll set (only one still unanswered is); and
-# every connection is stamped, a busy worker's too.
+# socket never put in an epoll set (only one still unanswered is), and
+# with --expect-bytes one recv is enough; every connection is stamped, a
+# busy worker's too.
 t_batch_no_epoll() {
-	local ns ctl ok so started
+	local ns ctl rcv ok so started
 	need strace || return
 	new_ns ns n
 	server_up "$ns" --response "$TMP/rsp64"
-	strace_client "$ns" quiet epoll_ctl --rate 1000 --duration 1 --batch 2ms --expect-bytes 64
+	strace_client "$ns" quiet epoll_ctl,recvmsg --rate 1000 --duration 1 --batch 2ms --expect-bytes 64
 	ok=$(jqt "$TMP/quiet.json" round .ok)
 	ctl=$(calls quiet epoll_ctl)
+	rcv=$(calls quiet recvmsg)
 	[ "$ok" -eq 1000 ] || fail "ok $ok of 1000"
 	# one per connection before; a handful (the loop's own, late answers) now
 	[ "$ctl" -lt 300 ] || fail "$ctl epoll_ctl calls for 1000 connections (want < 300)"
+	# the expected 64 bytes end it: no second recv for the FIN (EAGAIN or 0)
+	[ "$rcv" -lt 1300 ] || fail "$rcv recvmsg calls for 1000 answers of 64 bytes (want < 1300)"
 	# behind from the first start (strace slows it), never idle: stamped all the same
 	strace_client "$ns" behind setsockopt --rate 50000 --duration 0.2 --batch 1ms --expect-bytes 64
 	started=$(jqt "$TMP/behind.json" round .started)
@@ -381,7 +385,7 @@ run_test "oloop: --batch: a late answer timed by its stamp, a timeout kept" t_ba
 run_test "oloop: --batch auto: a batch from a sleep's cost" t_batch_auto
 run_test "oloop: --batch: a request sent over several events, then its answer read" t_batch_big_request
 run_test "oloop: --batch: sparse connections stamped all the same" t_batch_sparse
-run_test "oloop: --batch: answers read without epoll, a busy worker's stamped too" t_batch_no_epoll
+run_test "oloop: --batch: answers read by one recv, no epoll; a busy worker's stamped" t_batch_no_epoll
 run_test "oloop: --batch: a wall clock step does not make latency negative" t_batch_clock_step
 run_test "oloop: --batch: SIGINT ends the round when the answers come" t_batch_sigint
 run_test "oloop: --batch: an answer after the timeout is a timeout" t_batch_timeout
