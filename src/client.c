@@ -645,10 +645,13 @@ static void on_reading(struct worker *w, struct conn *c, uint32_t ev)
 	const struct config *cfg = w->cfg;
 	/*
 	 * With the expected bytes in, the outcome is known (a FIN or a reset
-	 * after them changes nothing): under --close rst, and under --batch,
-	 * where the answer's last byte is its end, no recv waits for the FIN.
+	 * after them changes nothing), so no recv waits for the end: under
+	 * --close rst; under --batch (the answer's last byte is its end) when
+	 * the answer is exactly as long as expected, since a longer one is
+	 * read to its end (a close on unread bytes would reset it).
 	 */
-	bool early = cfg->expect_bytes && (cfg->close == CLOSE_RST || c->stamped);
+	bool rst_early = cfg->expect_bytes && cfg->close == CLOSE_RST;
+	bool batch_early = cfg->expect_bytes && c->stamped && !cfg->no_half_close;
 
 	for (;;) {
 		ssize_t n = c->stamped ? recv_stamped(w, c) :
@@ -658,7 +661,8 @@ static void on_reading(struct worker *w, struct conn *c, uint32_t ev)
 			if (!c->received)
 				c->first_ns = c->stamped ? c->last_ns : clock_now_ns();
 			c->received += (uint64_t)n;
-			if (early && c->received >= cfg->expect_bytes) {
+			if ((rst_early && c->received >= cfg->expect_bytes) ||
+			    (batch_early && c->received == cfg->expect_bytes)) {
 				conn_done(w, c);
 				return;
 			}
