@@ -252,7 +252,6 @@ t_batch_no_epoll() {
 	server_stop
 }
 
-
 # At 100/s with answers in some 0.1 ms and read 10 ms later, there are
 # moments with no connection open: the kernel stamps packets only while
 # some socket asks for stamps and turns that on with a delay, so without a
