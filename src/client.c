@@ -647,8 +647,9 @@ static void on_reading(struct worker *w, struct conn *c, uint32_t ev)
 	 * With the expected bytes in, the outcome is known (a FIN or a reset
 	 * after them changes nothing), so no recv waits for the end: under
 	 * --close rst; under --batch (the answer's last byte is its end) when
-	 * the answer is exactly as long as expected, since a longer one is
-	 * read to its end (a close on unread bytes would reset it).
+	 * a short read (nothing more queued) made the answer exactly as long
+	 * as expected, since a longer one is read to its end (a close on
+	 * unread bytes would reset it).
 	 */
 	bool rst_early = cfg->expect_bytes && cfg->close == CLOSE_RST;
 	bool batch_early = cfg->expect_bytes && c->stamped && !cfg->no_half_close;
@@ -662,7 +663,8 @@ static void on_reading(struct worker *w, struct conn *c, uint32_t ev)
 				c->first_ns = c->stamped ? c->last_ns : clock_now_ns();
 			c->received += (uint64_t)n;
 			if ((rst_early && c->received >= cfg->expect_bytes) ||
-			    (batch_early && c->received == cfg->expect_bytes)) {
+			    (batch_early && c->received == cfg->expect_bytes &&
+			     (size_t)n < sizeof(w->buf))) {
 				conn_done(w, c);
 				return;
 			}
@@ -985,8 +987,12 @@ static void batch_reap(struct worker *w)
 		struct conn *c = list_entry(todo.next, struct conn, unread);
 
 		list_del(&c->unread);
-		/* too young to be answered: at the next turn (a busy worker's is soon) */
-		if (now - c->start_ns < w->batch_ns / 4 && !w->reap_waited) {
+		/*
+		 * too young to be answered: at the next turn (a busy worker's
+		 * is soon), unless its deadline is here
+		 */
+		if (now - c->start_ns < w->batch_ns / 4 && c->deadline_ns > now &&
+		    !w->reap_waited) {
 			list_append(&w->unread, &c->unread);
 			continue;
 		}

@@ -222,7 +222,7 @@ calls() { awk -v s="$2" '$NF == s {print $4; n++} END {if (!n) print 0}' "$TMP/$
 t_batch_no_epoll() {
 	local ns ctl rcv ok so started
 	need strace || return
-	new_ns ns n
+	new_ns ns u
 	server_up "$ns" --response "$TMP/rsp64"
 	strace_client "$ns" quiet epoll_ctl,recvmsg --rate 1000 --duration 1 --batch 2ms --expect-bytes 64
 	ok=$(jqt "$TMP/quiet.json" round .ok)
@@ -249,6 +249,28 @@ t_batch_no_epoll() {
 	jq -e 'select(.type == "round") | .ok == 50 and .bytes_received == 50 * 300000' \
 		"$TMP/long.json" >/dev/null ||
 		fail "$(jqt "$TMP/long.json" round '[.ok, .bytes_received, .errors] | tostring')"
+	server_stop
+	# ... also when a read that filled the client's 64 KiB buffer made
+	# exactly the expected count (the rest still queued or on its way)
+	slow_server_up "$ns" 2000 --response "$TMP/rsp300k"
+	client "$ns" long64k --rate 50 --duration 1 --batch 2ms --expect-bytes 65536
+	jq -e 'select(.type == "round") | .ok == 50 and .bytes_received == 50 * 300000' \
+		"$TMP/long64k.json" >/dev/null ||
+		fail "$(jqt "$TMP/long64k.json" round '[.ok, .bytes_received, .errors] | tostring')"
+	server_stop
+}
+
+# --timeout below a quarter batch: a connection too young to be read at a
+# turn is read all the same when its deadline comes (the round's last one
+# used to be held back, then failed as a timeout with its answer in)
+t_batch_short_timeout() {
+	local ns
+	new_ns ns v
+	server_up "$ns" --response "$TMP/rsp64"
+	client "$ns" short --rate 20 --duration 1 --batch 10ms --timeout 2ms --expect-bytes 64
+	jq -e 'select(.type == "round") | .ok == 20 and .errors.timeout == 0 and .bytes_received == 20 * 64' \
+		"$TMP/short.json" >/dev/null ||
+		fail "$(jqt "$TMP/short.json" round '[.ok, .errors.timeout, .bytes_received] | tostring')"
 	server_stop
 }
 
@@ -393,6 +415,7 @@ run_test "oloop: --batch auto: a batch from a sleep's cost" t_batch_auto
 run_test "oloop: --batch: a request sent over several events, then its answer read" t_batch_big_request
 run_test "oloop: --batch: sparse connections stamped all the same" t_batch_sparse
 run_test "oloop: --batch: answers read by one recv, no epoll; a busy worker's stamped" t_batch_no_epoll
+run_test "oloop: --batch: --timeout under a quarter batch: answers read in time" t_batch_short_timeout
 run_test "oloop: --batch: a wall clock step does not make latency negative" t_batch_clock_step
 run_test "oloop: --batch: SIGINT ends the round when the answers come" t_batch_sigint
 run_test "oloop: --batch: an answer after the timeout is a timeout" t_batch_timeout
