@@ -108,8 +108,11 @@ t_four_hosts() {
 	dir=$(round_dir)
 	for h in c1 c2 c3 c4; do
 		[ -s "$dir/$h.jsonl" ] || fail "no result of $h in $dir: $(ls "$dir")"
-		[ "$(jqt "$dir/$h.jsonl" round .started)" = 500 ] ||
-			fail "$h started $(jqt "$dir/$h.jsonl" round .started), not 1000/4 x 2 s"
+		# the schedule is 1000/4 x 2 s; a start due at the window's very end
+		# on a loaded machine may be counted unstarted (the client was late)
+		jq -e 'select(.type == "round") | .started + .unstarted == 500 and .unstarted <= 5' \
+			"$dir/$h.jsonl" >/dev/null ||
+			fail "$h started $(jqt "$dir/$h.jsonl" round '[.started, .unstarted] | tostring'), not 1000/4 x 2 s"
 		[ "$(jqt "$dir/$h.jsonl" round '.id // .host')" = "$h" ] ||
 			fail "$h's result is not named $h: $(jqt "$dir/$h.jsonl" round '.id // .host')"
 	done
