@@ -961,27 +961,18 @@ static mono_ns batch_auto_ns(const struct spin *s)
 	return b < CFG_BATCH_AUTO_MAX_NS ? b : CFG_BATCH_AUTO_MAX_NS;
 }
 
-/* --batch: read the answers that came in, with the clock offset their stamps need. */
-static void batch_reap(struct worker *w)
+/*
+ * --batch: read the connections nothing watches yet (worker->unread);
+ * one not answered yet is watched from now on (a recv more, once).
+ * Starts made meanwhile (a long list must not hold up the schedule) wait
+ * for the next turn, as do connections younger than a quarter batch,
+ * whose answers are seldom in yet.
+ */
+static void batch_read_unwatched(struct worker *w, mono_ns now)
 {
-	struct epoll_event ev[EVENTS_MAX];
-	struct timespec rt;
 	struct list todo;
-	mono_ns now = clock_now_ns();
 	unsigned i = 0;
-	int n;
 
-	if (!clock_gettime(CLOCK_REALTIME, &rt))
-		w->real_off_ns = (int64_t)rt.tv_sec * (int64_t)NS_PER_S +
-				 rt.tv_nsec - (int64_t)now;
-	w->answers_ready = false;
-	w->reap_ns = now + w->batch_ns / 2;
-	/*
-	 * One not answered yet is watched from now on (a recv more, once).
-	 * Starts made meanwhile (a long list must not hold up the schedule)
-	 * wait for the next turn, as do connections younger than a quarter
-	 * batch, whose answers are seldom in yet.
-	 */
 	list_take(&todo, &w->unread);
 	while (!list_empty(&todo)) {
 		struct conn *c = list_entry(todo.next, struct conn, unread);
@@ -1009,6 +1000,22 @@ static void batch_reap(struct worker *w)
 		}
 	}
 	pool_put_list(&w->pool, &w->deferred);
+}
+
+/* --batch: read the answers that came in, with the clock offset their stamps need. */
+static void batch_reap(struct worker *w)
+{
+	struct epoll_event ev[EVENTS_MAX];
+	struct timespec rt;
+	mono_ns now = clock_now_ns();
+	int n;
+
+	if (!clock_gettime(CLOCK_REALTIME, &rt))
+		w->real_off_ns = (int64_t)rt.tv_sec * (int64_t)NS_PER_S +
+				 rt.tv_nsec - (int64_t)now;
+	w->answers_ready = false;
+	w->reap_ns = now + w->batch_ns / 2;
+	batch_read_unwatched(w, now);
 	do {
 		n = loop_wait(&w->reap, ev, EVENTS_MAX, 0);
 		if (n > 0)
