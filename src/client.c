@@ -303,6 +303,12 @@ static void conn_fail(struct worker *w, struct conn *c, enum outcome o, int err)
 	conn_end(w, c);
 }
 
+/* --batch: its answer waits in the reap set, read at a turn */
+static int batch_watch(struct worker *w, struct conn *c)
+{
+	return loop_add(&w->reap, c->fd, EPOLLIN | EPOLLRDHUP | EPOLLET, c);
+}
+
 /*
  * --batch: whether answers wake the worker (the reap set is in its loop).
  * They do until an answer has shown that answers carry bytes, and so the
@@ -326,7 +332,7 @@ static void batch_wait_answers(struct worker *w, bool wait)
 		int rc;
 
 		list_del(&c->unread);
-		rc = loop_add(&w->reap, c->fd, EPOLLIN | EPOLLRDHUP | EPOLLET, c);
+		rc = batch_watch(w, c);
 		if (rc < 0)
 			conn_fail(w, c, OUT_OTHER, -rc);
 	}
@@ -422,7 +428,7 @@ static void send_early(struct worker *w, struct conn *c)
 static int batch_await(struct worker *w, struct conn *c)
 {
 	if (w->reap_waited)
-		return loop_add(&w->reap, c->fd, EPOLLIN | EPOLLRDHUP | EPOLLET, c);
+		return batch_watch(w, c);
 	list_append(&w->unread, &c->unread);
 	return 0;
 }
@@ -992,8 +998,7 @@ static void batch_read_unwatched(struct worker *w, mono_ns now)
 		w->cur = c->phase;
 		on_reading(w, c, EPOLLIN);
 		if (c->fd >= 0) {
-			int rc = loop_add(&w->reap, c->fd,
-					  EPOLLIN | EPOLLRDHUP | EPOLLET, c);
+			int rc = batch_watch(w, c);
 
 			if (rc < 0)
 				conn_fail(w, c, OUT_OTHER, -rc);
