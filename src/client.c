@@ -28,6 +28,7 @@
 #include "walltime.h"
 
 #define EVENTS_MAX 256
+#define ANSWER_EWMA 8	/* --batch: answer times weigh 1/8 in their average */
 #define START_BUDGET 256	/* starts per loop turn before events are served */
 /*
  * ... and at most this long: where connect() is slow (a port range full of
@@ -121,6 +122,7 @@ struct worker {
 	bool answers_ready;	/* ... and it said answers are in */
 	mono_ns reap_ns;	/* answers are read again from here on */
 	mono_ns batch_ns;	/* turns begin this far apart at least */
+	mono_ns answer_ns;	/* what answers take to begin, a moving average */
 	mono_ns turn_ns;	/* when this turn began */
 	mono_ns target_ns;	/* the wake-up the last turn asked for */
 	uint64_t untimed;	/* answers without an arrival stamp, timed when read */
@@ -303,6 +305,22 @@ static void conn_fail(struct worker *w, struct conn *c, enum outcome o, int err)
 	conn_end(w, c);
 }
 
+/*
+ * --batch: how long the answer took to begin, from the start to its first
+ * bytes' arrival.  Not to its end: an answer larger than the socket's
+ * buffers ends only as the worker reads it, and reading later would make
+ * it end later still.
+ */
+static void batch_note_answer(struct worker *w, const struct conn *c)
+{
+	int64_t d;
+
+	if (!c->first_ns || c->unstamped || c->first_ns < c->start_ns)
+		return;
+	d = (int64_t)(c->first_ns - c->start_ns) - (int64_t)w->answer_ns;
+	w->answer_ns = (mono_ns)((int64_t)w->answer_ns + d / ANSWER_EWMA);
+}
+
 /* --batch: its answer waits in the reap set, read at a turn */
 static int batch_watch(struct worker *w, struct conn *c)
 {
@@ -358,6 +376,7 @@ static void conn_done(struct worker *w, struct conn *c)
 		if ((!c->last_ns || c->unstamped) && !w->reap_waited)
 			w->untimed++;
 		w->bare = c->last_ns == 0;
+		batch_note_answer(w, c);
 		batch_answers_wake(w);
 	}
 	/*
@@ -737,11 +756,13 @@ static void expire(struct worker *w, mono_ns now)
 	}
 }
 
-/* Start what is due; returns the time the next start is due, or LOOP_FOREVER. */
-static mono_ns start_due(struct worker *w, mono_ns now)
+/*
+ * Start what is due, at most budget connections; returns the time the next
+ * start is due, or LOOP_FOREVER.
+ */
+static mono_ns start_due(struct worker *w, mono_ns now, int budget)
 {
 	const mono_ns t0 = now;
-	int budget = START_BUDGET;
 	mono_ns due;
 
 	if (w->stopping)
@@ -899,9 +920,12 @@ static void serve_events(struct worker *w, struct epoll_event *ev, int n)
 	for (i = 0; i < n; i++) {
 		struct conn *c = ev[i].data.ptr;
 
-		/* a large batch must not hold up the schedule */
+		/*
+		 * a large batch must not hold up the schedule, nor a worker
+		 * behind start more than it reads: slots would run out
+		 */
 		if ((i & 15) == 15 && !w->spec->closed_loop)
-			start_due(w, clock_now_ns());
+			start_due(w, clock_now_ns(), 16);
 		if (!c)
 			stop_soon(w);
 		else if ((void *)c == (void *)&w->reap)
@@ -968,33 +992,41 @@ static mono_ns batch_auto_ns(const struct spin *s)
 }
 
 /*
- * --batch: read the connections nothing watches yet (worker->unread);
- * one not answered yet is watched from now on (a recv more, once).
- * Starts made meanwhile (a long list must not hold up the schedule) wait
- * for the next turn, as do connections younger than a quarter batch,
- * whose answers are seldom in yet.
+ * --batch: how old a connection must be before a turn reads it: a quarter
+ * batch, or twice the time answers have been taking to begin.  Answers slow to
+ * come (a server with a queue) would otherwise find most connections
+ * unanswered at their first read, each costing a recv and a registration
+ * in the reap set more; read later, they cost nothing (their stamps time
+ * them) but the slot they hold.
+ */
+static mono_ns batch_young_ns(const struct worker *w)
+{
+	mono_ns q = w->batch_ns / 4;
+
+	return 2 * w->answer_ns > q ? 2 * w->answer_ns : q;
+}
+
+/*
+ * --batch: read the connections nothing watches yet (worker->unread), the
+ * oldest first; one not answered yet is watched from now on (a recv more,
+ * once).  The first too young to be answered (batch_young_ns) ends the
+ * reading, unless its deadline is here: the rest are younger still, as
+ * are starts made meanwhile (a long list must not hold up the schedule).
  */
 static void batch_read_unwatched(struct worker *w, mono_ns now)
 {
-	struct list todo;
+	mono_ns young = batch_young_ns(w);
 	unsigned i = 0;
 
-	list_take(&todo, &w->unread);
-	while (!list_empty(&todo)) {
-		struct conn *c = list_entry(todo.next, struct conn, unread);
+	while (!list_empty(&w->unread)) {
+		struct conn *c = list_entry(w->unread.next, struct conn, unread);
+		mono_ns age = now > c->start_ns ? now - c->start_ns : 0;
 
+		if (age < young && c->deadline_ns > now && !w->reap_waited)
+			break;
 		list_del(&c->unread);
-		/*
-		 * too young to be answered: at the next turn (a busy worker's
-		 * is soon), unless its deadline is here
-		 */
-		if (now - c->start_ns < w->batch_ns / 4 && c->deadline_ns > now &&
-		    !w->reap_waited) {
-			list_append(&w->unread, &c->unread);
-			continue;
-		}
 		if ((++i & 15) == 0)
-			start_due(w, clock_now_ns());
+			start_due(w, clock_now_ns(), 16);
 		w->cur = c->phase;
 		on_reading(w, c, EPOLLIN);
 		if (c->fd >= 0) {
@@ -1007,7 +1039,13 @@ static void batch_read_unwatched(struct worker *w, mono_ns now)
 	pool_put_list(&w->pool, &w->deferred);
 }
 
-/* --batch: read the answers that came in, with the clock offset their stamps need. */
+/*
+ * --batch: read the answers that came in, with the clock offset their
+ * stamps need.  One wait's worth at a turn: a worker behind, whose answers
+ * come in as fast as it reads them, must still end its turn to expire,
+ * publish and read what nothing watches; the rest is read at the next
+ * turn, which begins at once.
+ */
 static void batch_reap(struct worker *w)
 {
 	struct epoll_event ev[EVENTS_MAX];
@@ -1021,11 +1059,11 @@ static void batch_reap(struct worker *w)
 	w->answers_ready = false;
 	w->reap_ns = now + w->batch_ns / 2;
 	batch_read_unwatched(w, now);
-	do {
-		n = loop_wait(&w->reap, ev, EVENTS_MAX, 0);
-		if (n > 0)
-			serve_events(w, ev, n);
-	} while (n == EVENTS_MAX);
+	n = loop_wait(&w->reap, ev, EVENTS_MAX, 0);
+	if (n > 0)
+		serve_events(w, ev, n);
+	if (n == EVENTS_MAX)
+		w->answers_ready = true;
 }
 
 /*
@@ -1083,12 +1121,12 @@ static void *worker_main(void *arg)
 			batch_turn(w);
 			now = clock_now_ns();
 		}
-		next = start_due(w, now);
+		next = start_due(w, now, START_BUDGET);
 		now = clock_now_ns();
 		expire(w, now);
 		/* the start found no slot, and a timeout just freed one */
 		if (next == LOOP_FOREVER && w->inflight < w->max_inflight)
-			next = start_due(w, now);
+			next = start_due(w, now, START_BUDGET);
 		if (w->col && now >= w->ivl_next_ns) {
 			publish(w->col, w->ivl_k++, &w->ivl);
 			w->ivl_next_ns += w->col->interval_ns;
@@ -1101,6 +1139,8 @@ static void *worker_main(void *arg)
 		if (w->batch) {
 			wake = batch_wake(w, wake, next);
 			batch_answers_wake(w);
+			if (w->answers_ready)	/* a reap left some: no sleep */
+				wake = now;
 		}
 		n = wait_events(w, ev, wake, now);
 		if (n < 0) {

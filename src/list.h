@@ -41,19 +41,6 @@ static inline void list_del(struct list *n)
 	n->prev = n->next = n;
 }
 
-/* Move every node of src, in order, to dst (its old nodes forgotten); src is left empty. */
-static inline void list_take(struct list *dst, struct list *src)
-{
-	list_init(dst);
-	if (list_empty(src))
-		return;
-	dst->next = src->next;
-	dst->prev = src->prev;
-	dst->next->prev = dst;
-	dst->prev->next = dst;
-	list_init(src);
-}
-
 #define list_entry(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
 

@@ -260,6 +260,57 @@ t_batch_no_epoll() {
 	server_stop
 }
 
+# counted_client NS NAME ARGS...: client (above) with the preloaded shim
+# counting its epoll_ctl() calls into $TMP/NAME.count
+counted_client() {
+	local ns=$1 name=$2 env=(); shift 2
+	case $CONNRATE in *asan*) env=(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0") ;; esac
+	rm -f "$TMP/$name.json" "$TMP/$name.count"
+	ip netns exec "$ns" env "${env[@]}" LD_PRELOAD="$PRELOAD" CR_COUNT_FILE="$TMP/$name.count" \
+		"$CONNRATE" client --target 127.0.0.1:$PORT --threads 1 --cpus none \
+		--timeout 2s --json "$TMP/$name.json" "$@" >/dev/null ||
+		fail "client $*: exit status $?"
+	[ -s "$TMP/$name.count" ] || fail "the shim wrote no count"
+}
+
+# A worker behind (here from its first start: 200,000/s is beyond one
+# thread) read its answers 16 at a time and started up to a millisecond's
+# worth between: connections piled up unread until --max-inflight, where
+# answers wake the worker and every connection went through the epoll set
+# (1000 connections of 1000; a third fewer made per second than without
+# --batch).  It now starts no more than it reads between reads.
+t_batch_behind() {
+	local ns ok ctl
+	new_ns ns w
+	server_up "$ns" --response "$TMP/rsp64"
+	counted_client "$ns" behind --rate 200000 --duration 1 --max-inflight 3000 --batch auto \
+		--request "$TMP/rsp64" --expect-bytes 64
+	ok=$(jqt "$TMP/behind.json" round .ok)
+	ctl=$(awk '{print $2}' "$TMP/behind.count")
+	[ "$ok" -gt 1000 ] || fail "ok $ok"
+	[ $((ctl * 4)) -lt "$ok" ] || fail "$ctl epoll_ctl calls for $ok connections (want < a quarter)"
+	server_stop
+}
+
+# Answers that take 5 ms (a server that sends late): a turn read every
+# connection a quarter batch old, found most unanswered and watched them
+# in the epoll set, a recv and a registration more each (1000 of 1000).
+# Connections now wait twice the time answers have been taking.
+t_batch_slow_answers() {
+	local ns ok ctl
+	new_ns ns x
+	slow_server_up "$ns" 5000 --threads 16 --response "$TMP/rsp64"
+	counted_client "$ns" slow --rate 1000 --duration 1 --batch auto \
+		--request "$TMP/rsp64" --expect-bytes 64
+	ok=$(jqt "$TMP/slow.json" round .ok)
+	ctl=$(awk '{print $2}' "$TMP/slow.count")
+	[ "$ok" -eq 1000 ] || fail "ok $ok of 1000"
+	[ $((ctl * 4)) -lt "$ok" ] || fail "$ctl epoll_ctl calls for $ok connections (want < a quarter)"
+	jq -e 'select(.type == "round") | .latency_us.p50 >= 5000 and .latency_us.p50 < 20000' \
+		"$TMP/slow.json" >/dev/null || fail "latency p50 $(jqt "$TMP/slow.json" round .latency_us.p50) us"
+	server_stop
+}
+
 # --timeout below a quarter batch: a connection too young to be read at a
 # turn is read all the same when its deadline comes (the round's last one
 # used to be held back, then failed as a timeout with its answer in)
@@ -416,6 +467,8 @@ run_test "oloop: --batch: a request sent over several events, then its answer re
 run_test "oloop: --batch: sparse connections stamped all the same" t_batch_sparse
 run_test "oloop: --batch: answers read by one recv, no epoll; a busy worker's stamped" t_batch_no_epoll
 run_test "oloop: --batch: --timeout under a quarter batch: answers read in time" t_batch_short_timeout
+run_test "oloop: --batch: a worker behind starts no more than it reads" t_batch_behind
+run_test "oloop: --batch: slow answers read when they are in, not watched" t_batch_slow_answers
 run_test "oloop: --batch: a wall clock step does not make latency negative" t_batch_clock_step
 run_test "oloop: --batch: SIGINT ends the round when the answers come" t_batch_sigint
 run_test "oloop: --batch: an answer after the timeout is a timeout" t_batch_timeout

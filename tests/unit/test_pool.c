@@ -54,43 +54,10 @@ static void test_get_put(void **state)
 	free(o);
 }
 
-/* list_take moves a whole list, in order, and leaves the source empty. */
-static void test_list_take(void **state)
-{
-	struct list src, dst, n[3], *l;
-	int i = 0;
-
-	(void)state;
-	list_init(&src);
-	list_take(&dst, &src);
-	assert_true(list_empty(&dst));
-	assert_true(list_empty(&src));
-	for (i = 0; i < 3; i++)
-		list_append(&src, &n[i]);
-	list_take(&dst, &src);
-	assert_true(list_empty(&src));
-	i = 0;
-	for (l = dst.next; l != &dst; l = l->next, i++) {
-		assert_ptr_equal(l, &n[i]);
-		assert_ptr_equal(l->next->prev, l);
-	}
-	assert_int_equal(i, 3);
-	assert_ptr_equal(dst.prev, &n[2]);
-	/* a node taken can still unlink itself, from its new list */
-	list_del(&n[1]);
-	assert_ptr_equal(dst.next->next, &n[2]);
-	assert_ptr_equal(n[2].prev, &n[0]);
-	/* and the source is usable again */
-	list_append(&src, &n[1]);
-	assert_ptr_equal(src.next, &n[1]);
-	assert_ptr_equal(src.prev, &n[1]);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_get_put),
-		cmocka_unit_test(test_list_take),
 	};
 
 	return cmocka_run_group_tests_name("pool", tests, NULL, NULL);
