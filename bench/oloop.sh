@@ -23,7 +23,11 @@
 # the open loop; PCTS ("10 50 90") the shares shown in detail and counted
 # with perf (syscalls, context switches, migrations: one more round each);
 # CLIENT_CPU (0) and SERVER_CPU (1) the CPUs the two are pinned to;
-# PERF=0 (or no perf) leaves the perf columns empty.
+# PERF=0 (or no perf) leaves the perf columns empty.  RAMP=DUR gives every
+# open-loop round a ramp-up of DUR before its SECS (RFC 9411's phases):
+# the sustain is what is judged, CPU and system calls count the ramp's
+# connections too.  (A round that starts at full rate after an idle
+# spell pays the machine's cold start in lag: see README, Performance.)
 # A share "keeps its schedule" when achieved is within 1% of the target and
 # lag p99 is at most 1 ms.  Prints medians of the runs.  Needs root.
 set -eu
@@ -33,6 +37,7 @@ secs=${SECS:-2}
 conc=${CONC:-50}
 shares=${SHARES:-10 50 60 70 80 90 95 100}
 pcts=${PCTS:-10 50 90}
+ramp=${RAMP:-0}
 ccpu=${CLIENT_CPU:-0}
 scpu=${SERVER_CPU:-1}
 [ "$(id -u)" -eq 0 ] || { echo "bench/oloop.sh: needs root (a network namespace)" >&2; exit 1; }
@@ -43,6 +48,7 @@ command -v perf >/dev/null || perf=0
 for v in "$runs" "$secs" "$conc"; do
 	[[ $v =~ ^[1-9][0-9]*$ ]] || { echo "bench/oloop.sh: '$v': expected a whole number > 0 (RUNS, SECS, CONC)" >&2; exit 2; }
 done
+[[ $ramp =~ ^(0|[0-9]+(\.[0-9]+)?(us|ms|s))$ ]] || { echo "bench/oloop.sh: RAMP '$ramp': expected 0 or a duration (e.g. 500ms)" >&2; exit 2; }
 for v in $shares $pcts; do
 	[[ $v =~ ^[1-9][0-9]*$ ]] || { echo "bench/oloop.sh: share '$v': expected a percentage > 0 (SHARES, PCTS)" >&2; exit 2; }
 done
@@ -93,7 +99,9 @@ head -c 64 /dev/zero | tr '\0' y >"$tmp/rsp64"
 inns() { ip netns exec $ns "$@"; }
 wait_listen() { local i; for i in $(seq 100); do inns ss -Hltn "sport = :7171" | grep -q LISTEN && return 0; sleep 0.05; done; return 1; }
 targets=(--target 127.0.0.1:7171 --target 127.0.0.1:7172 --target 127.0.0.1:7173 --target 127.0.0.1:7174)
-common=(--threads 1 --cpus "$ccpu" --duration "$secs" --request "$tmp/req64" --expect-bytes 64 --timeout 2s)
+common=(--threads 1 --cpus "$ccpu" --request "$tmp/req64" --expect-bytes 64 --timeout 2s)
+olen=(--duration "$secs")
+[ "$ramp" = 0 ] || olen=(--ramp-up "$ramp" --sustain "$secs")
 
 server_start() {
 	ip netns exec $ns "$1" server --threads 1 --cpus "$scpu" --port 7171-7174 \
@@ -104,9 +112,11 @@ server_start() {
 server_stop() { kill -TERM "$sp"; wait "$sp" 2>/dev/null || true; sp=; }
 
 # per round line: "target achieved cpu_us_per_conn lag_p50 lag_p99 ok errors
-# latency_p50 latency_p99"
+# latency_p50 latency_p99" (a phased round: the sustain's, but CPU per
+# connection over all its phases' connections)
 rounds() {
-	jq -r 'select(.type == "round") | "\(.target_rate // 0 | floor) \(.achieved_rate) \((.cpu.user_s + .cpu.sys_s) * 1e6 / (if .ok > 0 then .ok else 1 end)) \(.lag_us.p50) \(.lag_us.p99) \(.ok) \(.errors | add) \(.latency_us.p50) \(.latency_us.p99)"' "$1"
+	jq -r 'select(.type == "round") | (([(.phases // {})[].ok] | add) // .ok) as $all |
+		"\(.target_rate // 0 | floor) \(.achieved_rate) \((.cpu.user_s + .cpu.sys_s) * 1e6 / (if $all > 0 then $all else 1 end)) \(.lag_us.p50) \(.lag_us.p99) \(.ok) \(.errors | add) \(.latency_us.p50) \(.latency_us.p99)"' "$1"
 }
 
 # one run of build $1: closed loop, then the open loop at each share
@@ -115,7 +125,8 @@ run_build() {
 	read -r -a x <<<"${extra[$b]}"
 	server_start "${bin[$b]}"
 	rm -f "$j"	# --json appends
-	inns "${bin[$b]}" client "${targets[@]}" "${common[@]}" --concurrency "$conc" --json "$j" >/dev/null
+	inns "${bin[$b]}" client "${targets[@]}" "${common[@]}" --duration "$secs" --concurrency "$conc" \
+		--json "$j" >/dev/null
 	rounds "$j" | awk '{print "closed", $0}' >>"$tmp/${b//[^a-z0-9]/_}.closed"
 	cmax=$(rounds "$j" | awk '{printf "%d", $2}')
 	for p in $shares; do
@@ -124,7 +135,7 @@ run_build() {
 		rates="$rates${rates:+,}$r"
 	done
 	rm -f "$j"
-	inns "${bin[$b]}" client "${targets[@]}" "${common[@]}" "${x[@]}" --rate "$rates" --cooldown 300ms \
+	inns "${bin[$b]}" client "${targets[@]}" "${common[@]}" "${olen[@]}" "${x[@]}" --rate "$rates" --cooldown 300ms \
 		--json "$j" >/dev/null
 	# shellcheck disable=SC2086 # one word per share
 	rounds "$j" | paste -d' ' <(printf '%s\n' $shares) - >>"$tmp/${b//[^a-z0-9]/_}.open"
@@ -134,9 +145,9 @@ run_build() {
 		r=$((cmax * p / 100))
 		rm -f "$j"
 		inns perf stat -x, -e raw_syscalls:sys_enter,context-switches,cpu-migrations,syscalls:sys_enter_epoll_ctl \
-			-o "$tmp/perf" "${bin[$b]}" client "${targets[@]}" "${common[@]}" "${x[@]}" --rate "$r" \
+			-o "$tmp/perf" "${bin[$b]}" client "${targets[@]}" "${common[@]}" "${olen[@]}" "${x[@]}" --rate "$r" \
 			--json "$j" >/dev/null
-		awk -F, -v p="$p" -v ok="$(jq 'select(.type == "round") | .ok' "$j")" '
+		awk -F, -v p="$p" -v ok="$(jq 'select(.type == "round") | ([(.phases // {})[].ok] | add) // .ok' "$j")" '
 			{ v[$3] = $1 }
 			END { printf "%s %.2f %.3f %.4f %.2f\n", p, v["raw_syscalls:sys_enter"] / ok,
 				v["context-switches"] / ok, v["cpu-migrations"] / ok,
@@ -165,6 +176,7 @@ col() { [ -f "$1" ] || { echo -; return; }; awk -v c="$2" -v k="$3" '$1 == k {pr
 echo "connrate open loop against closed loop, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "kernel $(uname -r), $(nproc) CPUs; 1 client thread (CPU $ccpu), 1 server thread (CPU $scpu),"
 echo "loopback, 4 server ports, 64-byte request and response, FIN close; medians of $runs runs of $secs s"
+[ "$ramp" = 0 ] || echo "open loop: a ramp-up of $ramp from 10%, then $secs s sustained (judged)"
 for b in "${bins[@]}"; do
 	k=${b//[^a-z0-9]/_}; c=$tmp/$k.closed o=$tmp/$k.open f=$tmp/$k.perf
 	ccpu_us=$(col "$c" 4 closed)
