@@ -752,6 +752,16 @@ static void expire(struct worker *w, mono_ns now)
 		    !(w->stopping && now >= w->stop_deadline_ns))
 			break;
 		w->cur = c->phase;
+		/*
+		 * --batch: still unread behind a younger one (its request
+		 * took longer to send): its answer may be in
+		 */
+		if (!list_empty(&c->unread)) {
+			list_del(&c->unread);
+			on_reading(w, c, EPOLLIN);
+			if (c->fd < 0)
+				continue;
+		}
 		conn_fail(w, c, OUT_TIMEOUT, 0);
 	}
 }
