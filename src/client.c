@@ -29,6 +29,8 @@
 
 #define EVENTS_MAX 256
 #define ANSWER_EWMA 8	/* --batch: answer times weigh 1/8 in their average */
+/* --batch: a larger answer may wait for the client's reads (a 64 KiB window) */
+#define BATCH_HOLD_MAX_BYTES 32768
 #define START_BUDGET 256	/* starts per loop turn before events are served */
 /*
  * ... and at most this long: where connect() is slow (a port range full of
@@ -120,6 +122,7 @@ struct worker {
 	bool reap_waited;	/* the reap set is in the loop: answers wake it */
 	bool bare;		/* no answer with bytes yet, or the last had none */
 	bool answers_ready;	/* ... and it said answers are in */
+	bool answers_big;	/* the last answer was more than a window holds */
 	mono_ns reap_ns;	/* answers are read again from here on */
 	mono_ns batch_ns;	/* turns begin this far apart at least */
 	mono_ns answer_ns;	/* what answers take to begin, a moving average */
@@ -358,13 +361,17 @@ static void batch_wait_answers(struct worker *w, bool wait)
 
 /*
  * --batch: answers wake the worker after a bare FIN (above), and where
- * the worker waits for them: a stopping one, and one at --max-inflight,
- * whose next start needs the slot an answer frees when it is read.
+ * the worker waits for them: a stopping one, one at --max-inflight, whose
+ * next start needs the slot an answer frees when it is read, and one with
+ * no start left to make, whose round ends with its last answer.
  */
 static void batch_answers_wake(struct worker *w)
 {
+	mono_ns due;
+
 	batch_wait_answers(w, w->bare || w->stopping ||
-			   w->inflight >= w->max_inflight);
+			   w->inflight >= w->max_inflight ||
+			   !pacer_peek(&w->pacer, &due));
 }
 
 static void conn_done(struct worker *w, struct conn *c)
@@ -376,6 +383,7 @@ static void conn_done(struct worker *w, struct conn *c)
 		if ((!c->last_ns || c->unstamped) && !w->reap_waited)
 			w->untimed++;
 		w->bare = c->last_ns == 0;
+		w->answers_big = c->received > BATCH_HOLD_MAX_BYTES;
 		batch_note_answer(w, c);
 		batch_answers_wake(w);
 	}
@@ -753,10 +761,11 @@ static void expire(struct worker *w, mono_ns now)
 			break;
 		w->cur = c->phase;
 		/*
-		 * --batch: still unread behind a younger one (its request
-		 * took longer to send): its answer may be in
+		 * --batch: its answer may be in, unread: behind a younger
+		 * connection (its request took longer to send), or in the
+		 * reap set past the wait's worth a reap reads
 		 */
-		if (!list_empty(&c->unread)) {
+		if (c->stamped && c->handler == on_reading) {
 			list_del(&c->unread);
 			on_reading(w, c, EPOLLIN);
 			if (c->fd < 0)
@@ -1007,12 +1016,16 @@ static mono_ns batch_auto_ns(const struct spin *s)
  * come (a server with a queue) would otherwise find most connections
  * unanswered at their first read, each costing a recv and a registration
  * in the reap set more; read later, they cost nothing (their stamps time
- * them) but the slot they hold.
+ * them) but the slot they hold.  Not so an answer larger than the receive
+ * window: its sender waits for the reads, and holding them back would
+ * make it end later (and its latency longer).
  */
 static mono_ns batch_young_ns(const struct worker *w)
 {
 	mono_ns q = w->batch_ns / 4;
 
+	if (w->answers_big)
+		return q;
 	return 2 * w->answer_ns > q ? 2 * w->answer_ns : q;
 }
 
@@ -1103,8 +1116,8 @@ static mono_ns batch_wake(struct worker *w, mono_ns wake, mono_ns next)
 
 	if (w->cfg->batch_auto)
 		b = w->batch_ns = batch_auto_ns(&w->spin);
-	if (w->stopping)
-		return wake;
+	if (w->stopping || (next == LOOP_FOREVER && w->reap_waited))
+		return wake;	/* answers wake it */
 	if (next == LOOP_FOREVER && w->inflight) {
 		floor = w->turn_ns + b;
 		return wake < floor ? wake : floor;
@@ -1147,8 +1160,8 @@ static void *worker_main(void *arg)
 		wake = next_wake(w, next);
 		now = clock_now_ns();
 		if (w->batch) {
-			wake = batch_wake(w, wake, next);
 			batch_answers_wake(w);
+			wake = batch_wake(w, wake, next);
 			if (w->answers_ready)	/* a reap left some: no sleep */
 				wake = now;
 		}

@@ -311,6 +311,52 @@ t_batch_slow_answers() {
 	server_stop
 }
 
+# A worker behind with its answers in the reap set (here bare FINs, which
+# wake it): a reap reads one wait's worth (256), and expire() failed the
+# rest past their deadline as timeouts with their answers in (3,135 of
+# 32,403 at 50 ms).  It now reads each before failing it.
+t_batch_expire_reads() {
+	local ns
+	new_ns ns y
+	server_up "$ns"
+	client "$ns" bare --rate 200000 --duration 1 --batch auto --timeout 50ms
+	jq -e 'select(.type == "round") | .started > 1000 and .errors.timeout * 100 < .started' \
+		"$TMP/bare.json" >/dev/null ||
+		fail "$(jqt "$TMP/bare.json" round '[.started, .ok, .errors.timeout] | tostring')"
+	server_stop
+}
+
+# Answers of 300 KB, 20 ms late: more than a receive window, so the rest
+# of each waits for the client's reads.  Held back for twice the answer
+# time, they ended an answer time later (latency p50 43.6 ms for a time
+# to first byte of 20.4); a worker whose answers are that large reads
+# them as soon as it did before.
+t_batch_big_slow() {
+	local ns
+	new_ns ns z
+	head -c 300000 /dev/zero >"$TMP/rsp300k"
+	slow_server_up "$ns" 20000 --threads 32 --response "$TMP/rsp300k"
+	client "$ns" big --rate 300 --duration 1 --batch auto --expect-bytes 300000
+	jq -e 'select(.type == "round") | .ok == 300 and .latency_us.p50 < 1.5 * .ttfb_us.p50' \
+		"$TMP/big.json" >/dev/null ||
+		fail "$(jqt "$TMP/big.json" round '[.ok, .latency_us.p50, .ttfb_us.p50] | tostring')"
+	server_stop
+}
+
+# The round's last answers, 200 ms late, with no start left to make: the
+# worker woke every batch to look (801 sleeps for 20 connections), and
+# read them only twice the answer time after their start.  With no start
+# left, answers wake it.
+t_batch_tail() {
+	local ns
+	new_ns ns q
+	slow_server_up "$ns" 200000 --threads 16 --response "$TMP/rsp64"
+	client "$ns" tail --rate 20 --duration 1 --batch auto --request "$TMP/rsp64" --expect-bytes 64
+	jq -e 'select(.type == "round") | .ok == 20 and .cpu.wakeups < 300' "$TMP/tail.json" >/dev/null ||
+		fail "$(jqt "$TMP/tail.json" round '[.ok, .cpu.wakeups] | tostring')"
+	server_stop
+}
+
 # --timeout below a quarter batch: a connection too young to be read at a
 # turn is read all the same when its deadline comes (the round's last one
 # used to be held back, then failed as a timeout with its answer in)
@@ -469,6 +515,9 @@ run_test "oloop: --batch: answers read by one recv, no epoll; a busy worker's st
 run_test "oloop: --batch: --timeout under a quarter batch: answers read in time" t_batch_short_timeout
 run_test "oloop: --batch: a worker behind starts no more than it reads" t_batch_behind
 run_test "oloop: --batch: slow answers read when they are in, not watched" t_batch_slow_answers
+run_test "oloop: --batch: a worker behind reads what is past its deadline first" t_batch_expire_reads
+run_test "oloop: --batch: answers larger than a window read as they come" t_batch_big_slow
+run_test "oloop: --batch: the round's last answers wake the worker" t_batch_tail
 run_test "oloop: --batch: a wall clock step does not make latency negative" t_batch_clock_step
 run_test "oloop: --batch: SIGINT ends the round when the answers come" t_batch_sigint
 run_test "oloop: --batch: an answer after the timeout is a timeout" t_batch_timeout
