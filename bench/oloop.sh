@@ -23,11 +23,12 @@
 # the open loop; PCTS ("10 50 90") the shares shown in detail and counted
 # with perf (syscalls, context switches, migrations: one more round each);
 # CLIENT_CPU (0) and SERVER_CPU (1) the CPUs the two are pinned to;
-# PERF=0 (or no perf) leaves the perf columns empty.  RAMP=DUR gives every
-# open-loop round a ramp-up of DUR before its SECS (RFC 9411's phases):
+# PERF=0 (or no perf) leaves the perf columns empty.  RAMP (500ms): every
+# open-loop round ramps up over RAMP before its SECS (RFC 9411's phases):
 # the sustain is what is judged, CPU and system calls count the ramp's
 # connections too.  (A round that starts at full rate after an idle
-# spell pays the machine's cold start in lag: see README, Performance.)
+# spell pays the machine's cold start in lag: see README, Performance;
+# RAMP=0 shows it.)
 # A share "keeps its schedule" when achieved is within 1% of the target and
 # lag p99 is at most 1 ms.  Prints medians of the runs.  Needs root.
 set -eu
@@ -37,7 +38,7 @@ secs=${SECS:-2}
 conc=${CONC:-50}
 shares=${SHARES:-10 50 60 70 80 90 95 100}
 pcts=${PCTS:-10 50 90}
-ramp=${RAMP:-0}
+ramp=${RAMP:-500ms}
 ccpu=${CLIENT_CPU:-0}
 scpu=${SERVER_CPU:-1}
 [ "$(id -u)" -eq 0 ] || { echo "bench/oloop.sh: needs root (a network namespace)" >&2; exit 1; }
