@@ -367,11 +367,9 @@ static void batch_wait_answers(struct worker *w, bool wait)
  */
 static void batch_answers_wake(struct worker *w)
 {
-	mono_ns due;
-
 	batch_wait_answers(w, w->bare || w->stopping ||
 			   w->inflight >= w->max_inflight ||
-			   !pacer_peek(&w->pacer, &due));
+			   pacer_done(&w->pacer));
 }
 
 static void conn_done(struct worker *w, struct conn *c)

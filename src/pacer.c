@@ -52,6 +52,11 @@ bool pacer_peek(const struct pacer *p, mono_ns *due)
 	return true;
 }
 
+bool pacer_done(const struct pacer *p)
+{
+	return p->next_i >= p->total;
+}
+
 void pacer_advance(struct pacer *p)
 {
 	p->next_i += p->step;

@@ -62,6 +62,8 @@ void pacer_init_ramp(struct pacer *p, mono_ns base_ns, const struct ramp *r,
 		     unsigned thread, unsigned nthreads);
 /* True while this pacer has connections left; *due gets the next one's time. */
 bool pacer_peek(const struct pacer *p, mono_ns *due);
+/* True once this pacer has no connection left (pacer_peek without the time). */
+bool pacer_done(const struct pacer *p);
 void pacer_advance(struct pacer *p);
 /* Give up this pacer's remaining connections; returns how many there were. */
 uint64_t pacer_drop(struct pacer *p);

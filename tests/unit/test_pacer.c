@@ -49,6 +49,7 @@ static void test_threads_partition(void **state)
 		pacer_init(&p, 100, 7000, 2 * NS_PER_S, t, T);
 		prev = 0;
 		while (pacer_peek(&p, &due)) {
+			assert_false(pacer_done(&p));
 			assert_true(due >= prev);
 			assert_true(due < 100 + 2 * NS_PER_S);
 			assert_int_equal(due, pacer_due(100, 7000, p.next_i));
@@ -58,6 +59,7 @@ static void test_threads_partition(void **state)
 			prev = due;
 			pacer_advance(&p);
 		}
+		assert_true(pacer_done(&p));
 	}
 	assert_int_equal(count, total);
 	assert_int_equal(seen, (1ULL << total) - 1);
@@ -79,8 +81,10 @@ static void test_drop(void **state)
 			pacer_init(&p, 0, 7000, 2 * NS_PER_S, t, T);
 			for (made = 0; made < k && pacer_peek(&p, &due); made++)
 				pacer_advance(&p);
+			assert_int_equal(pacer_done(&p), made == (total - t + T - 1) / T);
 			made += pacer_drop(&p);
 			assert_false(pacer_peek(&p, &due));
+			assert_true(pacer_done(&p));
 			assert_int_equal(pacer_drop(&p), 0);
 			assert_int_equal(made, (total - t + T - 1) / T);
 		}
