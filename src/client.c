@@ -33,6 +33,12 @@
 #define BATCH_HOLD_MAX_BYTES 32768
 #define START_BUDGET 256	/* starts per loop turn before events are served */
 /*
+ * Serving events or reading answers, the worker looks for due starts every
+ * START_EVERY of them and makes at most that many: the schedule is not held
+ * up, and a worker behind does not start more than it reads.
+ */
+#define START_EVERY 16
+/*
  * ... and at most this long: where connect() is slow (a port range full of
  * TIME_WAIT makes it walk thousands of ports, 2-4 ms a call), 256 starts
  * would leave the connections in flight unserved for a second and more,
@@ -818,15 +824,13 @@ static mono_ns start_due(struct worker *w, mono_ns now, int budget)
 
 static bool round_over(struct worker *w, mono_ns now)
 {
-	mono_ns due;
-
 	if (w->inflight)
 		return false;
 	if (w->stopping)
 		return true;
 	if (w->spec->closed_loop)
 		return now >= w->end_ns;
-	return !pacer_peek(&w->pacer, &due);
+	return pacer_done(&w->pacer);
 }
 
 /* Interval line of slot i: JSON, HdrHistogram log, or both. */
@@ -937,12 +941,8 @@ static void serve_events(struct worker *w, struct epoll_event *ev, int n)
 	for (i = 0; i < n; i++) {
 		struct conn *c = ev[i].data.ptr;
 
-		/*
-		 * a large batch must not hold up the schedule, nor a worker
-		 * behind start more than it reads: slots would run out
-		 */
-		if ((i & 15) == 15 && !w->spec->closed_loop)
-			start_due(w, clock_now_ns(), 16);
+		if (i % START_EVERY == START_EVERY - 1 && !w->spec->closed_loop)
+			start_due(w, clock_now_ns(), START_EVERY);
 		if (!c)
 			stop_soon(w);
 		else if ((void *)c == (void *)&w->reap)
@@ -1046,8 +1046,8 @@ static void batch_read_unwatched(struct worker *w, mono_ns now)
 		if (age < young && c->deadline_ns > now && !w->reap_waited)
 			break;
 		list_del(&c->unread);
-		if ((++i & 15) == 0)
-			start_due(w, clock_now_ns(), 16);
+		if (++i % START_EVERY == 0)
+			start_due(w, clock_now_ns(), START_EVERY);
 		w->cur = c->phase;
 		on_reading(w, c, EPOLLIN);
 		if (c->fd >= 0) {

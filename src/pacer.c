@@ -43,18 +43,18 @@ void pacer_init_ramp(struct pacer *p, mono_ns base_ns, const struct ramp *r,
 	p->total = pacer_ramp_edge(r, PHASE_RAMP_DOWN);
 }
 
+bool pacer_done(const struct pacer *p)
+{
+	return p->next_i >= p->total;
+}
+
 bool pacer_peek(const struct pacer *p, mono_ns *due)
 {
-	if (p->next_i >= p->total)
+	if (pacer_done(p))
 		return false;
 	*due = p->ramped ? p->base_ns + pacer_ramp_due(&p->ramp, p->next_i) :
 	       pacer_due(p->base_ns, p->rate_milli, p->next_i);
 	return true;
-}
-
-bool pacer_done(const struct pacer *p)
-{
-	return p->next_i >= p->total;
 }
 
 void pacer_advance(struct pacer *p)
